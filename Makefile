@@ -1,0 +1,43 @@
+# The README's two commands: `make run` and `make test`. Both install missing packages first.
+BUILD_DIR ?= build
+JOBS ?= 2
+SLUICE := $(BUILD_DIR)/sluice
+
+.PHONY: all deps build run test soak bench format tidy clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD_DIR)/CMakeCache.txt:
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release
+
+build: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+# Crash monitoring (Q2) on the built-in generator, batches on the console.
+run: build
+	$(SLUICE) run --watermark 5s --trigger 5s --ui 127.0.0.1:4040 \
+	  "SELECT window.start AS window_start, window.end AS window_end, user_id, count(*) AS crash_count \
+	   FROM logs WHERE lower(content) LIKE '%crash%' AND severity IN ('High', 'Critical') \
+	   GROUP BY window(timestamp, '10 seconds'), user_id HAVING count(*) > 2"
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS) -LE soak
+
+# Longer runs kept out of `make test`.
+soak: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -L soak
+
+bench: build
+	bench/run.sh
+
+format:
+	find src bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
+
+tidy: build
+	find src -name '*.cc' ! -name '*_test.cc' | xargs clang-tidy -p $(BUILD_DIR) --quiet
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,29 @@
+// sluice: SQL stream processing over JSON log events. See README.md.
+#include <cstdio>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"sluice: SQL stream processing over JSON log events", "sluice"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "sluice 0.1.0");
+  int exit_code = 0;
+  sluice::cli::AddRunCommand(app, exit_code);
+  sluice::cli::AddExplainCommand(app, exit_code);
+  sluice::cli::AddGenCommand(app, exit_code);
+  sluice::cli::AddDevKafkaCommand(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // A wrong flag or argument is the user's mistake: say what, and exit 2.
+    app.exit(e);
+    return 2;
+  }
+  return exit_code;
+}

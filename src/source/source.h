@@ -1,0 +1,70 @@
+// Source: where records come from (generator, file, stdin, Kafka), handed out as RawBatches.
+// A source is owned and polled by the engine's driver thread only; the batches it returns are
+// moved to worker threads, so they own their bytes.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/named_type.h"
+#include "common/status.h"
+
+namespace sluice {
+
+// Lateness is judged per batch, so batch boundaries must not depend on timing for a
+// deterministic input: file sources cut a batch every kMaxBatchRecords lines.
+inline constexpr size_t kMaxBatchRecords = 10'000;
+// Bytes kept readable after the last record of a batch (simdjson reads up to 64 bytes ahead).
+inline constexpr size_t kBatchPadding = 64;
+
+// Raw records of one partition, in partition order. Record i is
+// data[starts[i], starts[i + 1]) (no trailing newline required); data has kBatchPadding
+// zero bytes after starts.back() that are not part of any record.
+struct RawBatch {
+  PartitionId partition{0};
+  Offset first_offset{0};        // offset of record 0
+  std::vector<int64_t> offsets;  // per-record offsets when not consecutive (Kafka); else empty
+  std::string data;
+  std::vector<uint32_t> starts{0};  // size() == records + 1
+
+  size_t size() const { return starts.size() - 1; }
+  std::string_view record(size_t i) const {
+    return std::string_view(data).substr(starts[i], starts[i + 1] - starts[i]);
+  }
+  int64_t offset(size_t i) const {
+    return offsets.empty() ? first_offset.value + static_cast<int64_t>(i) : offsets[i];
+  }
+  // Appends one record. Call Seal() once all records are in.
+  void Add(std::string_view rec) {
+    data.append(rec);
+    starts.push_back(static_cast<uint32_t>(data.size()));
+  }
+  void Seal() { data.append(kBatchPadding, '\0'); }
+};
+
+// What the engine knows of one partition the source currently reads.
+struct PartitionInfo {
+  PartitionId id{0};
+  Offset next_offset{0};   // next offset to read
+  int64_t end_offset = -1;  // high watermark of the partition, -1 if unknown (lag = end - next)
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+
+  // Appends up to max_batches sealed batches to `out`, waiting at most `timeout` for the
+  // first one. Returns an error only for failures the run cannot continue from.
+  virtual Status Poll(std::vector<RawBatch>& out, size_t max_batches,
+                      std::chrono::milliseconds timeout) = 0;
+  // True once a bounded input has been read to its end (never for a continuous source).
+  virtual bool Finished() const = 0;
+  // The partitions currently assigned to this process.
+  virtual std::vector<PartitionInfo> Partitions() const = 0;
+  // Human-readable description for EXPLAIN and the UI, e.g. "file:/tmp/x.jsonl".
+  virtual std::string Describe() const = 0;
+};
+
+}  // namespace sluice
