@@ -3,10 +3,14 @@
 // `generator` source of `sluice run`. Not thread-safe: one owner (a thread) per Generator.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "common/status.h"
 
 namespace sluice {
 
@@ -29,12 +33,44 @@ struct GeneratorOptions {
   double case_mix = 0.3;      // fraction of messages whose term is in UPPER or Mixed case
   double escape_rate = 0.05;  // fraction of records whose content uses \uXXXX escapes
   double unicode_rate = 0.05;  // fraction of records with non-ASCII text in content
+  double hot_user_rate = 0.1;  // fraction of records from a few hot users (1% of the users)
   uint64_t seed = 42;
 };
 
 // Applies the lab generator's environment variables (TARGET_RPS, ADDITIONAL_TERM,
-// ADDITIONAL_TERM_RATE) as defaults; flags given afterwards override them.
+// ADDITIONAL_TERM_RATE) as defaults; flags given afterwards override them. A value that cannot
+// be read is reported on stderr and ignored.
 void ApplyLabEnvironment(GeneratorOptions& options);
+
+// Checks ranges (fractions in [0, 1], rate > 0, ...); InvalidArgument names the offending option.
+[[nodiscard]] Status ValidateGeneratorOptions(const GeneratorOptions& options);
+
+// The ways a malformed line is broken (docs/generator.md). Exposed for tests and docs.
+enum class Malformation : uint8_t {
+  kTruncated,         // a strict prefix of a record
+  kPlainText,         // not JSON at all
+  kArray,             // a JSON array instead of an object
+  kEmptyObject,       // {}
+  kTrailingGarbage,   // a record followed by non-whitespace
+  kInvalidUtf8,       // invalid UTF-8 bytes inside the content string
+  kBlank,             // an empty or whitespace-only line (readers skip it)
+  kMissingTimestamp,
+  kMissingUserId,
+  kMissingContent,
+  kMissingSeverity,
+  kMissingSourceIp,
+  kTimestampString,   // "1768142570194"
+  kTimestampFloat,    // 1.768142570194e12
+  kTimestampNull,
+  kTimestampBool,
+  kTimestampHuge,     // 9223372036854775808: an integer outside int64
+  kSeverityNumber,
+  kSeverityNaN,       // NaN is not JSON
+  kUserIdNull,
+  kContentObject,     // {"text": "..."}
+  kCount
+};
+std::string_view MalformationName(Malformation m);
 
 class Generator {
  public:
@@ -44,6 +80,7 @@ class Generator {
   // Returns how many were appended; 0 means the count is exhausted.
   size_t Next(size_t n, std::string& out);
   // Like Next but calls sink(record_without_newline, user_id_key) per record (Kafka keys).
+  // Both views are valid only during the call.
   template <class F>
   size_t NextEach(size_t n, F&& sink);
 
@@ -54,23 +91,52 @@ class Generator {
   const GeneratorOptions& options() const { return options_; }
 
  private:
-  // Writes record `produced_` into `out` (no newline) and returns its user_id.
-  std::string_view WriteOne(std::string& out);
+  uint64_t NextRandom();       // xoshiro256**
+  uint64_t Below(uint64_t n);  // uniform in [0, n), n > 0
+  double Uniform();            // uniform in [0, 1) with 53 random bits
+  // True with probability p; draws nothing when p is 0 so unused features cost nothing.
+  bool Chance(double p) { return p > 0 && Uniform() < p; }
+  bool Exhausted() const { return options_.count && produced_ >= *options_.count; }
+
+  // Writes record `produced_` into line_ (no newline), advances produced_ and returns the line;
+  // the user_id key is left in key_.
+  std::string_view WriteOne();
+  // Fills content_ with the (unescaped) message text.
+  void BuildContent();
+  // Appends a JSON string of content_ at p (plain or, with `escaped`, with \uXXXX escapes).
+  char* PutContent(char* p, bool escaped);
+  // Appends the term (or "vulnerability") to content_ in a case chosen by case_mix.
+  void AppendTerm(std::string_view term);
+  // Writes the JSON object of one record, applying the field-level malformations.
+  struct Fields;
+  char* PutObject(char* p, const Fields& f);
+  // Writes a malformed line of kind f.broken.
+  char* PutMalformed(char* p, const Fields& f);
+  // Inserts an invalid UTF-8 sequence into content_ at a character boundary.
+  void CorruptContent();
 
   GeneratorOptions options_;
   int64_t start_ms_ = 0;
   int64_t produced_ = 0;
-  uint64_t rng_state_ = 0;
-  std::string scratch_;
+  std::array<uint64_t, 4> rng_{};
+  std::array<double, 4> severity_cdf_{};
+  std::array<uint8_t, 100> status_table_{};  // percent -> index into the status set
+  int hot_users_ = 1;
+  int hot_stride_ = 1;
+  bool term_needs_escape_ = false;  // the user's term contains '"', '\\' or a control character
+  bool content_needs_escape_ = false;  // content_ holds '"', '\\' or a control character
+  std::string content_;  // message text of the current record, unescaped
+  std::string line_;     // the current record; sized for the longest possible line
+  char key_[24] = {};    // "user_NNN" of the current record
+  size_t key_len_ = 0;
 };
 
 template <class F>
 size_t Generator::NextEach(size_t n, F&& sink) {
   size_t made = 0;
-  while (made < n && (!options_.count || produced_ < *options_.count)) {
-    scratch_.clear();
-    std::string_view user = WriteOne(scratch_);
-    sink(std::string_view(scratch_), user);
+  while (made < n && !Exhausted()) {
+    std::string_view rec = WriteOne();
+    sink(rec, std::string_view(key_, key_len_));
     ++made;
   }
   return made;

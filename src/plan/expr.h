@@ -37,6 +37,11 @@ enum class Function : uint8_t {
   kAbs, kCoalesce,
 };
 
+// kLike: the pattern's shape, worked out once by the binder (sql/like_pattern.h) so matching a
+// record needs no setup. kGeneral (also the default for hand-built trees) runs the full matcher
+// on `literal`; the other shapes compare `like_needle` directly.
+enum class LikeShape : uint8_t { kGeneral, kExact, kPrefix, kSuffix, kContains, kAny };
+
 struct Expr {
   ExprKind kind = ExprKind::kLiteral;
   Type type = Type::kNull;  // result type, decided by the binder
@@ -48,6 +53,8 @@ struct Expr {
   bool negated = false;           // kIn, kLike, kIsNull
   bool case_insensitive = false;  // kLike (ILIKE)
   bool has_else = false;          // kCase
+  LikeShape like_shape = LikeShape::kGeneral;  // kLike
+  std::string like_needle;  // kLike, shape != kGeneral: the literal part, ASCII-lowercased if case_insensitive
   std::vector<std::unique_ptr<Expr>> args;
 };
 

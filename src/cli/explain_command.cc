@@ -1,0 +1,36 @@
+// `sluice explain`: the physical plan of a query, as stages, without running it.
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "cli/query_flags.h"
+#include "plan/physical_plan.h"
+
+namespace sluice::cli {
+
+void AddExplainCommand(CLI::App& app, int& exit_code) {
+  auto flags = std::make_shared<QueryFlags>();
+  auto sink = std::make_shared<std::string>("console");
+  CLI::App* cmd = app.add_subcommand("explain", "Print the physical plan of a query as stages.");
+  AddQueryFlags(*cmd, *flags);
+  cmd->add_option("--sink", *sink, "the sink the plan would write to")->capture_default_str();
+  cmd->callback([flags, sink, &exit_code] {
+    auto pq = PrepareQuery(*flags);
+    if (!pq.ok()) {
+      std::fprintf(stderr, "%s%s\n", pq.status().message().rfind("error:", 0) == 0 ? "" : "error: ",
+                   pq.status().message().c_str());
+      exit_code = pq.status().exit_code();
+      return;
+    }
+    PlanContext ctx;
+    ctx.source = flags->source;
+    ctx.sink = *sink;
+    ctx.mode = pq->mode;
+    ctx.threads = pq->threads;
+    ctx.watermark_ms = pq->watermark_ms;
+    ctx.trigger_ms = pq->trigger_ms;
+    std::fputs(ExplainText(BuildPlan(pq->query, ctx)).c_str(), stdout);
+    exit_code = 0;
+  });
+}
+
+}  // namespace sluice::cli

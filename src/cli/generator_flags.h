@@ -1,0 +1,20 @@
+// The generator's command-line flags, shared by `sluice gen` and by `sluice run` (for its
+// in-process generator source), so both spell them the same way.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "gen/generator.h"
+
+namespace sluice::cli {
+
+// Applies the lab's environment variables to `options` (ApplyLabEnvironment), then registers
+// --count, --rate, --max-rate, --start, --users, --ips, --severity-mix, --term, --term-rate,
+// --vulnerability-rate, --jitter, --late-fraction, --late-by, --malformed-fraction, --case-mix,
+// --escape-rate, --unicode-rate, --hot-user-rate and --seed on `cmd`; parsing stores into
+// `options`, which must outlive `cmd`. A value that cannot be read, or a fraction outside
+// [0, 1], is a CLI::ValidationError (exit 2). Call ValidateGeneratorOptions after parsing for
+// the checks that involve several options (e.g. term rate + vulnerability rate <= 1).
+void AddGeneratorFlags(CLI::App& cmd, GeneratorOptions& options);
+
+}  // namespace sluice::cli

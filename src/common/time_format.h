@@ -1,0 +1,30 @@
+// Formatting event times for people: "YYYY-MM-DD HH:MM:SS" (".mmm" only when the milliseconds
+// are not zero), in UTC or a named IANA time zone (via the C library's TZ database).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace sluice {
+
+class TimeZone {
+ public:
+  static TimeZone Utc() { return TimeZone(); }
+  // "UTC", "Europe/Berlin", ...; InvalidArgument if the zone database does not know it.
+  static Result<TimeZone> Named(std::string_view name);
+  bool is_utc() const { return name_.empty(); }
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;  // empty = UTC
+};
+
+void AppendTimestamp(std::string& out, int64_t epoch_ms, const TimeZone& tz);
+std::string FormatTimestamp(int64_t epoch_ms, const TimeZone& tz = TimeZone::Utc());
+// Parses epoch milliseconds or an ISO-8601 UTC time ("2026-01-27T18:29:50Z", "2026-01-27 18:29:50").
+Result<int64_t> ParseTimestampMs(std::string_view text);
+
+}  // namespace sluice

@@ -1,0 +1,73 @@
+// AggregateState: the running aggregates of one key range (bucket), per window and group key.
+// The engine hashes every group key to one bucket, and one task at a time updates a bucket, so
+// the state needs no lock; rows of a key always arrive in the same order whatever the number of
+// threads, which keeps even floating-point sums identical across thread counts.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+
+#include "common/value.h"
+#include "plan/query.h"
+
+namespace sluice {
+
+// The window start used for queries without a window.
+inline constexpr int64_t kNoWindow = INT64_MIN;
+
+// One aggregate's running value.
+struct Accumulator {
+  int64_t count = 0;  // rows counted (count) or non-null inputs seen (sum/avg/min/max)
+  int64_t isum = 0;   // integer sum (wraps like Spark's non-ANSI long addition)
+  double dsum = 0;
+  OwnedValue extreme;  // min or max so far
+};
+
+struct GroupState {
+  std::vector<Accumulator> accs;
+  bool dirty = false;  // updated since the last update-mode emission
+};
+
+// A finished aggregate row: [window_start, window_end] + keys + aggregates (see query.h).
+using AggregateRow = std::vector<OwnedValue>;
+
+class AggregateState {
+ public:
+  explicit AggregateState(const BoundQuery& query);
+
+  // Adds one input row. `key` is the encoded group key; `args` points at the encoded aggregate
+  // arguments (one value per aggregate that takes an argument, in order).
+  void Accumulate(int64_t window_start, std::string_view key, const char* args);
+
+  // Appends rows of windows ending at or before `watermark` and erases them (append mode).
+  void TakeClosed(int64_t watermark, std::vector<AggregateRow>& out);
+  // Appends rows updated since the last call, then erases windows ending at or before
+  // `watermark` (update mode).
+  void TakeUpdated(int64_t watermark, std::vector<AggregateRow>& out);
+  // Appends every row; nothing is erased (complete mode).
+  void CollectAll(std::vector<AggregateRow>& out) const;
+
+  int64_t rows() const { return rows_; }
+  int64_t bytes() const;  // an estimate, for the UI and EXPLAIN
+  // Window start -> number of groups, for the "open windows" view.
+  std::vector<std::pair<int64_t, int64_t>> WindowSizes() const;
+
+ private:
+  using Groups = absl::flat_hash_map<std::string, GroupState>;
+  AggregateRow MakeRow(int64_t window_start, const std::string& key, const GroupState& g) const;
+
+  const BoundQuery& query_;
+  std::map<int64_t, Groups> windows_;  // ordered by window start, so closed windows come first
+  int64_t rows_ = 0;
+  int64_t key_bytes_ = 0;
+  // The last window touched: consecutive rows usually share it.
+  int64_t last_start_ = 0;
+  Groups* last_groups_ = nullptr;
+};
+
+}  // namespace sluice

@@ -1,0 +1,90 @@
+#include "exec/batch_processor.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+
+#include "exec/evaluator.h"
+#include "format/row_codec.h"
+
+namespace sluice {
+namespace {
+
+// JSON lines files may hold blank lines; they are not records.
+bool IsBlank(std::string_view rec) {
+  for (char c : rec) {
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void ParsedBatch::Reset(size_t num_buckets) {
+  input_records = 0;
+  passed_filter = 0;
+  max_event_time = INT64_MIN;
+  malformed.clear();
+  buckets.resize(num_buckets);
+  for (auto& b : buckets) {
+    b.rows.clear();
+    b.bytes.clear();
+  }
+  out_bytes.clear();
+  out_offsets.clear();
+  parse_ns = 0;
+}
+
+BatchProcessor::BatchProcessor(const BoundQuery& query, size_t num_buckets)
+    : query_(query),
+      num_buckets_(num_buckets),
+      parser_(query.input_fields),
+      row_(query.input_fields.size()) {}
+
+void BatchProcessor::Process(const RawBatch& batch, ParsedBatch& out) {
+  out.Reset(query_.aggregating ? num_buckets_ : 0);
+  const int time_slot = query_.event_time_slot;
+  const size_t n = batch.size();
+  for (size_t i = 0; i < n; ++i) {
+    const std::string_view rec = batch.record(i);
+    if (rec.empty() || ((rec[0] != '{') && IsBlank(rec))) continue;
+    ++out.input_records;
+    // Bytes after the record up to the batch's padding are readable (next records, padding).
+    const size_t padding = batch.data.size() - batch.starts[i + 1];
+    if (const char* why = parser_.Parse(rec, padding, row_.data())) {
+      out.malformed.push_back({static_cast<uint32_t>(i), why, parser_.last_bad_field()});
+      continue;
+    }
+    int64_t t = 0;
+    if (time_slot >= 0) {
+      t = row_[static_cast<size_t>(time_slot)].i;
+      out.max_event_time = std::max(out.max_event_time, t);
+    }
+    arena_.Reset();
+    if (query_.where && !EvaluatePredicate(*query_.where, row_.data(), arena_)) continue;
+    ++out.passed_filter;
+
+    if (!query_.aggregating) {
+      out.out_offsets.push_back(static_cast<uint32_t>(out.out_bytes.size()));
+      for (const auto& col : query_.select) {
+        EncodeValue(out.out_bytes, Evaluate(*col.expr, row_.data(), arena_));
+      }
+      continue;
+    }
+    key_.clear();
+    for (const auto& k : query_.group_keys) EncodeValue(key_, Evaluate(*k, row_.data(), arena_));
+    args_.clear();
+    for (const auto& a : query_.aggregates) {
+      if (a.arg) EncodeValue(args_, Evaluate(*a.arg, row_.data(), arena_));
+    }
+    // The key alone picks the bucket, so all rows of a key meet in one AggregateState.
+    const size_t b = num_buckets_ == 1 ? 0 : XXH3_64bits(key_.data(), key_.size()) % num_buckets_;
+    Bucket& bucket = out.buckets[b];
+    bucket.rows.push_back({t, static_cast<uint32_t>(i), static_cast<uint32_t>(bucket.bytes.size()),
+                           static_cast<uint32_t>(key_.size())});
+    bucket.bytes.append(key_);
+    bucket.bytes.append(args_);
+  }
+}
+
+}  // namespace sluice

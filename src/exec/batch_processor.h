@@ -1,0 +1,67 @@
+// BatchProcessor: the parallel half of the pipeline. For one RawBatch it parses the fields the
+// query reads, drops malformed records (remembering why), tracks the largest event time,
+// applies WHERE, and hands each surviving row on: for an aggregating query as (event time,
+// encoded group key, encoded aggregate arguments) into the bucket its key hashes to; otherwise
+// as an encoded output row. One BatchProcessor per worker thread; it owns its parser and arena.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/arena.h"
+#include "format/record_parser.h"
+#include "plan/query.h"
+#include "source/source.h"
+
+namespace sluice {
+
+// A row bound for aggregation, pointing into its bucket's byte buffer.
+struct KeyedRow {
+  int64_t event_time;
+  uint32_t record;      // index of the record in its RawBatch (for the late sink)
+  uint32_t key_offset;  // encoded key at bytes[key_offset, key_offset + key_len), args follow
+  uint32_t key_len;
+};
+
+struct Bucket {
+  std::vector<KeyedRow> rows;
+  std::string bytes;
+};
+
+struct Malformed {
+  uint32_t record;
+  const char* reason;  // static string
+  int field;           // index into the query's input fields, or -1
+};
+
+// What phase 1 made of one RawBatch.
+struct ParsedBatch {
+  int64_t input_records = 0;  // non-blank records
+  int64_t passed_filter = 0;
+  int64_t max_event_time = INT64_MIN;  // over well-formed records, filtered or not
+  std::vector<Malformed> malformed;
+  std::vector<Bucket> buckets;        // aggregating: one per key range
+  std::string out_bytes;              // not aggregating: encoded output rows ...
+  std::vector<uint32_t> out_offsets;  // ... row i at out_bytes[out_offsets[i]]
+  int64_t parse_ns = 0;
+
+  void Reset(size_t num_buckets);
+};
+
+class BatchProcessor {
+ public:
+  BatchProcessor(const BoundQuery& query, size_t num_buckets);
+  void Process(const RawBatch& batch, ParsedBatch& out);
+
+ private:
+  const BoundQuery& query_;
+  size_t num_buckets_;
+  RecordParser parser_;
+  Arena arena_;
+  std::vector<Value> row_;
+  std::string key_;
+  std::string args_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,116 @@
+// Engine: runs one bound query from a Source into a Sink until the source ends or Stop().
+//
+// Per round the driver thread polls up to `round_batches` RawBatches, then
+//   1. parse + filter in parallel, one task per batch (BatchProcessor),
+//   2. walks the batches in order to fix the watermark each batch is judged against
+//      (the watermark of the batches before it) and to advance the per-partition watermarks,
+//   3. aggregates in parallel, one task per key range (AggregateState), dropping late rows,
+// and at each trigger emits what the output mode says. Everything that decides a result
+// depends only on batch contents and order, never on timing or the thread count.
+// Owned by the CLI (or a test); Run() blocks the calling thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "common/status.h"
+#include "common/thread_pool.h"
+#include "common/time_format.h"
+#include "exec/aggregate_state.h"
+#include "exec/batch_processor.h"
+#include "exec/result_builder.h"
+#include "exec/watermark_tracker.h"
+#include "plan/query.h"
+#include "sink/sink.h"
+#include "source/source.h"
+
+namespace sluice {
+
+struct EngineOptions {
+  OutputMode mode = OutputMode::kAppend;
+  int threads = 1;
+  int64_t watermark_delay_ms = 10'000;
+  int64_t trigger_ms = 1'000;      // 0: emit after every round
+  int64_t idle_timeout_ms = 10'000;
+  size_t round_batches = 0;        // 0: 4 per thread
+  TimeZone time_zone = TimeZone::Utc();
+};
+
+// Counters of a run, updated by the driver thread; read them after Run() or from the monitor.
+struct RunCounters {
+  int64_t input_records = 0;
+  int64_t malformed_records = 0;
+  int64_t filtered_records = 0;  // passed WHERE
+  int64_t late_records = 0;      // records with at least one window dropped as late
+  int64_t late_rows = 0;         // (record, window) pairs dropped (Spark's numRowsDroppedByWatermark)
+  int64_t output_rows = 0;
+  int64_t triggers = 0;
+};
+
+// What the engine reports after each trigger, for the monitor and --progress.
+struct TriggerReport {
+  int64_t batch_id = 0;
+  int64_t input_rows = 0;       // records read since the previous trigger
+  int64_t output_rows = 0;
+  int64_t wall_ms = 0;          // trigger interval actually elapsed
+  int64_t busy_ns = 0;          // time spent processing (not waiting for the source)
+  int64_t parse_ns = 0, aggregate_ns = 0, emit_ns = 0, poll_ns = 0;
+  int64_t watermark = INT64_MIN;
+  int64_t max_event_time = INT64_MIN;
+  int64_t state_rows = 0, state_bytes = 0, state_rows_updated = 0;
+  std::vector<std::pair<int64_t, int64_t>> open_windows;  // start -> groups
+  const OutputBatch* output = nullptr;                    // valid during the callback only
+};
+
+class Engine {
+ public:
+  Engine(const BoundQuery& query, EngineOptions options, Source& source, Sink& sink);
+  ~Engine();
+
+  // Optional side outputs: late rows and malformed records (each as a row per record).
+  void SetLateSink(Sink* sink) { late_sink_ = sink; }
+  void SetDeadLetterSink(Sink* sink) { dead_letter_sink_ = sink; }
+  void SetTriggerCallback(std::function<void(const TriggerReport&)> cb) { on_trigger_ = std::move(cb); }
+
+  // Runs until the source is finished (then closes every window) or Stop() is called.
+  Status Run();
+  // Safe from any thread (e.g. a signal-handling thread).
+  void Stop() { stop_.store(true); }
+
+  const RunCounters& counters() const { return counters_; }
+  const WatermarkTracker& watermarks() const { return tracker_; }
+  const ThreadPool& pool() const { return pool_; }
+
+ private:
+  Status ProcessRound(std::vector<RawBatch>& batches);
+  Status Emit(bool final_emit);
+  Status WriteMalformed(const std::vector<RawBatch>& batches);
+  static int64_t NowMs();
+
+  const BoundQuery& query_;
+  EngineOptions options_;
+  Source& source_;
+  Sink& sink_;
+  Sink* late_sink_ = nullptr;
+  Sink* dead_letter_sink_ = nullptr;
+  std::function<void(const TriggerReport&)> on_trigger_;
+  std::atomic<bool> stop_{false};
+
+  ThreadPool pool_;
+  std::vector<std::unique_ptr<BatchProcessor>> processors_;  // one per worker thread
+  std::vector<std::unique_ptr<AggregateState>> states_;      // one per key range
+  std::vector<ParsedBatch> parsed_;
+  std::vector<int64_t> watermark_before_;
+  WatermarkTracker tracker_;
+  ResultBuilder results_;
+  std::vector<std::vector<OwnedValue>> pending_rows_;  // non-aggregating output since last trigger
+  RunCounters counters_;
+  TriggerReport report_;  // accumulates between triggers
+  int64_t next_batch_id_ = 0;
+  bool drop_late_ = true;
+};
+
+}  // namespace sluice

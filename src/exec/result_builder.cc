@@ -1,0 +1,102 @@
+#include "exec/result_builder.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "exec/evaluator.h"
+#include "format/json_writer.h"
+
+namespace sluice {
+
+int CompareForSort(const Value& a, const Value& b) {
+  if (a.is_null() || b.is_null()) return int{!a.is_null()} - int{!b.is_null()};
+  if (a.type == Type::kString || b.type == Type::kString) {
+    const int c = a.s.compare(b.s);
+    return c < 0 ? -1 : (c > 0 ? 1 : 0);
+  }
+  if (a.type == Type::kDouble || b.type == Type::kDouble) {
+    const double x = a.type == Type::kDouble ? a.d : static_cast<double>(a.i);
+    const double y = b.type == Type::kDouble ? b.d : static_cast<double>(b.i);
+    return x < y ? -1 : (x > y ? 1 : 0);
+  }
+  if (a.type == Type::kBool) return int{a.b} - int{b.b};
+  return a.i < b.i ? -1 : (a.i > b.i ? 1 : 0);
+}
+
+ResultBuilder::ResultBuilder(const BoundQuery& query, const TimeZone& tz)
+    : query_(query), tz_(tz) {
+  const size_t visible = query.select.size() - query.hidden_columns;
+  for (size_t i = 0; i < visible; ++i) {
+    names_.push_back(query.select[i].name);
+    types_.push_back(query.select[i].expr->type);
+  }
+}
+
+void ResultBuilder::FromAggregates(std::vector<AggregateRow>& rows, OutputBatch& out) {
+  // Natural order first (window start, then keys), so ties under ORDER BY stay deterministic.
+  const size_t natural = static_cast<size_t>(query_.window_slots()) + query_.group_keys.size();
+  std::sort(rows.begin(), rows.end(), [&](const AggregateRow& a, const AggregateRow& b) {
+    for (size_t i = 0; i < natural; ++i) {
+      const int c = CompareForSort(a[i].view(), b[i].view());
+      if (c != 0) return c < 0;
+    }
+    return false;
+  });
+  std::vector<Value> view;
+  std::vector<std::vector<OwnedValue>> projected;
+  std::vector<std::string> keys;
+  for (const AggregateRow& r : rows) {
+    view.clear();
+    for (const auto& v : r) view.push_back(v.view());
+    arena_.Reset();
+    if (query_.having && !EvaluatePredicate(*query_.having, view.data(), arena_)) continue;
+    std::vector<OwnedValue> o;
+    o.reserve(query_.select.size());
+    for (const auto& col : query_.select) {
+      o.emplace_back(Evaluate(*col.expr, view.data(), arena_));
+    }
+    projected.push_back(std::move(o));
+    // The deduplication key: window start and group key values, as JSON.
+    std::string key;
+    for (size_t i = query_.window ? 0 : 0; i < natural; ++i) {
+      if (query_.window && i == 1) continue;  // the window end adds nothing to its start
+      if (!key.empty()) key.push_back('|');
+      AppendJsonValue(key, view[i], TimeZone::Utc());
+    }
+    keys.push_back(std::move(key));
+  }
+  std::vector<size_t> order(projected.size());
+  std::iota(order.begin(), order.end(), 0);
+  if (!query_.order_by.empty()) {
+    std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+      for (const SortKey& k : query_.order_by) {
+        const auto col = static_cast<size_t>(k.column);
+        int c = CompareForSort(projected[x][col].view(), projected[y][col].view());
+        if (k.descending) c = -c;
+        if (c != 0) return c < 0;
+      }
+      return false;
+    });
+  }
+  size_t limit = order.size();
+  if (query_.limit) limit = std::min(limit, static_cast<size_t>(std::max<int64_t>(0, *query_.limit)));
+  const size_t visible = names_.size();
+  for (size_t i = 0; i < limit; ++i) {
+    auto& row = projected[order[i]];
+    row.resize(visible);
+    out.rows.push_back(std::move(row));
+    out.keys.push_back(std::move(keys[order[i]]));
+  }
+}
+
+void ResultBuilder::AppendProjected(std::vector<std::vector<OwnedValue>>&& rows, OutputBatch& out) {
+  for (auto& r : rows) {
+    if (query_.limit && emitted_ >= *query_.limit) break;
+    r.resize(names_.size());
+    out.rows.push_back(std::move(r));
+    out.keys.emplace_back();
+    ++emitted_;
+  }
+}
+
+}  // namespace sluice

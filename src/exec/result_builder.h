@@ -1,0 +1,42 @@
+// ResultBuilder: turns aggregate rows (or projected rows) into an OutputBatch: HAVING, the
+// SELECT list, a deterministic order (ORDER BY, else window start then group keys), LIMIT.
+// Used by the driver thread at each trigger.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "common/arena.h"
+#include "common/time_format.h"
+#include "exec/aggregate_state.h"
+#include "plan/query.h"
+#include "sink/sink.h"
+
+namespace sluice {
+
+class ResultBuilder {
+ public:
+  ResultBuilder(const BoundQuery& query, const TimeZone& tz);
+
+  // Column names and types of the visible output.
+  const std::vector<std::string>& names() const { return names_; }
+  const std::vector<Type>& types() const { return types_; }
+
+  // Fills out.rows and out.keys from aggregate rows (sorted in place).
+  void FromAggregates(std::vector<AggregateRow>& rows, OutputBatch& out);
+  // Appends already projected rows (non-aggregating queries), honouring LIMIT over the run.
+  void AppendProjected(std::vector<std::vector<OwnedValue>>&& rows, OutputBatch& out);
+
+ private:
+  const BoundQuery& query_;
+  const TimeZone& tz_;
+  std::vector<std::string> names_;
+  std::vector<Type> types_;
+  Arena arena_;
+  int64_t emitted_ = 0;  // rows emitted so far, for LIMIT on an append-only stream
+};
+
+// Total order on values for sorting: NULL first, then by value.
+int CompareForSort(const Value& a, const Value& b);
+
+}  // namespace sluice

@@ -1,0 +1,37 @@
+// RecordParser: reads only the fields a query uses out of one JSON record.
+// One per worker thread (it owns a simdjson parser and its buffers). The strings in the Values it
+// fills point into the parser's buffer and stay valid until the next Parse call.
+#pragma once
+
+#include <simdjson.h>
+
+#include <string_view>
+#include <vector>
+
+#include "common/value.h"
+#include "plan/query.h"
+
+namespace sluice {
+
+class RecordParser {
+ public:
+  explicit RecordParser(std::vector<Field> fields);
+
+  // Parses `rec`; the `padding` bytes after it must be readable (RawBatch guarantees 64).
+  // On success fills row[0..fields.size()) and returns nullptr; otherwise returns why the record
+  // is malformed (a static string), e.g. "invalid JSON" or "missing field".
+  // A record is malformed when it is not one JSON object, or a field the query reads is missing,
+  // null, or of another JSON type than the schema says. Duplicate keys: the last one wins.
+  [[nodiscard]] const char* Parse(std::string_view rec, size_t padding, Value* row);
+  // Which field was missing or mistyped in the last failed Parse (-1 if not about one field).
+  int last_bad_field() const { return last_bad_field_; }
+
+ private:
+  int Lookup(std::string_view key) const;
+
+  simdjson::ondemand::parser parser_;
+  std::vector<Field> fields_;
+  int last_bad_field_ = -1;
+};
+
+}  // namespace sluice

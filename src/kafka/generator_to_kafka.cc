@@ -1,0 +1,140 @@
+#include "kafka/generator_to_kafka.h"
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <thread>
+
+#include "kafka/producer.h"
+
+namespace sluice {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kReportEvery = std::chrono::seconds(5);
+// Records produced per step: small enough to stay on schedule, large enough to amortize polls.
+constexpr int64_t kStep = 1000;
+constexpr int kFinalFlushTimeoutMs = 30'000;
+
+std::atomic<bool> g_stop{false};
+extern "C" void OnStopSignal(int) { g_stop.store(true, std::memory_order_relaxed); }
+
+// Installs SIGINT/SIGTERM handlers for the lifetime of a run and restores the previous ones.
+class StopSignals {
+ public:
+  StopSignals() {
+    g_stop.store(false);
+    struct sigaction sa;
+    std::memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = &OnStopSignal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+}  // namespace
+
+Status GenerateToKafka(const GeneratorOptions& options, std::string_view url,
+                       const KafkaClientOptions& kafka, std::FILE* progress) {
+  Result<KafkaEndpoint> ep = ResolveKafkaEndpoint(url, kafka);
+  if (!ep.ok()) return ep.status();
+  KafkaProperties defaults = {
+      {"client.id", "sluice-gen"},
+      {"linger.ms", "10"},
+      {"batch.size", "1000000"},
+      {"batch.num.messages", "10000"},
+      {"queue.buffering.max.messages", "1000000"},
+      {"queue.buffering.max.kbytes", "1048576"},
+      {"compression.type", "zstd"},
+      {"enable.idempotence", "true"},  // retries never duplicate or reorder a record
+      {"partitioner", "murmur2_random"},  // same key -> same partition as the Java client
+  };
+  Result<std::unique_ptr<KafkaProducer>> opened = KafkaProducer::Open(*ep, defaults);
+  if (!opened.ok()) return opened.status();
+  KafkaProducer& producer = **opened;
+  StopSignals signals;
+
+  Generator gen(options);
+  const std::string where = "kafka://" + ep->bootstrap + "/" + ep->topic;
+  const Clock::time_point start = Clock::now();
+  Clock::time_point next_report = start + kReportEvery;
+  Status send_status;
+  bool exhausted = false;
+  if (progress != nullptr) {
+    std::fprintf(progress, "gen: producing to %s at %s\n", where.c_str(),
+                 options.paced ? (std::to_string(static_cast<int64_t>(options.rate)) + " records/s").c_str()
+                               : "max rate");
+  }
+
+  while (!exhausted && send_status.ok() && !g_stop.load(std::memory_order_relaxed)) {
+    int64_t want = kStep;
+    if (options.paced) {
+      // Absolute schedule: record i is due at start + i / rate, so the rate never drifts.
+      const double elapsed = Seconds(Clock::now() - start);
+      const int64_t due = static_cast<int64_t>(elapsed * options.rate) + 1;
+      want = std::min<int64_t>(kStep, due - gen.produced());
+      if (want <= 0) {
+        const double next_due = static_cast<double>(gen.produced()) / options.rate;
+        auto wait = std::chrono::duration<double>(next_due - elapsed);
+        std::this_thread::sleep_for(std::min<std::chrono::duration<double>>(
+            wait, std::chrono::milliseconds(50)));
+        producer.Poll();
+        continue;
+      }
+    }
+    size_t made = gen.NextEach(static_cast<size_t>(want), [&](std::string_view rec, std::string_view key) {
+      if (send_status.ok()) send_status = producer.Send(key, rec, &g_stop);
+    });
+    if (made == 0) exhausted = true;
+    producer.Poll();
+
+    const Clock::time_point now = Clock::now();
+    if (progress != nullptr && now >= next_report) {
+      next_report += kReportEvery;
+      const double secs = Seconds(now - start);
+      std::fprintf(progress, "gen: %.0fs: %lld sent, %lld delivered, %lld failed, %.0f records/s\n",
+                   secs, static_cast<long long>(producer.sent()),
+                   static_cast<long long>(producer.delivered()),
+                   static_cast<long long>(producer.failed()),
+                   static_cast<double>(producer.sent()) / secs);
+      std::fflush(progress);
+    }
+  }
+  const double send_secs = Seconds(Clock::now() - start);
+  const bool interrupted = g_stop.load();
+  producer.Flush(kFinalFlushTimeoutMs);
+
+  if (progress != nullptr) {
+    std::fprintf(progress,
+                 "gen: %s: %lld records sent to %s, %lld delivered, %lld failed, %.2f s, "
+                 "%.0f records/s%s\n",
+                 interrupted ? "interrupted" : "done", static_cast<long long>(producer.sent()),
+                 where.c_str(), static_cast<long long>(producer.delivered()),
+                 static_cast<long long>(producer.failed()), send_secs,
+                 send_secs > 0 ? static_cast<double>(producer.sent()) / send_secs : 0.0,
+                 options.paced ? (" (target " + std::to_string(static_cast<int64_t>(options.rate)) + ")").c_str() : "");
+    std::fflush(progress);
+  }
+  if (!send_status.ok() && !interrupted) return send_status;
+  if (producer.failed() > 0) {
+    return Status::Unavailable(std::to_string(producer.failed()) + " of " +
+                               std::to_string(producer.sent()) + " records failed delivery to " +
+                               where + ": " + producer.first_error());
+  }
+  return Status::Ok();
+}
+
+}  // namespace sluice

@@ -1,0 +1,57 @@
+// Options shared by every Kafka client sluice creates (source, sink, generator), as given on the
+// command line: librdkafka properties passed through untouched (as kcat's -X), plus sluice's
+// group id and starting offsets. The URL's query parameters fill in what the flags leave unset.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+#include "kafka/kafka_url.h"
+
+namespace CLI {
+class App;
+}
+
+namespace sluice {
+
+using KafkaProperties = std::vector<std::pair<std::string, std::string>>;
+
+struct KafkaClientOptions {
+  // librdkafka properties in the order given: --kafka-config FILE lines first, then each -X.
+  // Passed to rd_kafka_conf_set as they are (SASL/TLS included); later ones win.
+  KafkaProperties properties;
+  std::string group_id;                   // empty: the URL's group.id, else "sluice"
+  std::string starting_offsets = "latest";  // earliest | latest (no committed offsets are used yet)
+  bool starting_offsets_set = false;        // true when --starting-offsets was given
+  int64_t idle_timeout_ms = 0;              // set by `sluice run --idle-timeout` (engine's flag)
+};
+
+// Registers -X key=value (repeatable), --kafka-config FILE, --group-id, --starting-offsets on
+// `cmd`. A property librdkafka does not accept fails the parse (exit 2) with librdkafka's reason.
+void AddKafkaFlags(CLI::App& cmd, KafkaClientOptions& o);
+
+// Reads java-properties style lines "key=value" (also "key: value"), '#'/'!' comments, blank
+// lines. InvalidArgument names the file and line of a bad entry.
+[[nodiscard]] Result<KafkaProperties> ReadKafkaConfigFile(const std::string& path);
+
+// Checks one property against librdkafka without creating a client; InvalidArgument names it
+// with librdkafka's reason ("No such configuration property", "Invalid value ...").
+[[nodiscard]] Status CheckKafkaProperty(const std::string& key, const std::string& value);
+
+// A URL and options merged: what a client is built from.
+struct KafkaEndpoint {
+  std::string bootstrap;
+  std::string topic;
+  std::string group_id;          // never empty
+  std::string starting_offsets;  // earliest | latest
+  KafkaProperties properties;    // URL query properties, then the options' properties
+};
+
+// Precedence: flags (--group-id, --starting-offsets, -X) over URL parameters over defaults.
+[[nodiscard]] Result<KafkaEndpoint> ResolveKafkaEndpoint(std::string_view url,
+                                                         const KafkaClientOptions& o);
+
+}  // namespace sluice

@@ -1,0 +1,75 @@
+#include "kafka/producer.h"
+
+namespace sluice {
+
+Result<std::unique_ptr<KafkaProducer>> KafkaProducer::Open(const KafkaEndpoint& ep,
+                                                           const KafkaProperties& defaults) {
+  std::unique_ptr<KafkaProducer> p(new KafkaProducer(ep));
+  Result<KafkaConf> conf = MakeKafkaConf(ep.bootstrap, defaults, ep.properties);
+  if (!conf.ok()) return conf.status();
+  rd_kafka_conf_set_dr_msg_cb(conf->get(), &KafkaProducer::DeliveryCb);
+  rd_kafka_conf_set_opaque(conf->get(), p.get());
+  Result<KafkaHandle> rk = NewKafkaHandle(RD_KAFKA_PRODUCER, std::move(*conf));
+  if (!rk.ok()) return rk.status();
+  p->rk_ = std::move(*rk);
+  Result<int> partitions = CheckKafkaTopic(p->rk_.get(), ep.bootstrap, ep.topic);
+  if (!partitions.ok()) return partitions.status();
+  p->rkt_ = rd_kafka_topic_new(p->rk_.get(), ep.topic.c_str(), nullptr);
+  if (p->rkt_ == nullptr) {
+    return Status::InvalidArgument("cannot use Kafka topic '" + ep.topic +
+                                   "': " + KafkaErrorText(rd_kafka_last_error()));
+  }
+  return p;
+}
+
+KafkaProducer::~KafkaProducer() {
+  if (rkt_ != nullptr) rd_kafka_topic_destroy(rkt_);
+}
+
+void KafkaProducer::DeliveryCb(rd_kafka_t* /*rk*/, const rd_kafka_message_t* m, void* opaque) {
+  auto* self = static_cast<KafkaProducer*>(opaque);
+  if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    ++self->delivered_;
+    return;
+  }
+  if (self->failed_++ == 0) self->first_error_ = rd_kafka_err2str(m->err);
+}
+
+Status KafkaProducer::Send(std::string_view key, std::string_view value,
+                           const std::atomic<bool>* stop) {
+  // librdkafka takes non-const pointers but copies (RD_KAFKA_MSG_F_COPY) and never writes.
+  void* payload = const_cast<char*>(value.data());
+  const void* k = key.empty() ? nullptr : key.data();
+  while (rd_kafka_produce(rkt_, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, payload, value.size(),
+                          k, key.size(), nullptr) != 0) {
+    rd_kafka_resp_err_t err = rd_kafka_last_error();
+    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        char why[512];
+        rd_kafka_fatal_error(rk_.get(), why, sizeof(why));
+        return Status::Unavailable(std::string("Kafka producer failed: ") + why);
+      }
+      return Status::Unavailable("cannot produce to Kafka topic " + ep_.topic + ": " +
+                                 KafkaErrorText(err));
+    }
+    if (stop != nullptr && stop->load(std::memory_order_relaxed)) {
+      return Status::Unavailable("interrupted while the producer queue was full");
+    }
+    rd_kafka_poll(rk_.get(), 10);  // the queue is full: let deliveries free space
+  }
+  ++sent_;
+  return Status::Ok();
+}
+
+void KafkaProducer::Flush(int timeout_ms) {
+  rd_kafka_flush(rk_.get(), timeout_ms);
+  rd_kafka_poll(rk_.get(), 0);
+  // Whatever is still queued will not be delivered before we exit.
+  int64_t undelivered = sent_ - delivered_ - failed_;
+  if (undelivered > 0) {
+    if (failed_ == 0) first_error_ = "not delivered before the flush timeout";
+    failed_ += undelivered;
+  }
+}
+
+}  // namespace sluice

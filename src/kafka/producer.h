@@ -1,0 +1,57 @@
+// KafkaProducer: the producer behind the Kafka sink and `sluice gen --to kafka://`. Messages are
+// copied into librdkafka's queue; delivery reports are counted, never dropped silently.
+// Not thread-safe: one owner thread calls Send/Poll/Flush (delivery reports run inside them).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "kafka/kafka_client.h"
+#include "kafka/kafka_options.h"
+
+namespace sluice {
+
+class KafkaProducer {
+ public:
+  // Creates the producer (defaults, then the endpoint's properties) and checks within about 5 s
+  // that the broker answers; InvalidArgument otherwise.
+  static Result<std::unique_ptr<KafkaProducer>> Open(const KafkaEndpoint& ep,
+                                                     const KafkaProperties& defaults);
+  ~KafkaProducer();
+  KafkaProducer(const KafkaProducer&) = delete;
+  KafkaProducer& operator=(const KafkaProducer&) = delete;
+
+  // Queues one message for the topic, partitioned by key (empty key: no key). While the local
+  // queue is full, serves delivery reports and retries; gives up (Unavailable) if `stop` is set
+  // or on a fatal producer error.
+  [[nodiscard]] Status Send(std::string_view key, std::string_view value,
+                            const std::atomic<bool>* stop = nullptr);
+  // Serves delivery reports without blocking.
+  void Poll() { rd_kafka_poll(rk_.get(), 0); }
+  // Waits up to timeout_ms for queued messages; what is still undelivered counts as failed.
+  void Flush(int timeout_ms);
+
+  int64_t sent() const { return sent_; }            // handed to librdkafka
+  int64_t delivered() const { return delivered_; }  // acknowledged by the broker
+  int64_t failed() const { return failed_; }        // delivery failed after librdkafka's retries
+  const std::string& first_error() const { return first_error_; }
+  const KafkaEndpoint& endpoint() const { return ep_; }
+
+ private:
+  explicit KafkaProducer(KafkaEndpoint ep) : ep_(std::move(ep)) {}
+  static void DeliveryCb(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
+
+  KafkaEndpoint ep_;
+  KafkaHandle rk_;
+  rd_kafka_topic_t* rkt_ = nullptr;  // owned; destroyed before rk_
+  int64_t sent_ = 0;
+  int64_t delivered_ = 0;
+  int64_t failed_ = 0;
+  std::string first_error_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,44 @@
+// The physical plan: the stages a record passes through, as EXPLAIN prints them and the UI
+// draws them, plus the checks that decide which output modes a query allows (Spark's rules).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "plan/query.h"
+#include "sink/sink.h"
+
+namespace sluice {
+
+struct PlanStage {
+  int id = 0;
+  std::string name;    // "Scan", "ParseJson", "Filter", ...
+  std::string detail;  // what it does, e.g. the predicate
+  std::string parallelism;  // "per batch", "per key range", "driver"
+};
+
+struct PlanContext {
+  std::string source = "generator";
+  std::string sink = "console";
+  OutputMode mode = OutputMode::kAppend;
+  int threads = 1;
+  int64_t watermark_ms = 10'000;
+  int64_t trigger_ms = 1'000;
+};
+
+struct PhysicalPlan {
+  std::vector<PlanStage> stages;
+  std::vector<std::string> warnings;  // e.g. state that is never evicted
+};
+
+// The default output mode (append for windowed aggregations and plain projections, complete
+// for other aggregations), or an InvalidArgument saying why the requested mode cannot work.
+Result<OutputMode> ResolveOutputMode(const BoundQuery& query, std::optional<OutputMode> requested);
+Result<OutputMode> ParseOutputMode(std::string_view text);
+
+PhysicalPlan BuildPlan(const BoundQuery& query, const PlanContext& ctx);
+std::string ExplainText(const PhysicalPlan& plan);
+
+}  // namespace sluice

@@ -1,0 +1,23 @@
+// Making a Sink from a --sink / --late-sink / --dead-letter argument: "console", "jsonl:PATH",
+// "jsonl:-" (stdout), "kafka://HOST:PORT[,...]/TOPIC".
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/time_format.h"
+#include "sink/sink.h"
+
+namespace sluice {
+
+struct KafkaClientOptions;
+
+struct SinkOptions {
+  TimeZone time_zone = TimeZone::Utc();
+  size_t console_rows = 20;
+  const KafkaClientOptions* kafka = nullptr;
+};
+
+Result<std::unique_ptr<Sink>> MakeSink(const std::string& spec, const SinkOptions& options);
+
+}  // namespace sluice

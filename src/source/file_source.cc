@@ -1,0 +1,141 @@
+#include "source/file_source.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace sluice {
+namespace {
+constexpr size_t kReadChunk = 4 << 20;
+constexpr size_t kQueueDepth = 16;  // batches read ahead (about 20 MB of lab records)
+}  // namespace
+
+Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path) {
+  int fd = 0;
+  if (path != "-") {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      return Status::InvalidArgument("cannot open source file '" + path + "': " +
+                                     std::strerror(errno));
+    }
+  }
+  auto src = std::unique_ptr<FileSource>(new FileSource(path, fd));
+  src->reader_ = std::thread([s = src.get()] { s->ReadLoop(); });
+  return src;
+}
+
+FileSource::FileSource(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+
+FileSource::~FileSource() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  not_full_.notify_all();
+  if (reader_.joinable()) reader_.join();
+  if (fd_ > 0) ::close(fd_);
+}
+
+void FileSource::ReadLoop() {
+  std::string buf;  // unconsumed bytes: [0, buf.size())
+  buf.reserve(kReadChunk * 2);
+  int64_t offset = 0;
+  RawBatch batch;
+  auto push = [&](bool last) {
+    if (batch.size() == 0 && !last) return true;
+    if (batch.size() > 0) {
+      batch.Seal();
+      std::unique_lock<std::mutex> lock(mu_);
+      not_full_.wait(lock, [&] { return stop_ || queue_.size() < kQueueDepth; });
+      if (stop_) return false;
+      queue_.push_back(std::move(batch));
+      not_empty_.notify_one();
+    }
+    batch = RawBatch();
+    batch.first_offset = Offset(offset);
+    return true;
+  };
+  bool at_eof = false;
+  while (!at_eof) {
+    const size_t old = buf.size();
+    buf.resize(old + kReadChunk);
+    const ssize_t got = ::read(fd_, buf.data() + old, kReadChunk);
+    if (got < 0) {
+      if (errno == EINTR) {
+        buf.resize(old);
+        continue;
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      error_ = "reading '" + path_ + "': " + std::strerror(errno);
+      eof_ = true;
+      not_empty_.notify_all();
+      return;
+    }
+    buf.resize(old + static_cast<size_t>(got));
+    at_eof = got == 0;
+    size_t pos = 0;
+    for (;;) {
+      const void* nl = std::memchr(buf.data() + pos, '\n', buf.size() - pos);
+      size_t end;
+      if (nl != nullptr) {
+        end = static_cast<size_t>(static_cast<const char*>(nl) - buf.data());
+      } else if (at_eof && pos < buf.size()) {
+        end = buf.size();  // last line without a newline
+      } else {
+        break;
+      }
+      if (batch.size() == 0) {
+        batch.first_offset = Offset(offset);
+        batch.data.reserve(kMaxBatchRecords * 160);
+        batch.starts.reserve(kMaxBatchRecords + 1);
+      }
+      batch.Add(std::string_view(buf.data() + pos, end - pos));
+      ++offset;
+      pos = std::min(end + 1, buf.size());
+      if (batch.size() == kMaxBatchRecords && !push(false)) return;
+      if (nl == nullptr) break;
+    }
+    buf.erase(0, pos);
+  }
+  if (!push(true)) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  eof_ = true;
+  not_empty_.notify_all();
+}
+
+Status FileSource::Poll(std::vector<RawBatch>& out, size_t max_batches,
+                        std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  not_empty_.wait_for(lock, timeout, [&] { return !queue_.empty() || eof_; });
+  if (!error_.empty()) return Status::IOError(error_);
+  size_t taken = 0;
+  while (!queue_.empty() && taken < max_batches) {
+    next_offset_ = queue_.front().first_offset.value + static_cast<int64_t>(queue_.front().size());
+    out.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+    ++taken;
+  }
+  if (taken > 0) not_full_.notify_one();
+  return Status::Ok();
+}
+
+bool FileSource::Finished() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return eof_ && queue_.empty();
+}
+
+std::vector<PartitionInfo> FileSource::Partitions() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  PartitionInfo p;
+  p.id = PartitionId(0);
+  p.next_offset = Offset(next_offset_);
+  return {p};
+}
+
+std::string FileSource::Describe() const {
+  return path_ == "-" ? "file:- (stdin)" : "file:" + path_;
+}
+
+}  // namespace sluice

@@ -1,0 +1,49 @@
+// FileSource: a JSON-lines file, or standard input, as one ordered partition.
+// A reader thread cuts the input into batches of kMaxBatchRecords lines (so batch boundaries,
+// and with them lateness decisions, never depend on timing) and queues a few of them ahead,
+// overlapping I/O with processing. Poll is called from the engine's driver thread only.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "source/source.h"
+
+namespace sluice {
+
+class FileSource : public Source {
+ public:
+  // path "-" reads standard input.
+  static Result<std::unique_ptr<FileSource>> Open(const std::string& path);
+  ~FileSource() override;
+
+  Status Poll(std::vector<RawBatch>& out, size_t max_batches,
+              std::chrono::milliseconds timeout) override;
+  bool Finished() const override;
+  std::vector<PartitionInfo> Partitions() const override;
+  std::string Describe() const override;
+
+ private:
+  FileSource(std::string path, int fd);
+  void ReadLoop();
+
+  const std::string path_;
+  const int fd_;
+  std::thread reader_;
+
+  mutable std::mutex mu_;
+  std::condition_variable not_empty_;
+  std::condition_variable not_full_;
+  // Guarded by mu_:
+  std::deque<RawBatch> queue_;
+  bool eof_ = false;
+  bool stop_ = false;
+  std::string error_;
+  int64_t next_offset_ = 0;  // lines handed to the engine so far
+};
+
+}  // namespace sluice

@@ -1,0 +1,72 @@
+#include "source/generator_source.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <thread>
+
+namespace sluice {
+
+GeneratorSource::GeneratorSource(const GeneratorOptions& options)
+    : gen_(options), started_(std::chrono::steady_clock::now()) {}
+
+Status GeneratorSource::Poll(std::vector<RawBatch>& out, size_t max_batches,
+                             std::chrono::milliseconds timeout) {
+  const auto& opt = gen_.options();
+  int64_t budget = static_cast<int64_t>(max_batches * kMaxBatchRecords);
+  if (opt.paced) {
+    // Records due by now at the target rate; wait for the next one if none is due yet.
+    auto due_at = [&](std::chrono::steady_clock::time_point t) {
+      const double secs = std::chrono::duration<double>(t - started_).count();
+      return static_cast<int64_t>(secs * opt.rate);
+    };
+    int64_t due = due_at(std::chrono::steady_clock::now()) - gen_.produced();
+    if (due <= 0) {
+      const auto next = started_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                       std::chrono::duration<double>(
+                                           static_cast<double>(gen_.produced() + 1) / opt.rate));
+      std::this_thread::sleep_until(std::min(next, std::chrono::steady_clock::now() + timeout));
+      due = due_at(std::chrono::steady_clock::now()) - gen_.produced();
+    }
+    budget = std::min(budget, std::max<int64_t>(due, 0));
+  }
+  std::string lines;
+  while (budget > 0) {
+    const auto want = static_cast<size_t>(std::min<int64_t>(budget, kMaxBatchRecords));
+    RawBatch batch;
+    batch.first_offset = Offset(gen_.produced());
+    batch.data.reserve(want * 160);
+    batch.starts.reserve(want + 1);
+    const size_t made = gen_.NextEach(want, [&](std::string_view rec, std::string_view) {
+      batch.Add(rec);
+    });
+    if (made == 0) {
+      finished_ = true;
+      break;
+    }
+    batch.Seal();
+    out.push_back(std::move(batch));
+    budget -= static_cast<int64_t>(made);
+  }
+  if (opt.count && gen_.produced() >= *opt.count) finished_ = true;
+  return Status::Ok();
+}
+
+bool GeneratorSource::Finished() const { return finished_; }
+
+std::vector<PartitionInfo> GeneratorSource::Partitions() const {
+  PartitionInfo p;
+  p.id = PartitionId(0);
+  p.next_offset = Offset(gen_.produced());
+  if (gen_.options().count) p.end_offset = *gen_.options().count;
+  return {p};
+}
+
+std::string GeneratorSource::Describe() const {
+  const auto& o = gen_.options();
+  return fmt::format("generator (rate {}, term '{}' at {})",
+                     o.paced ? fmt::format("{:.0f}/s", o.rate) : std::string("max"),
+                     o.additional_term, o.additional_term_rate);
+}
+
+}  // namespace sluice

@@ -1,0 +1,362 @@
+#include "source/kafka_source.h"
+
+#include <chrono>
+#include <cstdio>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "kafka/kafka_client.h"
+
+namespace sluice {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Messages taken from librdkafka per call: large enough to amortize the queue lock.
+constexpr size_t kConsumeChunk = 4096;
+
+// Batches are cut where offset / kMaxBatchRecords changes, so a bounded read is cut the same way
+// whatever the fetch timing.
+int64_t Bucket(int64_t offset) { return offset / static_cast<int64_t>(kMaxBatchRecords); }
+
+class KafkaSource final : public Source {
+ public:
+  KafkaSource(KafkaEndpoint ep, bool available_now)
+      : ep_(std::move(ep)), available_now_(available_now) {}
+  ~KafkaSource() override {
+    for (rd_kafka_message_t* m : pending_) rd_kafka_message_destroy(m);
+  }
+
+  Status Start();
+  Status Poll(std::vector<RawBatch>& out, size_t max_batches,
+              std::chrono::milliseconds timeout) override;
+  bool Finished() const override;
+  std::vector<PartitionInfo> Partitions() const override;
+  std::string Describe() const override {
+    return "kafka://" + ep_.bootstrap + "/" + ep_.topic + " (group " + ep_.group_id + ")";
+  }
+
+ private:
+  // What this process knows of one partition of the topic. Touched by the driver thread only
+  // (rebalance callbacks run inside Poll's librdkafka calls, on the same thread).
+  struct Part {
+    bool assigned = false;
+    bool done = false;         // available_now: reached `target`
+    int64_t next_offset = -1;  // next offset to read; -1 until the first record or EOF
+    int64_t target = -1;       // available_now: high watermark at start
+    RawBatch building;         // records not yet handed out
+    bool building_gapless = true;  // offsets consecutive so far (then `offsets` stays empty)
+    size_t last_batch_bytes = 0;   // to reserve the next batch at once
+  };
+
+  static void RebalanceCb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                          rd_kafka_topic_partition_list_t* parts, void* opaque);
+  void OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts);
+  Part& PartFor(int32_t p) {
+    if (static_cast<size_t>(p) >= parts_.size()) parts_.resize(static_cast<size_t>(p) + 1);
+    return parts_[static_cast<size_t>(p)];
+  }
+  // Appends one message to its partition's batch; returns an error only for fatal failures.
+  Status Absorb(const rd_kafka_message_t& m);
+  void SealBuilding(int32_t p, Part& s);
+  void MarkDone(int32_t p, Part& s);
+  void FlushPartials();
+  void ReportError(const rd_kafka_message_t& m);
+
+  KafkaEndpoint ep_;
+  bool available_now_;
+  KafkaHandle rk_;
+  KafkaQueue queue_;  // the consumer queue: messages, rebalances and errors
+  std::vector<Part> parts_;
+  std::deque<RawBatch> ready_;  // sealed, not yet returned by Poll
+  bool got_assignment_ = false;
+  int assigned_count_ = 0;
+  std::vector<rd_kafka_message_t*> pending_;  // scratch for consume_batch_queue
+  Status fatal_;
+  Clock::time_point last_error_report_{};
+};
+
+Status KafkaSource::Start() {
+  KafkaProperties defaults = {
+      {"group.id", ep_.group_id},
+      {"client.id", "sluice"},
+      {"enable.auto.commit", "false"},  // offsets are not committed yet (see kafka_source.h)
+      {"enable.auto.offset.store", "false"},
+      {"auto.offset.reset", ep_.starting_offsets == "earliest" ? "earliest" : "latest"},
+      {"partition.assignment.strategy", "cooperative-sticky"},
+      {"enable.partition.eof", available_now_ ? "true" : "false"},
+      // Large fetches: the consumer keeps up with ~1M records/s without many round trips.
+      {"fetch.wait.max.ms", "100"},
+      {"max.partition.fetch.bytes", "4194304"},
+      {"queued.min.messages", "200000"},
+  };
+  Result<KafkaConf> conf = MakeKafkaConf(ep_.bootstrap, defaults, ep_.properties);
+  if (!conf.ok()) return conf.status();
+  rd_kafka_conf_set_rebalance_cb(conf->get(), &KafkaSource::RebalanceCb);
+  rd_kafka_conf_set_opaque(conf->get(), this);
+  Result<KafkaHandle> rk = NewKafkaHandle(RD_KAFKA_CONSUMER, std::move(*conf));
+  if (!rk.ok()) return rk.status();
+  rk_ = std::move(*rk);
+
+  Result<int> partitions = CheckKafkaTopic(rk_.get(), ep_.bootstrap, ep_.topic);
+  if (!partitions.ok()) return partitions.status();
+  parts_.resize(static_cast<size_t>(*partitions));
+
+  if (available_now_) {
+    // The end of the bounded read: each partition's high watermark now.
+    for (int32_t p = 0; p < *partitions; ++p) {
+      int64_t lo = 0, hi = 0;
+      rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+          rk_.get(), ep_.topic.c_str(), p, &lo, &hi, kKafkaStartupTimeoutMs);
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return Status::Unavailable("cannot read the end offset of " + ep_.topic + "[" +
+                                   std::to_string(p) + "] at " + ep_.bootstrap + ": " +
+                                   KafkaErrorText(err));
+      }
+      parts_[static_cast<size_t>(p)].target = hi;
+    }
+  }
+
+  rd_kafka_poll_set_consumer(rk_.get());
+  queue_.reset(rd_kafka_queue_get_consumer(rk_.get()));
+  KafkaPartitionList topics(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(topics.get(), ep_.topic.c_str(), RD_KAFKA_PARTITION_UA);
+  rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_.get(), topics.get());
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Status::InvalidArgument("cannot subscribe to Kafka topic '" + ep_.topic +
+                                   "': " + KafkaErrorText(err));
+  }
+  pending_.resize(kConsumeChunk);
+  return Status::Ok();
+}
+
+void KafkaSource::RebalanceCb(rd_kafka_t* /*rk*/, rd_kafka_resp_err_t err,
+                              rd_kafka_topic_partition_list_t* parts, void* opaque) {
+  static_cast<KafkaSource*>(opaque)->OnRebalance(err, parts);
+}
+
+void KafkaSource::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* list) {
+  const bool cooperative = std::string_view(rd_kafka_rebalance_protocol(rk_.get())) == "COOPERATIVE";
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    for (int i = 0; i < list->cnt; ++i) {
+      rd_kafka_topic_partition_t& tp = list->elems[i];
+      Part& s = PartFor(tp.partition);
+      if (!s.assigned) ++assigned_count_;
+      s.assigned = true;
+      // Never the group's committed offset: ours if we read this partition before, else the
+      // starting offsets (no checkpoints yet).
+      if (s.next_offset >= 0) {
+        tp.offset = s.next_offset;
+      } else {
+        tp.offset = ep_.starting_offsets == "earliest" ? RD_KAFKA_OFFSET_BEGINNING
+                                                       : RD_KAFKA_OFFSET_END;
+      }
+    }
+    if (cooperative) {
+      rd_kafka_error_t* e = rd_kafka_incremental_assign(rk_.get(), list);
+      if (e != nullptr) {
+        fatal_ = Status::Unavailable(std::string("Kafka assign failed: ") + rd_kafka_error_string(e));
+        rd_kafka_error_destroy(e);
+      }
+    } else {
+      rd_kafka_assign(rk_.get(), list);
+    }
+    for (int i = 0; i < list->cnt; ++i) {
+      Part& s = PartFor(list->elems[i].partition);
+      // available_now with nothing to read (empty partition): done without waiting for EOF.
+      if (s.target >= 0 && s.next_offset >= s.target) MarkDone(list->elems[i].partition, s);
+    }
+    got_assignment_ = true;
+  } else {
+    // Revoked (or lost): hand out what was read, keep the position in case it comes back.
+    for (int i = 0; i < list->cnt; ++i) {
+      int32_t p = list->elems[i].partition;
+      Part& s = PartFor(p);
+      SealBuilding(p, s);
+      if (s.assigned) --assigned_count_;
+      s.assigned = false;
+    }
+    if (cooperative) {
+      rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk_.get(), list);
+      if (e != nullptr) rd_kafka_error_destroy(e);
+    } else {
+      rd_kafka_assign(rk_.get(), nullptr);
+    }
+  }
+}
+
+void KafkaSource::SealBuilding(int32_t p, Part& s) {
+  if (s.building.size() == 0) return;
+  s.building.partition = PartitionId(p);
+  s.building.Seal();
+  s.last_batch_bytes = s.building.data.size();
+  ready_.push_back(std::move(s.building));
+  s.building = RawBatch();
+  s.building_gapless = true;
+}
+
+void KafkaSource::MarkDone(int32_t p, Part& s) {
+  if (s.done) return;
+  s.done = true;
+  SealBuilding(p, s);
+  // Stop fetching what was produced after the start: it belongs to no bounded read.
+  KafkaPartitionList l(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(l.get(), ep_.topic.c_str(), p);
+  rd_kafka_pause_partitions(rk_.get(), l.get());
+}
+
+void KafkaSource::ReportError(const rd_kafka_message_t& m) {
+  // Transient errors (broker down, leader moved) are retried by librdkafka: say so, not too often.
+  auto now = Clock::now();
+  if (now - last_error_report_ < std::chrono::seconds(5)) return;
+  last_error_report_ = now;
+  std::fprintf(stderr, "sluice: kafka source %s: %s (librdkafka retries)\n", ep_.topic.c_str(),
+               rd_kafka_message_errstr(&m));
+}
+
+Status KafkaSource::Absorb(const rd_kafka_message_t& m) {
+  if (m.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      Part& s = PartFor(m.partition);
+      if (!s.assigned) return Status::Ok();
+      if (m.offset > s.next_offset) s.next_offset = m.offset;  // skips control records
+      if (s.target >= 0 && s.next_offset >= s.target) MarkDone(m.partition, s);
+      return Status::Ok();
+    }
+    if (m.err == RD_KAFKA_RESP_ERR__FATAL) {
+      char why[512];
+      rd_kafka_fatal_error(rk_.get(), why, sizeof(why));
+      return Status::Unavailable(std::string("Kafka consumer failed: ") + why);
+    }
+    if (m.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+        m.err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+        m.err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) {
+      return Status::Unavailable("Kafka topic " + ep_.topic + ": " + rd_kafka_message_errstr(&m));
+    }
+    ReportError(m);
+    return Status::Ok();
+  }
+  Part& s = PartFor(m.partition);
+  const int64_t offset = m.offset;
+  // Stale (revoked partition, or re-fetched after an error) or past the bounded read's end.
+  if (!s.assigned || s.done || offset < s.next_offset) return Status::Ok();
+  if (s.target >= 0 && offset >= s.target) {
+    MarkDone(m.partition, s);
+    return Status::Ok();
+  }
+  RawBatch& b = s.building;
+  if (b.size() > 0 && Bucket(offset) != Bucket(b.offset(b.size() - 1))) {
+    SealBuilding(m.partition, s);
+  }
+  if (b.size() == 0) {
+    b.first_offset = Offset(offset);
+    b.data.reserve(s.last_batch_bytes + kBatchPadding);
+    b.starts.reserve(kMaxBatchRecords + 1);
+  } else if (s.building_gapless && offset != b.first_offset.value + static_cast<int64_t>(b.size())) {
+    // First gap (compaction, transaction markers): from now on keep every offset.
+    s.building_gapless = false;
+    b.offsets.reserve(kMaxBatchRecords);
+    for (size_t i = 0; i < b.size(); ++i) b.offsets.push_back(b.first_offset.value + static_cast<int64_t>(i));
+  }
+  b.Add(std::string_view(static_cast<const char*>(m.payload), m.len));
+  if (!s.building_gapless) b.offsets.push_back(offset);
+  s.next_offset = offset + 1;
+  if (s.target >= 0 && s.next_offset >= s.target) MarkDone(m.partition, s);
+  return Status::Ok();
+}
+
+void KafkaSource::FlushPartials() {
+  for (size_t p = 0; p < parts_.size(); ++p) SealBuilding(static_cast<int32_t>(p), parts_[p]);
+}
+
+Status KafkaSource::Poll(std::vector<RawBatch>& out, size_t max_batches,
+                         std::chrono::milliseconds timeout) {
+  const Clock::time_point deadline = Clock::now() + timeout;
+  size_t taken = 0;
+  auto take_ready = [&] {
+    while (!ready_.empty() && taken < max_batches) {
+      out.push_back(std::move(ready_.front()));
+      ready_.pop_front();
+      ++taken;
+    }
+  };
+  while (true) {
+    take_ready();
+    if (taken >= max_batches || !fatal_.ok()) break;
+    // Drain what librdkafka already holds without waiting.
+    ssize_t n = rd_kafka_consume_batch_queue(queue_.get(), 0, pending_.data(), pending_.size());
+    if (n < 0) return Status::Unavailable("Kafka consume failed: " + KafkaErrorText(rd_kafka_last_error()));
+    Status st;
+    for (ssize_t i = 0; i < n; ++i) {
+      if (st.ok()) st = Absorb(*pending_[static_cast<size_t>(i)]);
+      rd_kafka_message_destroy(pending_[static_cast<size_t>(i)]);
+    }
+    SLUICE_RETURN_IF_ERROR(st);
+    if (n > 0) continue;
+    // Nothing more right now: hand out what we have, if anything.
+    if (taken > 0) break;
+    // A continuous read hands out partial batches when the input pauses (latency); a bounded
+    // read waits for bucket boundaries so its batches do not depend on timing.
+    if (!available_now_) {
+      FlushPartials();
+      if (!ready_.empty()) continue;
+    }
+    if (Finished()) break;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) break;
+    // Block for the first message (and serve rebalances) up to the deadline.
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_.get(), static_cast<int>(std::min<int64_t>(left.count(), 100)));
+    if (m != nullptr) {
+      st = Absorb(*m);
+      rd_kafka_message_destroy(m);
+      SLUICE_RETURN_IF_ERROR(st);
+    }
+  }
+  return fatal_;
+}
+
+bool KafkaSource::Finished() const {
+  if (!available_now_ || !got_assignment_ || !ready_.empty()) return false;
+  for (const Part& s : parts_) {
+    if (s.assigned && !s.done) return false;
+  }
+  return true;
+}
+
+std::vector<PartitionInfo> KafkaSource::Partitions() const {
+  std::vector<PartitionInfo> infos;
+  for (size_t p = 0; p < parts_.size(); ++p) {
+    const Part& s = parts_[p];
+    if (!s.assigned) continue;
+    PartitionInfo info;
+    info.id = PartitionId(static_cast<int32_t>(p));
+    info.next_offset = Offset(s.next_offset < 0 ? 0 : s.next_offset);
+    int64_t lo = 0, hi = -1;
+    // Cached from fetch responses: no request to the broker.
+    if (rd_kafka_get_watermark_offsets(rk_.get(), ep_.topic.c_str(), static_cast<int32_t>(p), &lo,
+                                       &hi) != RD_KAFKA_RESP_ERR_NO_ERROR || hi < 0) {
+      hi = s.target;
+    }
+    info.end_offset = hi;
+    if (s.next_offset < 0 && lo >= 0 && hi >= 0) {
+      info.next_offset = Offset(ep_.starting_offsets == "earliest" ? lo : hi);
+    }
+    infos.push_back(info);
+  }
+  return infos;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Source>> MakeKafkaSource(std::string_view url,
+                                                const KafkaClientOptions& options,
+                                                bool available_now) {
+  Result<KafkaEndpoint> ep = ResolveKafkaEndpoint(url, options);
+  if (!ep.ok()) return ep.status();
+  auto source = std::make_unique<KafkaSource>(std::move(*ep), available_now);
+  SLUICE_RETURN_IF_ERROR(source->Start());
+  return std::unique_ptr<Source>(std::move(source));
+}
+
+}  // namespace sluice
