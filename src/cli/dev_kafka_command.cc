@@ -256,7 +256,7 @@ void AddDevKafkaCommand(CLI::App& app, int& exit_code) {
   AddKafkaFlags(*dcmd, dump->kafka);
   dcmd->callback([dump, &exit_code] { exit_code = RunDump(*dump); });
 
-  cmd->callback([cmd, dcmd, flags, &exit_code] {
+  cmd->callback([dcmd, flags, &exit_code] {
     if (dcmd->parsed()) return;
     exit_code = RunDevKafka(*flags);
   });

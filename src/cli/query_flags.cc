@@ -54,6 +54,7 @@ Result<PreparedQuery> PrepareQuery(const QueryFlags& f) {
         "user_id\" (or --query-file F)");
   }
   PreparedQuery pq;
+  pq.sql = sql;
   BindOptions bo;
   if (!f.schema.empty()) {
     auto schema = ParseSchema(f.schema);

@@ -27,6 +27,7 @@ struct QueryFlags {
 };
 
 struct PreparedQuery {
+  std::string sql;
   BoundQuery query;
   OutputMode mode = OutputMode::kAppend;
   int threads = 1;

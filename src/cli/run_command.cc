@@ -10,6 +10,10 @@
 #include "cli/query_flags.h"
 #include "common/duration.h"
 #include "exec/engine.h"
+#include "exec/run_reporter.h"
+#include "monitor/progress_printer.h"
+#include "monitor/run_monitor.h"
+#include "web/ui_server.h"
 #include "kafka/kafka_options.h"
 #include "plan/physical_plan.h"
 #include "sink/sink_factory.h"
@@ -41,6 +45,30 @@ int Fail(const Status& st) {
   std::fprintf(stderr, "%s%s\n", st.message().rfind("error:", 0) == 0 ? "" : "error: ",
                st.message().c_str());
   return st.exit_code();
+}
+
+// "HOST:PORT", "PORT" or ":PORT"; the host defaults to 127.0.0.1 so nothing is exposed by default.
+Status ParseHostPort(const std::string& text, std::string& host, int& port) {
+  host = "127.0.0.1";
+  std::string p = text;
+  const auto colon = text.rfind(':');
+  if (colon != std::string::npos) {
+    if (colon > 0) host = text.substr(0, colon);
+    p = text.substr(colon + 1);
+  }
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  char* end = nullptr;
+  const long v = std::strtol(p.c_str(), &end, 10);
+  if (p.empty() || *end != '\0' || v < 0 || v > 65535) {
+    return Status::InvalidArgument("--ui: expected HOST:PORT such as 127.0.0.1:4040, got '" + text + "'");
+  }
+  port = static_cast<int>(v);
+  return Status::Ok();
+}
+
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 int Run(RunFlags& f) {
@@ -87,17 +115,48 @@ int Run(RunFlags& f) {
   Engine engine(pq.query, eo, **source, **sink);
   engine.SetLateSink(late_sink.get());
   engine.SetDeadLetterSink(dead_letter.get());
-  if (f.progress) {
-    engine.SetTriggerCallback([](const TriggerReport& r) {
-      const double secs = static_cast<double>(r.wall_ms) / 1000.0;
-      std::fprintf(stderr,
-                   "progress batch=%lld input_rows=%lld input_rate=%.0f/s output_rows=%lld "
-                   "state_rows=%lld\n",
-                   static_cast<long long>(r.batch_id), static_cast<long long>(r.input_rows),
-                   secs > 0 ? static_cast<double>(r.input_rows) / secs : 0.0,
-                   static_cast<long long>(r.output_rows), static_cast<long long>(r.state_rows));
-    });
+
+  PlanContext ctx;
+  ctx.source = (*source)->Describe();
+  ctx.sink = (*sink)->Describe();
+  ctx.mode = pq.mode;
+  ctx.threads = pq.threads;
+  ctx.watermark_ms = pq.watermark_ms;
+  ctx.trigger_ms = pq.trigger_ms;
+  const PhysicalPlan plan = BuildPlan(pq.query, ctx);
+  RunMonitor monitor;
+  QueryInfo info;
+  info.id = NewQueryId();
+  info.run_id = NewQueryId();
+  info.name = "sluice";
+  info.sql = pq.sql;
+  info.output_mode = std::string(OutputModeName(pq.mode));
+  info.trigger_interval_ms = pq.trigger_ms;
+  info.watermark_delay_ms = pq.watermark_ms;
+  info.source_description = ctx.source;
+  info.sink_description = ctx.sink;
+  info.num_workers = pq.threads;
+  info.started_ms = WallMs();
+  info.plan = RunReporter::PlanNodes(plan);
+  monitor.SetQueryInfo(std::move(info));
+  RunReporter reporter(monitor, engine, **source, **sink, plan, pq.time_zone);
+  const bool progress = f.progress;
+  engine.SetTriggerCallback([&reporter, &monitor, progress](const TriggerReport& r) {
+    reporter.OnTrigger(r);
+    if (progress) PrintProgress(monitor);
+  });
+
+  std::unique_ptr<UiServer> ui;
+  if (!f.ui.empty()) {
+    std::string host;
+    int port = 0;
+    if (Status st = ParseHostPort(f.ui, host, port); !st.ok()) return Fail(st);
+    auto started = UiServer::Start(host, port, monitor);
+    if (!started.ok()) return Fail(Status::InvalidArgument("--ui: " + started.status().message()));
+    ui = std::move(started).value();
+    std::fprintf(stderr, "sluice: monitoring UI at %s\n", ui->url().c_str());
   }
+  monitor.SetState(RunState::kRunning);
 
   g_engine.store(&engine);
   std::signal(SIGINT, OnSignal);
@@ -121,6 +180,9 @@ int Run(RunFlags& f) {
                static_cast<long long>(c.input_records), static_cast<long long>(c.malformed_records),
                static_cast<long long>(c.late_records), static_cast<long long>(c.late_rows),
                static_cast<long long>(c.output_rows));
+  monitor.SetState(st.ok() ? RunState::kFinished : RunState::kFailed, st.message());
+  if (progress) PrintRunSummary(monitor, WallMs());
+  if (ui) ui->Stop();
   if (!st.ok()) return Fail(st);
   return 0;
 }

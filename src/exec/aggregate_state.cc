@@ -71,7 +71,7 @@ void AggregateState::Accumulate(int64_t window_start, std::string_view key, cons
     last_start_ = window_start;
     last_groups_ = groups;
   }
-  auto it = groups->find(key);
+  auto it = groups->find(absl::string_view(key.data(), key.size()));
   if (it == groups->end()) {
     it = groups->emplace(std::string(key), GroupState{}).first;
     it->second.accs.resize(query_.aggregates.size());

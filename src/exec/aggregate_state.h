@@ -12,6 +12,7 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include "common/named_type.h"
 #include "common/value.h"
 #include "plan/query.h"
 

@@ -45,6 +45,7 @@ void BatchProcessor::Process(const RawBatch& batch, ParsedBatch& out) {
   out.Reset(query_.aggregating ? num_buckets_ : 0);
   const int time_slot = query_.event_time_slot;
   const size_t n = batch.size();
+  records_processed_ += static_cast<int64_t>(n);
   for (size_t i = 0; i < n; ++i) {
     const std::string_view rec = batch.record(i);
     if (rec.empty() || ((rec[0] != '{') && IsBlank(rec))) continue;

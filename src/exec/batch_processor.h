@@ -53,6 +53,8 @@ class BatchProcessor {
  public:
   BatchProcessor(const BoundQuery& query, size_t num_buckets);
   void Process(const RawBatch& batch, ParsedBatch& out);
+  // Records this processor has handled; written by its worker, read between parallel steps.
+  int64_t records_processed() const { return records_processed_; }
 
  private:
   const BoundQuery& query_;
@@ -62,6 +64,7 @@ class BatchProcessor {
   std::vector<Value> row_;
   std::string key_;
   std::string args_;
+  int64_t records_processed_ = 0;
 };
 
 }  // namespace sluice

@@ -59,6 +59,12 @@ int64_t Engine::NowMs() {
       .count();
 }
 
+std::vector<int64_t> Engine::WorkerRecords() const {
+  std::vector<int64_t> out;
+  for (const auto& p : processors_) out.push_back(p->records_processed());
+  return out;
+}
+
 Status Engine::Run() {
   std::vector<RawBatch> batches;
   auto last_trigger = Clock::now();
@@ -276,6 +282,7 @@ Status Engine::Emit(bool final_emit) {
     }
   }
   std::sort(report_.open_windows.begin(), report_.open_windows.end());
+  report_.window_size_ms = query_.window ? query_.window->size_ms : 0;
   report_.busy_ns = report_.parse_ns + report_.aggregate_ns + report_.emit_ns;
   report_.output = &out;
   if (on_trigger_) on_trigger_(report_);

@@ -62,6 +62,7 @@ struct TriggerReport {
   int64_t max_event_time = INT64_MIN;
   int64_t state_rows = 0, state_bytes = 0, state_rows_updated = 0;
   std::vector<std::pair<int64_t, int64_t>> open_windows;  // start -> groups
+  int64_t window_size_ms = 0;
   const OutputBatch* output = nullptr;                    // valid during the callback only
 };
 
@@ -83,6 +84,8 @@ class Engine {
   const RunCounters& counters() const { return counters_; }
   const WatermarkTracker& watermarks() const { return tracker_; }
   const ThreadPool& pool() const { return pool_; }
+  // Records each worker thread has parsed so far (read between triggers).
+  std::vector<int64_t> WorkerRecords() const;
 
  private:
   Status ProcessRound(std::vector<RawBatch>& batches);

@@ -42,16 +42,23 @@ Result<KafkaHandle> NewKafkaHandle(rd_kafka_type_t type, KafkaConf conf) {
   return KafkaHandle(rk);
 }
 
-Result<int> CheckKafkaTopic(rd_kafka_t* rk, std::string_view bootstrap, std::string_view topic) {
+Result<int> CheckKafkaTopic(rd_kafka_t* rk, std::string_view bootstrap, std::string_view topic,
+                            TopicCreation creation) {
   std::string name(topic);
-  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, name.c_str(), nullptr);
-  if (rkt == nullptr) {
-    return Status::InvalidArgument("cannot use Kafka topic '" + name +
-                                   "': " + KafkaErrorText(rd_kafka_last_error()));
-  }
   const rd_kafka_metadata_t* md = nullptr;
-  rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, kKafkaStartupTimeoutMs);
-  rd_kafka_topic_destroy(rkt);
+  rd_kafka_resp_err_t err;
+  if (creation == TopicCreation::kAllow) {
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, name.c_str(), nullptr);
+    if (rkt == nullptr) {
+      return Status::InvalidArgument("cannot use Kafka topic '" + name +
+                                     "': " + KafkaErrorText(rd_kafka_last_error()));
+    }
+    err = rd_kafka_metadata(rk, 0, rkt, &md, kKafkaStartupTimeoutMs);
+    rd_kafka_topic_destroy(rkt);
+  } else {
+    // No topic handle either: creating one makes librdkafka ask for (and maybe create) it.
+    err = rd_kafka_metadata(rk, 1, nullptr, &md, kKafkaStartupTimeoutMs);
+  }
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return Status::InvalidArgument(
         "cannot reach Kafka at " + std::string(bootstrap) + " within " +

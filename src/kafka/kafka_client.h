@@ -5,6 +5,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -49,9 +50,12 @@ inline constexpr int kKafkaStartupTimeoutMs = 5000;
 
 // Asks the cluster for the topic's metadata within kKafkaStartupTimeoutMs. Returns the number of
 // partitions; InvalidArgument if no broker answers (wrong address, broker down) or the topic
-// does not exist (unless the handle may auto-create it: producers), saying what to check.
+// does not exist, saying what to check. TopicCreation::kAllow asks for the topic alone, which
+// lets a broker with auto.create.topics.enable create it (producers); kNever lists all topics,
+// which never creates one (consumers: a typo must not create an empty topic to wait on).
+enum class TopicCreation : uint8_t { kNever, kAllow };
 [[nodiscard]] Result<int> CheckKafkaTopic(rd_kafka_t* rk, std::string_view bootstrap,
-                                          std::string_view topic);
+                                          std::string_view topic, TopicCreation creation);
 
 // "Local: Broker transport failure" style text for an error code.
 std::string KafkaErrorText(rd_kafka_resp_err_t err);

@@ -12,7 +12,7 @@ Result<std::unique_ptr<KafkaProducer>> KafkaProducer::Open(const KafkaEndpoint& 
   Result<KafkaHandle> rk = NewKafkaHandle(RD_KAFKA_PRODUCER, std::move(*conf));
   if (!rk.ok()) return rk.status();
   p->rk_ = std::move(*rk);
-  Result<int> partitions = CheckKafkaTopic(p->rk_.get(), ep.bootstrap, ep.topic);
+  Result<int> partitions = CheckKafkaTopic(p->rk_.get(), ep.bootstrap, ep.topic, TopicCreation::kAllow);
   if (!partitions.ok()) return partitions.status();
   p->rkt_ = rd_kafka_topic_new(p->rk_.get(), ep.topic.c_str(), nullptr);
   if (p->rkt_ == nullptr) {

@@ -20,7 +20,7 @@ Status DumpTopic(const std::string& bootstrap, const std::string& topic,
   if (!conf.ok()) return conf.status();
   Result<KafkaHandle> rk = NewKafkaHandle(RD_KAFKA_CONSUMER, std::move(*conf));
   if (!rk.ok()) return rk.status();
-  Result<int> partitions = CheckKafkaTopic(rk->get(), bootstrap, topic);
+  Result<int> partitions = CheckKafkaTopic(rk->get(), bootstrap, topic, TopicCreation::kNever);
   if (!partitions.ok()) return partitions.status();
   rd_kafka_poll_set_consumer(rk->get());
   KafkaQueue queue(rd_kafka_queue_get_consumer(rk->get()));

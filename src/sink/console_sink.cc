@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "format/json_writer.h"
+#include "format/value_text.h"
 
 namespace sluice {
 namespace {
@@ -15,19 +16,6 @@ size_t Width(std::string_view s) {
 }
 
 }  // namespace
-
-std::string CellText(const Value& v, const TimeZone& tz) {
-  std::string s;
-  switch (v.type) {
-    case Type::kNull: return "NULL";
-    case Type::kBool: return v.b ? "true" : "false";
-    case Type::kInt64: return std::to_string(v.i);
-    case Type::kDouble: AppendDouble(s, v.d); return s;
-    case Type::kString: return std::string(v.s);
-    case Type::kTimestamp: AppendTimestamp(s, v.i, tz); return s;
-  }
-  return s;
-}
 
 std::string RenderTable(const OutputBatch& batch, const TimeZone& tz, size_t max_rows) {
   const size_t cols = batch.column_names.size();

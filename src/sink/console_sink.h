@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "common/time_format.h"
+#include "format/value_text.h"
 #include "sink/sink.h"
 
 namespace sluice {
@@ -22,8 +23,6 @@ class ConsoleSink : public Sink {
   size_t max_rows_;
 };
 
-// How a value reads in a table cell.
-std::string CellText(const Value& v, const TimeZone& tz);
 // Renders the table part (without the banner): used by tests and the console.
 std::string RenderTable(const OutputBatch& batch, const TimeZone& tz, size_t max_rows);
 

@@ -24,9 +24,6 @@ class KafkaSource final : public Source {
  public:
   KafkaSource(KafkaEndpoint ep, bool available_now)
       : ep_(std::move(ep)), available_now_(available_now) {}
-  ~KafkaSource() override {
-    for (rd_kafka_message_t* m : pending_) rd_kafka_message_destroy(m);
-  }
 
   Status Start();
   Status Poll(std::vector<RawBatch>& out, size_t max_batches,
@@ -72,7 +69,7 @@ class KafkaSource final : public Source {
   std::deque<RawBatch> ready_;  // sealed, not yet returned by Poll
   bool got_assignment_ = false;
   int assigned_count_ = 0;
-  std::vector<rd_kafka_message_t*> pending_;  // scratch for consume_batch_queue
+  std::vector<rd_kafka_message_t*> pending_;  // scratch for consume_batch_queue (borrowed per call)
   Status fatal_;
   Clock::time_point last_error_report_{};
 };
@@ -99,7 +96,7 @@ Status KafkaSource::Start() {
   if (!rk.ok()) return rk.status();
   rk_ = std::move(*rk);
 
-  Result<int> partitions = CheckKafkaTopic(rk_.get(), ep_.bootstrap, ep_.topic);
+  Result<int> partitions = CheckKafkaTopic(rk_.get(), ep_.bootstrap, ep_.topic, TopicCreation::kNever);
   if (!partitions.ok()) return partitions.status();
   parts_.resize(static_cast<size_t>(*partitions));
 

@@ -8,10 +8,14 @@
 namespace sluice {
 namespace {
 
-#define BINDER_ASSIGN_OR_RETURN(lhs, expr)              \
-  auto lhs##_result = (expr);                           \
-  if (!lhs##_result.ok()) return lhs##_result.status(); \
-  lhs = std::move(lhs##_result).value()
+#define BINDER_CONCAT_INNER(a, b) a##b
+#define BINDER_CONCAT(a, b) BINDER_CONCAT_INNER(a, b)
+#define BINDER_ASSIGN_IMPL(tmp, lhs, expr) \
+  auto tmp = (expr);                       \
+  if (!tmp.ok()) return tmp.status();      \
+  lhs = std::move(tmp).value()
+// Not a single statement: always use inside braces.
+#define BINDER_ASSIGN_OR_RETURN(lhs, expr) BINDER_ASSIGN_IMPL(BINDER_CONCAT(result_, __LINE__), lhs, expr)
 
 class StatementBinder {
  public:
@@ -27,6 +31,13 @@ class StatementBinder {
   Status BindSelect(const SelectStatement& s);
   Status BindOrderBy(const SelectStatement& s);
   void LayOutInputRow();
+  Status CheckColumns(const Ast& a) const {
+    if (a.kind == AstKind::kColumn && exprs_.WindowBound(a) < 0 && exprs_.FindField(a) < 0) {
+      return exprs_.UnknownColumn(a);
+    }
+    for (const AstPtr& c : a.children) SLUICE_RETURN_IF_ERROR(CheckColumns(*c));
+    return Status::Ok();
+  }
   // The select item an ORDER BY/GROUP BY term names: by position (1-based) or by alias; or -1.
   int SelectItemFor(const Ast& a, const SelectStatement& s, bool* out_of_range) const;
 
@@ -54,6 +65,10 @@ Result<BoundQuery> StatementBinder::Bind(const SelectStatement& s) {
   query_.aggregating = has_aggregate || !s.group_by.empty();
   select_scope_ = query_.aggregating ? Scope::kAggregate : Scope::kInput;
 
+  // Unknown names in SELECT and WHERE are reported first, in reading order, although GROUP BY
+  // is bound before them.
+  for (const SelectItem& item : s.items) SLUICE_RETURN_IF_ERROR(CheckColumns(*item.expr));
+  if (s.where) SLUICE_RETURN_IF_ERROR(CheckColumns(*s.where));
   SLUICE_RETURN_IF_ERROR(BindGroupBy(s));
 
   if (s.where) {
@@ -189,8 +204,12 @@ Status StatementBinder::BindWindow(const Ast& call) {
   } else {
     BINDER_ASSIGN_OR_RETURN(w.size_ms, DurationArg(*call.children[1], "window size"));
     w.slide_ms = w.size_ms;
-    if (n >= 3) BINDER_ASSIGN_OR_RETURN(w.slide_ms, DurationArg(*call.children[2], "window slide"));
-    if (n >= 4) BINDER_ASSIGN_OR_RETURN(w.offset_ms, DurationArg(*call.children[3], "window start offset"));
+    if (n >= 3) {
+    BINDER_ASSIGN_OR_RETURN(w.slide_ms, DurationArg(*call.children[2], "window slide"));
+  }
+    if (n >= 4) {
+    BINDER_ASSIGN_OR_RETURN(w.offset_ms, DurationArg(*call.children[3], "window start offset"));
+  }
   }
   if (w.size_ms <= 0) return exprs_.Error(*call.children[name == "hop" ? 2 : 1], "the window size must be positive");
   if (w.slide_ms <= 0) return exprs_.Error(*call.children[name == "hop" ? 1 : 2], "the window slide must be positive");

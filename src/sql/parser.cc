@@ -9,10 +9,14 @@
 namespace sluice {
 namespace {
 
-#define SQL_ASSIGN_OR_RETURN(lhs, expr)          \
-  auto lhs##_result = (expr);                    \
-  if (!lhs##_result.ok()) return lhs##_result.status(); \
-  lhs = std::move(lhs##_result).value()
+#define SQL_CONCAT_INNER(a, b) a##b
+#define SQL_CONCAT(a, b) SQL_CONCAT_INNER(a, b)
+#define SQL_ASSIGN_IMPL(tmp, lhs, expr) \
+  auto tmp = (expr);                    \
+  if (!tmp.ok()) return tmp.status();   \
+  lhs = std::move(tmp).value()
+// Not a single statement: always use inside braces.
+#define SQL_ASSIGN_OR_RETURN(lhs, expr) SQL_ASSIGN_IMPL(SQL_CONCAT(result_, __LINE__), lhs, expr)
 
 // Words that end or structure a clause: never taken as a bare column name or implicit alias.
 constexpr std::string_view kReserved[] = {
@@ -450,7 +454,9 @@ Result<AstPtr> Parser::CaseExpr(const Token& case_token) {
   a->kind = AstKind::kCase;
   // CASE x WHEN v THEN ... is desugared to CASE WHEN x = v THEN ...
   AstPtr operand;
-  if (!Peek().Is("WHEN")) SQL_ASSIGN_OR_RETURN(operand, Expression());
+  if (!Peek().Is("WHEN")) {
+    SQL_ASSIGN_OR_RETURN(operand, Expression());
+  }
   if (!Peek().Is("WHEN")) return Unexpected(Peek(), "WHEN");
   while (Accept("WHEN")) {
     AstPtr when, then;
@@ -610,7 +616,9 @@ Result<SelectStatement> Parser::Statement() {
   }
   if (Status st = ClauseRejections(); !st.ok()) return st;
 
-  if (Accept("WHERE")) SQL_ASSIGN_OR_RETURN(s.where, Expression());
+  if (Accept("WHERE")) {
+    SQL_ASSIGN_OR_RETURN(s.where, Expression());
+  }
   if (Accept("GROUP")) {
     if (Status st = ExpectKeyword("BY"); !st.ok()) return st;
     do {
@@ -619,7 +627,9 @@ Result<SelectStatement> Parser::Statement() {
       s.group_by.push_back(std::move(key));
     } while (Accept(TokenKind::kComma));
   }
-  if (Accept("HAVING")) SQL_ASSIGN_OR_RETURN(s.having, Expression());
+  if (Accept("HAVING")) {
+    SQL_ASSIGN_OR_RETURN(s.having, Expression());
+  }
   if (Accept("ORDER")) {
     if (Status st = ExpectKeyword("BY"); !st.ok()) return st;
     do {

@@ -25,7 +25,7 @@ struct SourceSpan {
 // Columns count UTF-8 characters from 1.
 Status SqlError(std::string_view sql, SourceSpan span, std::string_view what, std::string_view hint = {});
 
-// Levenshtein distance, ASCII case-insensitive.
+// Edit distance (insert, delete, replace, swap neighbours), ASCII case-insensitive.
 size_t EditDistance(std::string_view a, std::string_view b);
 
 // The candidate nearest to `word` if it is close enough to be a likely typo (at most 2 edits and

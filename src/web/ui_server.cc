@@ -1,6 +1,7 @@
 #include "web/ui_server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <charconv>
@@ -156,6 +157,12 @@ Result<std::unique_ptr<UiServer>> UiServer::Start(std::string host, int port, Ru
   s.set_read_timeout(5, 0);
   s.set_write_timeout(5, 0);
   s.set_payload_max_length(kMaxPayloadBytes);
+  // httplib's default also sets SO_REUSEPORT, which would let a second run bind the same port
+  // and silently take half the requests; SO_REUSEADDR alone allows a quick restart.
+  s.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   s.set_pre_routing_handler(
       [self](const httplib::Request& req, httplib::Response& res) { return self->Handle(req, res); });
   // Errors httplib produces itself (400, 413, 414, ...) get a small JSON body too.

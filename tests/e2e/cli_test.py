@@ -1,0 +1,229 @@
+#!/usr/bin/env python3
+"""Tests of the sluice command line: exit codes, messages, help, and `sluice gen` behaviour that
+only the real binary shows (determinism of the bytes, pipes, signals, the lab's environment).
+
+Usage: cli_test.py --sluice PATH
+"""
+
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "reference"))
+import reference as ref  # noqa: E402
+
+Q2_SQL = """SELECT window.start AS window_start, window.end AS window_end, user_id,
+       count(*) AS crash_count
+FROM logs
+WHERE lower(content) LIKE '%crash%' AND severity IN ('High', 'Critical')
+GROUP BY window(timestamp, '10 seconds'), user_id
+HAVING count(*) > 2"""
+
+SLUICE = None
+TMP = None
+FAILURES = []
+GEN_FIXED = ["--max-rate", "--start", "2026-01-27T18:29:50Z"]
+
+
+def sluice(*argv, env=None, timeout=60, stdin=None):
+    full_env = dict(os.environ, **(env or {}))
+    return subprocess.run([SLUICE, *argv], capture_output=True, timeout=timeout, env=full_env,
+                          stdin=stdin if stdin is not None else subprocess.DEVNULL)
+
+
+def expect(cond, what, detail=""):
+    if not cond:
+        FAILURES.append(what)
+        print(f"  FAIL {what}" + (f"\n    {detail}" if detail else ""))
+    return cond
+
+
+def text(b):
+    return b.decode("utf-8", errors="replace")
+
+
+def write(name, data):
+    path = os.path.join(TMP, name)
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def summary_of(stderr):
+    lines = [l for l in text(stderr).splitlines() if l.startswith("summary ")]
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(-?\d+)", lines[-1])} if lines else None
+
+
+def test_help_on_every_subcommand():
+    p = sluice("--help")
+    expect(p.returncode == 0, "sluice --help exits 0", text(p.stderr))
+    out = text(p.stdout)
+    subs, in_section = [], False
+    for line in out.splitlines():
+        if re.match(r"^\s*subcommands\s*:", line, re.I):
+            in_section = True
+        elif in_section and re.match(r"^\s+\S", line):
+            subs.append(line.split()[0])
+        elif in_section and line.strip() and not line.startswith(" "):
+            in_section = False
+    expect({"run", "explain", "gen"} <= set(subs), "help lists run, explain and gen", out)
+    for sub in subs:
+        p = sluice(sub, "--help")
+        expect(p.returncode == 0 and p.stdout.strip(), f"sluice {sub} --help exits 0 with text",
+               f"exit {p.returncode}: {text(p.stderr)[-500:]}")
+
+
+def test_unknown_flag_exits_2():
+    for argv in (["--no-such-flag"], ["run", "--no-such-flag", "SELECT 1"], ["gen", "--no-such-flag"]):
+        p = sluice(*argv)
+        expect(p.returncode == 2, f"{' '.join(argv)} exits 2", f"exit {p.returncode}")
+
+
+def test_bad_sql_names_line_and_column():
+    empty = write("empty.jsonl", b"")
+    out = os.path.join(TMP, "bad-sql.out.jsonl")
+    sql = "SELECT user_id,\n       count(* AS n\nFROM logs GROUP BY user_id"
+    p = sluice("run", "--source", "file:" + empty, "--sink", "jsonl:" + out, sql)
+    err = text(p.stderr)
+    expect(p.returncode == 2, "bad SQL exits 2", f"exit {p.returncode}: {err}")
+    named = (re.search(r"line\s*:?\s*2\b", err, re.I) and re.search(r"col(umn)?\s*:?\s*\d+", err, re.I)) \
+        or re.search(r"\b2:\d+\b", err)
+    expect(bool(named), "bad SQL error names line 2 and a column", err)
+
+
+def test_malformed_only_input_does_not_crash():
+    path = os.path.join(TMP, "malformed.jsonl")
+    p = sluice("gen", "--count", "3000", "--malformed-fraction", "1", "--seed", "9", *GEN_FIXED,
+               "--to", path)
+    if not expect(p.returncode == 0, "gen of malformed lines", text(p.stderr)):
+        return
+    _, want = ref.q2(ref.Parsed.from_file(path))
+    out = os.path.join(TMP, "malformed.out.jsonl")
+    p = sluice("run", "--source", "file:" + path, "--sink", "jsonl:" + out, "--watermark", "30s",
+               "--threads", "2", "--output-mode", "append", Q2_SQL)
+    s = summary_of(p.stderr)
+    expect(p.returncode == 0, "malformed-only input exits 0", text(p.stderr)[-1000:])
+    expect(s is not None and s.get("malformed_records") == want["malformed_records"]
+           and s.get("input_records") == want["input_records"],
+           "malformed-only input: counts match the reference", f"sluice {s}, reference {want}")
+
+
+def test_empty_input():
+    empty = write("empty2.jsonl", b"")
+    out = os.path.join(TMP, "empty.out.jsonl")
+    p = sluice("run", "--source", "file:" + empty, "--sink", "jsonl:" + out, "--output-mode",
+               "append", Q2_SQL)
+    s = summary_of(p.stderr)
+    expect(p.returncode == 0 and s is not None and s.get("input_records") == 0,
+           "empty input exits 0 with input_records=0", text(p.stderr)[-500:])
+
+
+def test_gen_is_deterministic():
+    argv = ["gen", "--count", "20000", "--seed", "5", "--malformed-fraction", "0.05",
+            "--escape-rate", "0.5", "--unicode-rate", "0.5", "--jitter", "5s", *GEN_FIXED]
+    a, b = sluice(*argv), sluice(*argv)
+    c = sluice(*argv[:4], "6", *argv[5:])
+    expect(a.returncode == 0 and a.stdout.count(b"\n") == 20000, "gen writes --count lines",
+           text(a.stderr))
+    expect(a.stdout == b.stdout, "gen: same seed, same bytes")
+    expect(a.stdout != c.stdout, "gen: another seed, other bytes")
+    path = os.path.join(TMP, "gen-file.jsonl")
+    p = sluice(*argv, "--to", "file:" + path)
+    with open(path, "rb") as f:
+        expect(p.returncode == 0 and f.read() == a.stdout, "gen --to file: same bytes as stdout")
+    expect(re.search(r"20000 records", text(p.stderr)) is not None, "gen reports records written",
+           text(p.stderr))
+
+
+def test_gen_validates_options():
+    for argv in (["--late-fraction", "2"], ["--rate", "0"], ["--jitter", "5 parsecs"],
+                 ["--severity-mix", "Low:1,Urgent:2"], ["--term-rate", "0.8", "--vulnerability-rate", "0.5"],
+                 ["--start", "yesterday"]):
+        p = sluice("gen", "--count", "1", *argv)
+        expect(p.returncode == 2 and p.stderr.strip(), f"gen {' '.join(argv)} exits 2 with a message",
+               f"exit {p.returncode}: {text(p.stderr)}")
+
+
+def test_gen_into_closed_pipe_is_quiet():
+    p = subprocess.Popen([SLUICE, "gen", "--rate", "max"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    p.stdout.read(1 << 16)
+    p.stdout.close()  # like `sluice gen | head`
+    try:
+        rc = p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rc = None
+    err = text(p.stderr.read())
+    expect(rc == 0 and "error" not in err.lower(), "gen | head exits 0 quietly", f"exit {rc}: {err}")
+
+
+def test_gen_sigint_flushes_and_reports():
+    path = os.path.join(TMP, "sigint.jsonl")
+    p = subprocess.Popen([SLUICE, "gen", "--rate", "2000", "--to", path], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE)
+    time.sleep(0.7)
+    p.send_signal(signal.SIGINT)
+    try:
+        rc = p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rc = None
+    err = text(p.stderr.read())
+    with open(path, "rb") as f:
+        data = f.read()
+    lines = data.count(b"\n")
+    expect(rc == 0 and data.endswith(b"\n") and 200 <= lines <= 4000,
+           "gen stops on SIGINT with whole lines, paced near --rate", f"exit {rc}, {lines} lines: {err}")
+    expect(re.search(rf"\b{lines} records", err) is not None, "gen reports on SIGINT", err)
+
+
+def test_gen_reads_lab_environment():
+    p = sluice("gen", "--count", "4000", "--seed", "3", "--escape-rate", "0", "--start", "0",
+               "--max-rate", env={"TARGET_RPS": "2000", "ADDITIONAL_TERM": "panic",
+                                  "ADDITIONAL_TERM_RATE": "0.5"})
+    if not expect(p.returncode == 0, "gen with the lab's environment", text(p.stderr)):
+        return
+    records = [json.loads(l) for l in p.stdout.splitlines()]
+    expect(max(r["timestamp"] for r in records) == 1999, "TARGET_RPS=2000: 4000 records span 2 s")
+    share = sum("panic" in ref.ascii_lower(r["content"]) for r in records) / len(records)
+    expect(0.4 < share < 0.6, "ADDITIONAL_TERM=panic at ADDITIONAL_TERM_RATE=0.5", f"share {share}")
+    p = sluice("gen", "--count", "10", "--term", "boom", *GEN_FIXED, env={"ADDITIONAL_TERM": "panic"})
+    expect(b"panic" not in p.stdout.lower(), "flags override the environment")
+
+
+def main():
+    global SLUICE, TMP
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sluice", required=True)
+    ap.add_argument("-k", default="", help="run only tests whose name contains this")
+    args = ap.parse_args()
+    SLUICE = args.sluice
+    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and args.k in n]
+    with tempfile.TemporaryDirectory(prefix="sluice-cli-") as tmp:
+        TMP = tmp
+        for name, fn in tests:
+            print(name, flush=True)
+            before = len(FAILURES)
+            try:
+                fn()
+            except Exception as e:  # a crash of one test is a failure, the others still run
+                expect(False, f"{name} raised {type(e).__name__}: {e}")
+            if len(FAILURES) == before:
+                print("  ok")
+    if FAILURES:
+        print(f"FAILED: {len(FAILURES)} check(s)")
+        return 1
+    print(f"cli test passed: {len(tests)} tests")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
