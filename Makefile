@@ -31,7 +31,7 @@ soak: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -L soak
 
 bench: build
-	bench/run.sh
+	bench/q2_file.sh
 
 format:
 	find src bench -name '*.h' -o -name '*.cc' | xargs clang-format -i

@@ -141,6 +141,7 @@ void AddGenCommand(CLI::App& app, int& exit_code) {
       "gen", "Generate JSON log events like the lab's load generator (env TARGET_RPS, "
              "ADDITIONAL_TERM, ADDITIONAL_TERM_RATE)");
   auto args = std::make_shared<GenArgs>();  // owned by the callback, alive as long as the app
+  ApplyLabEnvironment(args->options);        // defaults from the environment; flags override
   AddGeneratorFlags(*cmd, args->options);
   cmd->add_option("--to", args->to, "Destination: '-' (stdout), a file path or file:PATH")
       ->type_name("DEST")

@@ -70,7 +70,6 @@ void AddFraction(CLI::App& cmd, const char* flag, double& target, const char* wh
 }  // namespace
 
 void AddGeneratorFlags(CLI::App& cmd, GeneratorOptions& o) {
-  ApplyLabEnvironment(o);
 
   cmd.add_option_function<int64_t>(
           "--count",

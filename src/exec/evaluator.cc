@@ -419,10 +419,33 @@ bool EvaluatePredicate(const Expr& e, const Value* row, Arena& arena) {
       Value v = arg.kind == ExprKind::kColumn ? row[arg.slot] : Evaluate(arg, row, arena);
       return !v.is_null() && MatchLike(e, v.s) != e.negated;
     }
-    default: {
-      Value v = Evaluate(e, row, arena);
-      return v.type == Type::kBool && v.b;
+    case ExprKind::kIn: {
+      // severity IN ('High', 'Critical'): compare the bytes against the literals directly.
+      const Expr& arg = *e.args[0];
+      Value x = arg.kind == ExprKind::kColumn ? row[arg.slot] : Evaluate(arg, row, arena);
+      if (x.type != Type::kString) break;
+      bool saw_null = false;
+      for (size_t i = 1; i < e.args.size(); ++i) {
+        const Expr& item = *e.args[i];
+        if (item.kind != ExprKind::kLiteral) {
+          Value v = Evaluate(item, row, arena);
+          if (v.is_null()) saw_null = true;
+          else if (v.s == x.s) return !e.negated;
+        } else if (item.literal.type == Type::kNull) {
+          saw_null = true;
+        } else if (item.literal.type != Type::kString) {
+          if (CompareValues(x, item.literal.view()) == 0) return !e.negated;
+        } else if (std::string_view(item.literal.s) == x.s) {
+          return !e.negated;
+        }
+      }
+      return e.negated && !saw_null;
     }
+    default: break;
+  }
+  {
+    Value v = Evaluate(e, row, arena);
+    return v.type == Type::kBool && v.b;
   }
 }
 

@@ -83,6 +83,15 @@ TEST_F(EvaluatorTest, PredicateRejectsNullAndFalse) {
   EXPECT_FALSE(Pred("n = 'x' AND i = 7"));
 }
 
+TEST_F(EvaluatorTest, InPredicateFastPathKeepsNullSemantics) {
+  EXPECT_TRUE(Pred("s IN ('Critical', 'Hello')"));
+  EXPECT_FALSE(Pred("s IN ('High', 'Critical')"));
+  EXPECT_TRUE(Pred("s NOT IN ('High', 'Critical')"));
+  EXPECT_FALSE(Pred("s NOT IN ('High', NULL)"));  // NULL, not TRUE
+  EXPECT_FALSE(Pred("n IN ('High', 'Critical')"));
+  EXPECT_FALSE(Pred("n NOT IN ('High')"));
+}
+
 TEST_F(EvaluatorTest, ComparisonsPromoteNumbers) {
   EXPECT_EQ(Tri("i = 7.0"), 1);
   EXPECT_EQ(Tri("d < i"), 1);

@@ -20,12 +20,17 @@ Status GeneratorSource::Poll(std::vector<RawBatch>& out, size_t max_batches,
       const double secs = std::chrono::duration<double>(t - started_).count();
       return static_cast<int64_t>(secs * opt.rate);
     };
+    // Hand out at least ~50 ms of records at a time (or whatever is due when the timeout
+    // ends): one record per poll would cost a whole round of the engine per record.
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    const int64_t want = std::clamp<int64_t>(static_cast<int64_t>(opt.rate * 0.05), 1,
+                                             static_cast<int64_t>(kMaxBatchRecords));
     int64_t due = due_at(std::chrono::steady_clock::now()) - gen_.produced();
-    if (due <= 0) {
-      const auto next = started_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                       std::chrono::duration<double>(
-                                           static_cast<double>(gen_.produced() + 1) / opt.rate));
-      std::this_thread::sleep_until(std::min(next, std::chrono::steady_clock::now() + timeout));
+    if (due < want) {
+      const auto ready = started_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                        std::chrono::duration<double>(
+                                            static_cast<double>(gen_.produced() + want) / opt.rate));
+      std::this_thread::sleep_until(std::min(ready, deadline));
       due = due_at(std::chrono::steady_clock::now()) - gen_.produced();
     }
     budget = std::min(budget, std::max<int64_t>(due, 0));

@@ -159,8 +159,11 @@ Result<int64_t> StatementBinder::DurationArg(const Ast& arg, std::string_view wh
   if (arg.kind == AstKind::kLiteral && arg.literal.type == Type::kString) {
     Result<int64_t> ms = ParseDurationMs(arg.literal.s);
     if (!ms.ok()) {
+      bool bare_number = arg.literal.s.find_first_not_of("0123456789. ") == std::string::npos;
       return SqlError(sql_, arg.span, "invalid " + std::string(what) + " '" + arg.literal.s + "'",
-                      "write a duration such as '10 seconds', '500 milliseconds', '1 minute' or INTERVAL '10' SECOND");
+                      bare_number ? "add a unit, e.g. '" + arg.literal.s + " seconds' or '" + arg.literal.s + "s'"
+                                  : "write a duration such as '10 seconds', '500 milliseconds', '1 minute' or "
+                                    "INTERVAL '10' SECOND");
     }
     return *ms;
   }

@@ -77,6 +77,14 @@ std::vector<std::string_view> AllFunctionNames() {
   return names;
 }
 
+// How a person wrote a name: window.start rather than AstToSql's "start".
+std::string Display(const Ast& a) {
+  if (a.kind != AstKind::kColumn) return AstToSql(a);
+  std::string name;
+  for (const std::string& p : a.parts) name += (name.empty() ? "" : ".") + p;
+  return name;
+}
+
 std::string Plural(int n, std::string_view word) { return std::to_string(n) + " " + std::string(word) + (n == 1 ? "" : "s"); }
 
 }  // namespace
@@ -164,7 +172,7 @@ Result<ExprPtr> ExprBinder::Bind(const Ast& a, Scope scope) {
     if (a.kind == AstKind::kCall && IsAggregateName(a.name)) return BindAggregateCall(a);
     if (int bound = WindowBound(a); bound >= 0) {
       if (!query_.window) {
-        return Error(a, "'" + AstToSql(a) + "' needs a window in GROUP BY",
+        return Error(a, "'" + Display(a) + "' needs a window in GROUP BY",
                      "GROUP BY window(timestamp, '10 seconds'), ...");
       }
       return MakeColumn(bound, Type::kTimestamp);
@@ -201,7 +209,7 @@ Result<ExprPtr> ExprBinder::Bind(const Ast& a, Scope scope) {
       return Error(a, "aggregate functions are not allowed in " + std::string(clause_));
     }
     if (WindowBound(a) >= 0) {
-      return Error(a, "'" + AstToSql(a) + "' is only known after grouping",
+      return Error(a, "'" + Display(a) + "' is only known after grouping",
                    "use it in SELECT, HAVING or ORDER BY of a query that groups by window(...)");
     }
   }

@@ -15,6 +15,7 @@ import json
 import os
 import random
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -186,7 +187,7 @@ def run_query(args, check, case, workdir, inp, qname, sql, mode, threads, want_r
     check.equal(f"{tag}: late-sink lines", count_lines(late),
                 summary.get("late_rows", summary.get("late_records")))
     if len(check.failures) > before:
-        print("    reproduce: " + " ".join(repr(c) if " " in c or "'" in c else c for c in cmd))
+        print("    reproduce: " + shlex.join(cmd))
 
 
 def run_case(args, check, case, workdir):
@@ -209,7 +210,7 @@ def run_case(args, check, case, workdir):
         if case["update"]:
             run_query(args, check, case, workdir, inp, "q2", Q2_SQL, "update", threads, q2_rows, q2_want)
     if len(check.failures) > before:
-        print("    input: " + " ".join(gcmd))
+        print("    input: " + shlex.join(gcmd))
 
 
 def main():
