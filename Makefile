@@ -3,12 +3,16 @@ BUILD_DIR ?= build
 JOBS ?= 2
 SLUICE := $(BUILD_DIR)/sluice
 
-.PHONY: all deps build run test soak bench format tidy clean
+.PHONY: all deps deps-test build run test soak bench format tidy clean
 
 all: build
 
 deps:
 	@scripts/install-deps.sh
+
+# The tests also drive the UI in Debian's headless Chromium.
+deps-test:
+	@SLUICE_WITH_BROWSER=1 scripts/install-deps.sh
 
 $(BUILD_DIR)/CMakeCache.txt:
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release
@@ -23,7 +27,7 @@ run: build
 	   FROM logs WHERE lower(content) LIKE '%crash%' AND severity IN ('High', 'Critical') \
 	   GROUP BY window(timestamp, '10 seconds'), user_id HAVING count(*) > 2"
 
-test: build
+test: deps-test build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS) -LE soak
 
 # Longer runs kept out of `make test`.

@@ -9,6 +9,10 @@ packages=(
   libabsl-dev libxxhash-dev libzstd-dev libssl-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
+# The UI's charting library (uPlot) comes from npm at build time.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 if [[ "${SLUICE_WITH_BROWSER:-0}" == "1" ]]; then
   packages+=(chromium chromium-driver)
 fi

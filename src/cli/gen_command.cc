@@ -1,4 +1,4 @@
-// `sluice gen`: the lab's load generator, writing JSON lines to stdout or a file.
+// `sluice gen`: the lab's load generator, writing JSON lines to stdout, a file or Kafka.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -9,12 +9,15 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "cli/commands.h"
 #include "cli/generator_flags.h"
 #include "gen/generator.h"
+#include "kafka/generator_to_kafka.h"
+#include "kafka/kafka_options.h"
 
 namespace sluice::cli {
 namespace {
@@ -62,6 +65,7 @@ void SleepUntil(std::chrono::steady_clock::time_point due) {
 struct GenArgs {
   GeneratorOptions options;
   std::string to = "-";
+  KafkaClientOptions kafka;
 };
 
 int RunGen(const GenArgs& args) {
@@ -70,12 +74,11 @@ int RunGen(const GenArgs& args) {
     return 2;
   }
   std::string dest = args.to;
-  // KAFKA: `--to kafka://BROKERS/TOPIC` goes here (records keyed by user_id: use
-  // Generator::NextEach). Until the Kafka sink lands it is refused, as a user error.
+  // Kafka: records keyed by user_id, paced, progress on stderr (kafka/generator_to_kafka.h).
   if (dest.rfind("kafka://", 0) == 0) {
-    std::fprintf(stderr, "error: --to %s: Kafka output is not yet supported by sluice gen; "
-                         "write to '-' or a file\n", dest.c_str());
-    return 2;
+    Status st = GenerateToKafka(args.options, dest, args.kafka, stderr);
+    if (!st.ok()) std::fprintf(stderr, "error: %s\n", st.message().c_str());
+    return st.exit_code();
   }
   if (dest.rfind("file:", 0) == 0) dest = dest.substr(5);
   if (dest.empty()) {
@@ -143,9 +146,15 @@ void AddGenCommand(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<GenArgs>();  // owned by the callback, alive as long as the app
   ApplyLabEnvironment(args->options);        // defaults from the environment; flags override
   AddGeneratorFlags(*cmd, args->options);
-  cmd->add_option("--to", args->to, "Destination: '-' (stdout), a file path or file:PATH")
+  // The lab's KAFKA_BROKER/KAFKA_TOPIC make Kafka the default destination.
+  if (std::optional<std::string> lab = LabKafkaDestination()) args->to = *lab;
+  cmd->add_option("--to", args->to,
+                  "Destination: '-' (stdout), a file path, file:PATH or "
+                  "kafka://HOST:PORT[,HOST:PORT]/TOPIC (default kafka://$KAFKA_BROKER/$KAFKA_TOPIC "
+                  "when KAFKA_BROKER is set)")
       ->type_name("DEST")
       ->capture_default_str();
+  AddKafkaFlags(*cmd, args->kafka);
   cmd->callback([args, &exit_code] { exit_code = RunGen(*args); });
 }
 

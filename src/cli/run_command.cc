@@ -152,7 +152,7 @@ int Run(RunFlags& f) {
     int port = 0;
     if (Status st = ParseHostPort(f.ui, host, port); !st.ok()) return Fail(st);
     auto started = UiServer::Start(host, port, monitor);
-    if (!started.ok()) return Fail(Status::InvalidArgument("--ui: " + started.status().message()));
+    if (!started.ok()) return Fail(started.status());
     ui = std::move(started).value();
     std::fprintf(stderr, "sluice: monitoring UI at %s\n", ui->url().c_str());
   }

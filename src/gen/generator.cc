@@ -313,7 +313,13 @@ void Generator::AppendTerm(std::string_view term) {
   for (size_t i = from; i < content_.size(); ++i) {
     auto c = static_cast<unsigned char>(content_[i]);
     if (!IsAsciiLetter(c)) continue;
-    bool upper = how == 0 ? true : how == 1 ? i == from : (bits >>= 1, bits & 1);
+    bool upper = true;  // how == 0: UPPER
+    if (how == 1) {
+      upper = i == from;  // Capitalized
+    } else if (how == 2) {
+      upper = bits & 1;  // mIxEd
+      bits >>= 1;
+    }
     content_[i] = static_cast<char>(upper ? (c & ~0x20u) : (c | 0x20u));
   }
 }

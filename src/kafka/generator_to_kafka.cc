@@ -19,7 +19,7 @@ constexpr int64_t kStep = 1000;
 constexpr int kFinalFlushTimeoutMs = 30'000;
 
 std::atomic<bool> g_stop{false};
-extern "C" void OnStopSignal(int) { g_stop.store(true, std::memory_order_relaxed); }
+extern "C" void OnKafkaGenStopSignal(int) { g_stop.store(true, std::memory_order_relaxed); }
 
 // Installs SIGINT/SIGTERM handlers for the lifetime of a run and restores the previous ones.
 class StopSignals {
@@ -28,7 +28,7 @@ class StopSignals {
     g_stop.store(false);
     struct sigaction sa;
     std::memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = &OnStopSignal;
+    sa.sa_handler = &OnKafkaGenStopSignal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int_);
     sigaction(SIGTERM, &sa, &old_term_);

@@ -3,7 +3,9 @@
 #include <librdkafka/rdkafka.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <fstream>
+#include <random>
 #include <memory>
 
 namespace sluice {
@@ -16,6 +18,15 @@ std::string_view Trim(std::string_view s) {
 }
 
 }  // namespace
+
+std::string UniqueGroupId() {
+  // Like Spark's spark-kafka-source-<uuid>: a run without --group-id shares its partitions with
+  // nobody. (Offsets are not committed yet, so a fresh group loses nothing.)
+  std::random_device rd;
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "sluice-%08x%04x", rd(), rd() & 0xffffu);
+  return buf;
+}
 
 Status CheckKafkaProperty(const std::string& key, const std::string& value) {
   std::unique_ptr<rd_kafka_conf_t, decltype(&rd_kafka_conf_destroy)> conf(rd_kafka_conf_new(),
@@ -85,8 +96,8 @@ void AddKafkaFlags(CLI::App& cmd, KafkaClientOptions& o) {
       ->type_name("KEY=VALUE")
       ->allow_extra_args(false);
   cmd.add_option("--group-id", o.group_id,
-                 "Kafka consumer group (default: the URL's group.id, else 'sluice'); processes "
-                 "in one group split the partitions");
+                 "Kafka consumer group (default: the URL's group.id, else a new group per run); "
+                 "processes given the same group split the partitions");
   cmd.add_option_function<std::string>(
          "--starting-offsets",
          [&o](const std::string& v) {
@@ -122,7 +133,7 @@ Result<KafkaEndpoint> ResolveKafkaEndpoint(std::string_view url_text, const Kafk
     ep.properties.push_back(kv);
   }
   if (!o.group_id.empty()) ep.group_id = o.group_id;
-  if (ep.group_id.empty()) ep.group_id = "sluice";
+  if (ep.group_id.empty()) ep.group_id = UniqueGroupId();
   // A programmatic caller may set starting_offsets without the flag.
   if (o.starting_offsets_set || o.starting_offsets != "latest") ep.starting_offsets = o.starting_offsets;
   return ep;

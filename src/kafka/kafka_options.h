@@ -23,7 +23,7 @@ struct KafkaClientOptions {
   // librdkafka properties in the order given: --kafka-config FILE lines first, then each -X.
   // Passed to rd_kafka_conf_set as they are (SASL/TLS included); later ones win.
   KafkaProperties properties;
-  std::string group_id;                   // empty: the URL's group.id, else "sluice"
+  std::string group_id;  // empty: the URL's group.id, else a new group per run (UniqueGroupId)
   std::string starting_offsets = "latest";  // earliest | latest (no committed offsets are used yet)
   bool starting_offsets_set = false;        // true when --starting-offsets was given
   int64_t idle_timeout_ms = 0;              // set by `sluice run --idle-timeout` (engine's flag)
@@ -40,6 +40,9 @@ void AddKafkaFlags(CLI::App& cmd, KafkaClientOptions& o);
 // Checks one property against librdkafka without creating a client; InvalidArgument names it
 // with librdkafka's reason ("No such configuration property", "Invalid value ...").
 [[nodiscard]] Status CheckKafkaProperty(const std::string& key, const std::string& value);
+
+// "sluice-" and 12 random hex digits.
+std::string UniqueGroupId();
 
 // A URL and options merged: what a client is built from.
 struct KafkaEndpoint {

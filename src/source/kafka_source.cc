@@ -82,6 +82,9 @@ Status KafkaSource::Start() {
       {"enable.auto.offset.store", "false"},
       {"auto.offset.reset", ep_.starting_offsets == "earliest" ? "earliest" : "latest"},
       {"partition.assignment.strategy", "cooperative-sticky"},
+      // A dead worker's partitions move to the others after 10 s, not Kafka's 45 s default.
+      {"session.timeout.ms", "10000"},
+      {"heartbeat.interval.ms", "1000"},
       {"enable.partition.eof", available_now_ ? "true" : "false"},
       // Large fetches: the consumer keeps up with ~1M records/s without many round trips.
       {"fetch.wait.max.ms", "100"},

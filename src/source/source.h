@@ -19,9 +19,9 @@ inline constexpr size_t kMaxBatchRecords = 10'000;
 // Bytes kept readable after the last record of a batch (simdjson reads up to 64 bytes ahead).
 inline constexpr size_t kBatchPadding = 64;
 
-// Raw records of one partition, in partition order. Record i is
-// data[starts[i], starts[i + 1]) (no trailing newline required); data has kBatchPadding
-// zero bytes after starts.back() that are not part of any record.
+// Raw records of one partition, in partition order. Record i is data[starts[i], starts[i + 1])
+// less one trailing '\n' if there is one (a file source copies lines with their newline);
+// data has kBatchPadding zero bytes after starts.back() that are not part of any record.
 struct RawBatch {
   PartitionId partition{0};
   Offset first_offset{0};        // offset of record 0
@@ -31,7 +31,9 @@ struct RawBatch {
 
   size_t size() const { return starts.size() - 1; }
   std::string_view record(size_t i) const {
-    return std::string_view(data).substr(starts[i], starts[i + 1] - starts[i]);
+    size_t end = starts[i + 1];
+    if (end > starts[i] && data[end - 1] == '\n') --end;
+    return std::string_view(data.data() + starts[i], end - starts[i]);
   }
   int64_t offset(size_t i) const {
     return offsets.empty() ? first_offset.value + static_cast<int64_t>(i) : offsets[i];

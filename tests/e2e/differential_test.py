@@ -26,6 +26,7 @@ from collections import Counter
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "reference"))
 import reference as ref  # noqa: E402
+import reference_selftest as handmade  # noqa: E402
 
 START = "2026-01-27T18:29:50Z"
 
@@ -190,6 +191,21 @@ def run_query(args, check, case, workdir, inp, qname, sql, mode, threads, want_r
         print("    reproduce: " + shlex.join(cmd))
 
 
+def compare(args, check, case, workdir, inp):
+    """Runs the queries over `inp` with 1 and 2 threads and compares them with the reference."""
+    parsed = ref.Parsed.from_file(inp)
+    q1_rows, q1_want = ref.q1(parsed)
+    q2_rows, q2_want = ref.q2(parsed, watermark_ms=case["watermark_s"] * 1000)
+    print(f"  reference: {q1_want['input_records']} records, Q1 {len(q1_rows)} rows "
+          f"({q1_want['malformed_records']} malformed), Q2 {len(q2_rows)} rows "
+          f"({q2_want['malformed_records']} malformed, {q2_want['late_records']} late)")
+    for threads in (1, 2):
+        run_query(args, check, case, workdir, inp, "q2", Q2_SQL, "append", threads, q2_rows, q2_want)
+        run_query(args, check, case, workdir, inp, "q1", Q1_SQL, "complete", threads, q1_rows, q1_want)
+        if case.get("update"):
+            run_query(args, check, case, workdir, inp, "q2", Q2_SQL, "update", threads, q2_rows, q2_want)
+
+
 def run_case(args, check, case, workdir):
     inp = os.path.join(workdir, "input.jsonl")
     gcmd = gen_command(args.sluice, case, inp)
@@ -197,26 +213,25 @@ def run_case(args, check, case, workdir):
     if p.returncode != 0:
         check.fail(f"gen exit {p.returncode}", p.stderr)
         return
-    parsed = ref.Parsed.from_file(inp)
-    q1_rows, q1_want = ref.q1(parsed)
-    q2_rows, q2_want = ref.q2(parsed, watermark_ms=case["watermark_s"] * 1000)
-    print(f"  reference: {q1_want['input_records']} records, Q1 {len(q1_rows)} rows "
-          f"({q1_want['malformed_records']} malformed), Q2 {len(q2_rows)} rows "
-          f"({q2_want['malformed_records']} malformed, {q2_want['late_records']} late)")
     before = len(check.failures)
-    for threads in (1, 2):
-        run_query(args, check, case, workdir, inp, "q2", Q2_SQL, "append", threads, q2_rows, q2_want)
-        run_query(args, check, case, workdir, inp, "q1", Q1_SQL, "complete", threads, q1_rows, q1_want)
-        if case["update"]:
-            run_query(args, check, case, workdir, inp, "q2", Q2_SQL, "update", threads, q2_rows, q2_want)
+    compare(args, check, case, workdir, inp)
     if len(check.failures) > before:
         print("    input: " + shlex.join(gcmd))
+
+
+def handmade_cases():
+    """The reference self-test's hand-checked inputs: parsing rules and lateness across batches."""
+    return [
+        (dict(name="handmade parsing rules", watermark_s=30, update=True), handmade.edge_file()),
+        (dict(name="handmade lateness 30s", watermark_s=30, update=True), handmade.lateness_file()),
+        (dict(name="handmade lateness 10s", watermark_s=10), handmade.lateness_file()),
+    ]
 
 
 def main():
     ap = argparse.ArgumentParser(description="sluice vs the reference on generated inputs")
     ap.add_argument("--sluice", required=True, help="path of the sluice binary")
-    ap.add_argument("--cases", type=int, default=10)
+    ap.add_argument("--cases", type=int, default=24)
     ap.add_argument("--master-seed", type=int, default=20260127)
     ap.add_argument("--keep", action="store_true", help="keep the work directories")
     args = ap.parse_args()
@@ -224,6 +239,14 @@ def main():
     check = Checker()
     root = tempfile.mkdtemp(prefix="sluice-diff-")
     t0 = time.monotonic()
+    for i, (case, data) in enumerate(handmade_cases()):
+        workdir = os.path.join(root, f"handmade{i}")
+        os.makedirs(workdir)
+        print(f"{case['name']}:", flush=True)
+        inp = os.path.join(workdir, "input.jsonl")
+        with open(inp, "wb") as f:
+            f.write(data)
+        compare(args, check, case, workdir, inp)
     for i, case in enumerate(make_cases(args.cases, args.master_seed)):
         workdir = os.path.join(root, f"case{i}")
         os.makedirs(workdir)
@@ -239,7 +262,8 @@ def main():
         return 1
     if not args.keep:
         shutil.rmtree(root)
-    print(f"differential test passed: {args.cases} cases in {elapsed:.1f} s")
+    print(f"differential test passed: {len(handmade_cases())} handmade and {args.cases} generated "
+          f"cases in {elapsed:.1f} s")
     return 0
 
 

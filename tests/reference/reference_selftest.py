@@ -35,8 +35,9 @@ def check(name, got, want):
         print(f"ok   {name}")
 
 
-def parsing_and_matching():
-    lines = [
+def edge_lines():
+    """Lines probing the parsing and matching rules; results in parsing_and_matching()."""
+    return [
         rec(ts=1000, user="user_a", content="app crash detected"),                     # 1 Q2 a
         b"   \t",                                                                      # blank
         rec(ts=1500, severity="Critical", user="user_a", content=RawJson('"\\u0063RASH"')),  # 2 a
@@ -73,7 +74,14 @@ def parsing_and_matching():
         b'"just a string"',                                                          # both
         rec(content=RawJson("{\"text\": \"crash\"}")),                               # both
     ]
-    data = b"\n".join(lines)  # no newline after the last line: it still counts
+
+
+def edge_file():
+    return b"\n".join(edge_lines())  # no newline after the last line: it still counts
+
+
+def parsing_and_matching():
+    data = edge_file()
     parsed = ref.Parsed(data)
     # 32 lines, 2 of them blank.
     check("lines", len(parsed.lines), 32)
@@ -103,8 +111,8 @@ def parsing_and_matching():
                             {"source_ip": "10.0.0.2", "match_count": 1}])
 
 
-def lateness_across_batches():
-    pad = lambda n: [b""] * n  # blank lines count for batching but are not records
+def lateness_batches():
+    """Three batches (for the default batch size, without the blank padding) probing lateness."""
     batch0 = [rec(ts=100_000, user="user_c")]
     batch1 = [
         rec(ts=65_000, user="user_c"),    # window [60 s, 70 s): end 70 s <= watermark 70 s: late
@@ -120,9 +128,19 @@ def lateness_across_batches():
         rec(ts=165_000, user="user_f"),  # window end 170 s <= 200 s - 30 s: late
         rec(ts=170_000, user="user_f"),  # window [170 s, 180 s): on time
     ]
-    lines = (batch0 + pad(ref.BATCH_LINES - len(batch0)) + batch1 +
-             pad(ref.BATCH_LINES - len(batch1)) + batch2)
-    parsed = ref.Parsed(b"\n".join(lines) + b"\n")
+    return batch0, batch1, batch2
+
+
+def lateness_file():
+    batch0, batch1, batch2 = lateness_batches()
+    pad = lambda n: [b""] * n  # blank lines count for batching but are not records
+    return b"\n".join(batch0 + pad(ref.BATCH_LINES - len(batch0)) + batch1 +
+                      pad(ref.BATCH_LINES - len(batch1)) + batch2) + b"\n"
+
+
+def lateness_across_batches():
+    batch0, batch1, batch2 = lateness_batches()
+    parsed = ref.Parsed(lateness_file())
     rows, s = ref.q2(parsed, watermark_ms=30_000)
     check("late: count", s["late_records"], 3)
     check("late: malformed", s["malformed_records"], 1)

@@ -239,11 +239,17 @@ function renderPlan(plan) {
   marker.append(svg("path", { d: "M 0 0 L 10 5 L 0 10 z", fill: "#64748b" }));
   defs.append(marker);
   const parts = [defs];
-  // Stage boxes around their operators.
-  const stages = new Map();
-  nodes.forEach((n) => { if (!stages.has(n.stage)) stages.set(n.stage, []); stages.get(n.stage).push(pos.get(n.id)); });
-  for (const [stage, ps] of stages) {
-    const x0 = Math.min(...ps.map((p) => p.x)) - 14, y0 = Math.min(...ps.map((p) => p.y)) - 16;
+  // Stage boxes around their operators: one box per run of consecutive levels, since a stage
+  // (e.g. the driver's) can appear above and below another one.
+  const segments = [];
+  [...rows.keys()].sort((a, b) => a - b).forEach((l) => {
+    for (const n of rows.get(l)) {
+      const seg = segments.find((g) => g.stage === n.stage && g.last === l - 1) || segments.find((g) => g.stage === n.stage && g.last === l);
+      if (seg) { seg.last = l; seg.ps.push(pos.get(n.id)); } else segments.push({ stage: n.stage, last: l, ps: [pos.get(n.id)] });
+    }
+  });
+  for (const { stage, ps } of segments) {
+    const x0 = Math.min(...ps.map((p) => p.x)) - 14, y0 = Math.min(...ps.map((p) => p.y)) - 12;
     const x1 = Math.max(...ps.map((p) => p.x)) + W + 14, y1 = Math.max(...ps.map((p) => p.y)) + H + 10;
     const sg = svg("g", { class: "stage" });
     sg.append(svg("rect", { x: x0, y: y0, width: x1 - x0, height: y1 - y0 }), svg("text", { x: x1 + 6, y: y0 + 14 }, "stage " + stage));
