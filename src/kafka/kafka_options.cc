@@ -133,6 +133,7 @@ Result<KafkaEndpoint> ResolveKafkaEndpoint(std::string_view url_text, const Kafk
     ep.properties.push_back(kv);
   }
   if (!o.group_id.empty()) ep.group_id = o.group_id;
+  ep.group_given = !ep.group_id.empty();
   if (ep.group_id.empty()) ep.group_id = UniqueGroupId();
   // A programmatic caller may set starting_offsets without the flag.
   if (o.starting_offsets_set || o.starting_offsets != "latest") ep.starting_offsets = o.starting_offsets;

@@ -49,6 +49,7 @@ struct KafkaEndpoint {
   std::string bootstrap;
   std::string topic;
   std::string group_id;          // never empty
+  bool group_given = false;      // group id from a flag, -X or the URL (else UniqueGroupId)
   std::string starting_offsets;  // earliest | latest
   KafkaProperties properties;    // URL query properties, then the options' properties
 };

@@ -50,6 +50,9 @@ class KafkaSource final : public Source {
   static void RebalanceCb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* parts, void* opaque);
   void OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts);
+  // Sets each partition's start (our position, else the starting offsets) before an assign.
+  void PrepareAssign(rd_kafka_topic_partition_list_t* list);
+  void FinishAssign(rd_kafka_topic_partition_list_t* list);
   Part& PartFor(int32_t p) {
     if (static_cast<size_t>(p) >= parts_.size()) parts_.resize(static_cast<size_t>(p) + 1);
     return parts_[static_cast<size_t>(p)];
@@ -68,7 +71,6 @@ class KafkaSource final : public Source {
   std::vector<Part> parts_;
   std::deque<RawBatch> ready_;  // sealed, not yet returned by Poll
   bool got_assignment_ = false;
-  int assigned_count_ = 0;
   std::vector<rd_kafka_message_t*> pending_;  // scratch for consume_batch_queue (borrowed per call)
   Status fatal_;
   Clock::time_point last_error_report_{};
@@ -120,12 +122,28 @@ Status KafkaSource::Start() {
 
   rd_kafka_poll_set_consumer(rk_.get());
   queue_.reset(rd_kafka_queue_get_consumer(rk_.get()));
-  KafkaPartitionList topics(rd_kafka_topic_partition_list_new(1));
-  rd_kafka_topic_partition_list_add(topics.get(), ep_.topic.c_str(), RD_KAFKA_PARTITION_UA);
-  rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_.get(), topics.get());
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return Status::InvalidArgument("cannot subscribe to Kafka topic '" + ep_.topic +
-                                   "': " + KafkaErrorText(err));
+  if (!ep_.group_given) {
+    // Nobody shares this run's group: read every partition ourselves, without the group join
+    // (brokers delay a new group's first assignment by group.initial.rebalance.delay.ms, 3 s).
+    KafkaPartitionList all(rd_kafka_topic_partition_list_new(*partitions));
+    for (int32_t p = 0; p < *partitions; ++p) {
+      rd_kafka_topic_partition_list_add(all.get(), ep_.topic.c_str(), p);
+    }
+    PrepareAssign(all.get());
+    rd_kafka_resp_err_t err = rd_kafka_assign(rk_.get(), all.get());
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return Status::Unavailable("cannot assign the partitions of '" + ep_.topic +
+                                 "': " + KafkaErrorText(err));
+    }
+    FinishAssign(all.get());
+  } else {
+    KafkaPartitionList topics(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(topics.get(), ep_.topic.c_str(), RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_.get(), topics.get());
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return Status::InvalidArgument("cannot subscribe to Kafka topic '" + ep_.topic +
+                                     "': " + KafkaErrorText(err));
+    }
   }
   pending_.resize(kConsumeChunk);
   return Status::Ok();
@@ -139,20 +157,7 @@ void KafkaSource::RebalanceCb(rd_kafka_t* /*rk*/, rd_kafka_resp_err_t err,
 void KafkaSource::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* list) {
   const bool cooperative = std::string_view(rd_kafka_rebalance_protocol(rk_.get())) == "COOPERATIVE";
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-    for (int i = 0; i < list->cnt; ++i) {
-      rd_kafka_topic_partition_t& tp = list->elems[i];
-      Part& s = PartFor(tp.partition);
-      if (!s.assigned) ++assigned_count_;
-      s.assigned = true;
-      // Never the group's committed offset: ours if we read this partition before, else the
-      // starting offsets (no checkpoints yet).
-      if (s.next_offset >= 0) {
-        tp.offset = s.next_offset;
-      } else {
-        tp.offset = ep_.starting_offsets == "earliest" ? RD_KAFKA_OFFSET_BEGINNING
-                                                       : RD_KAFKA_OFFSET_END;
-      }
-    }
+    PrepareAssign(list);
     if (cooperative) {
       rd_kafka_error_t* e = rd_kafka_incremental_assign(rk_.get(), list);
       if (e != nullptr) {
@@ -162,19 +167,13 @@ void KafkaSource::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_
     } else {
       rd_kafka_assign(rk_.get(), list);
     }
-    for (int i = 0; i < list->cnt; ++i) {
-      Part& s = PartFor(list->elems[i].partition);
-      // available_now with nothing to read (empty partition): done without waiting for EOF.
-      if (s.target >= 0 && s.next_offset >= s.target) MarkDone(list->elems[i].partition, s);
-    }
-    got_assignment_ = true;
+    FinishAssign(list);
   } else {
     // Revoked (or lost): hand out what was read, keep the position in case it comes back.
     for (int i = 0; i < list->cnt; ++i) {
       int32_t p = list->elems[i].partition;
       Part& s = PartFor(p);
       SealBuilding(p, s);
-      if (s.assigned) --assigned_count_;
       s.assigned = false;
     }
     if (cooperative) {
@@ -184,6 +183,30 @@ void KafkaSource::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_
       rd_kafka_assign(rk_.get(), nullptr);
     }
   }
+}
+
+void KafkaSource::PrepareAssign(rd_kafka_topic_partition_list_t* list) {
+  for (int i = 0; i < list->cnt; ++i) {
+    rd_kafka_topic_partition_t& tp = list->elems[i];
+    Part& s = PartFor(tp.partition);
+    s.assigned = true;
+    // Never the group's committed offset: ours if we read this partition before, else the
+    // starting offsets (no checkpoints yet).
+    if (s.next_offset >= 0) {
+      tp.offset = s.next_offset;
+    } else {
+      tp.offset = ep_.starting_offsets == "earliest" ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END;
+    }
+  }
+}
+
+void KafkaSource::FinishAssign(rd_kafka_topic_partition_list_t* list) {
+  for (int i = 0; i < list->cnt; ++i) {
+    Part& s = PartFor(list->elems[i].partition);
+    // available_now with nothing left to read: done without waiting for EOF.
+    if (s.target >= 0 && s.next_offset >= s.target) MarkDone(list->elems[i].partition, s);
+  }
+  got_assignment_ = true;
 }
 
 void KafkaSource::SealBuilding(int32_t p, Part& s) {

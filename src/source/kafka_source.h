@@ -1,5 +1,7 @@
-// The Kafka source: kafka://HOST:PORT[,...]/TOPIC read by a consumer in a consumer group
-// (processes with the same group id split the partitions; cooperative-sticky rebalancing).
+// The Kafka source: kafka://HOST:PORT[,...]/TOPIC. With a group id (--group-id, -X group.id or
+// ?group.id=) it is a consumer in that group: processes with the same group id split the
+// partitions (cooperative-sticky rebalancing). Without one it reads every partition itself
+// (plain assignment: no group join, which costs a new group 3 s on the broker).
 // Each RawBatch holds records of one partition in offset order, cut at offsets that are
 // multiples of kMaxBatchRecords (and, when the input pauses, at what has arrived), so a bounded
 // read gives the same batches whatever the timing.
