@@ -80,6 +80,9 @@ int Run(RunFlags& f) {
   if (!idle.ok()) return Fail(Status::InvalidArgument("--idle-timeout: " + idle.status().message()));
   f.kafka.idle_timeout_ms = *idle;
 
+  if (f.query.source == "generator" || f.query.source == "gen") {
+    if (Status st = ValidateGeneratorOptions(f.generator); !st.ok()) return Fail(st);
+  }
   SourceOptions so;
   so.generator = f.generator;
   so.kafka = &f.kafka;

@@ -51,7 +51,7 @@ void BatchProcessor::Process(const RawBatch& batch, ParsedBatch& out) {
     if (rec.empty() || ((rec[0] != '{') && IsBlank(rec))) continue;
     ++out.input_records;
     // Bytes after the record up to the batch's padding are readable (next records, padding).
-    const size_t padding = batch.data.size() - batch.starts[i + 1];
+    const size_t padding = batch.padding_after(i);
     if (const char* why = parser_.Parse(rec, padding, row_.data())) {
       out.malformed.push_back({static_cast<uint32_t>(i), why, parser_.last_bad_field()});
       continue;

@@ -45,7 +45,9 @@ TEST(DevCluster, CommandsAreCheckedAndAcknowledged) {
 TEST(DevCluster, ProducedRecordsAreDumpedPartitionByPartition) {
   Result<std::unique_ptr<DevCluster>> c = DevCluster::Start(1, {{"logs", 3}});
   ASSERT_TRUE(c.ok());
-  KafkaEndpoint ep{(*c)->bootstrap(), "logs", "g", "earliest", {}};
+  KafkaEndpoint ep;
+  ep.bootstrap = (*c)->bootstrap();
+  ep.topic = "logs";
   Result<std::unique_ptr<KafkaProducer>> p =
       KafkaProducer::Open(ep, {{"linger.ms", "1"}, {"enable.idempotence", "true"}});
   ASSERT_TRUE(p.ok()) << p.status().message();

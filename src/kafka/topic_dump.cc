@@ -15,6 +15,7 @@ Status DumpTopic(const std::string& bootstrap, const std::string& topic,
                               {"client.id", "sluice-dump"},
                               {"enable.auto.commit", "false"},
                               {"enable.partition.eof", "true"},
+                              {"fetch.wait.max.ms", "10"},
                               {"max.partition.fetch.bytes", "4194304"}};
   Result<KafkaConf> conf = MakeKafkaConf(bootstrap, defaults, properties);
   if (!conf.ok()) return conf.status();

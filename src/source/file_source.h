@@ -30,9 +30,15 @@ class FileSource : public Source {
  private:
   FileSource(std::string path, int fd);
   void ReadLoop();
+  // A regular file is memory-mapped and cut into batches that borrow the mapping.
+  void MappedLoop();
+  bool Push(RawBatch&& batch);  // blocks while the queue is full; false once stopping
 
   const std::string path_;
   const int fd_;
+  std::shared_ptr<const void> mapping_;  // the whole file, when mapped
+  const char* map_base_ = nullptr;
+  size_t map_size_ = 0;
   std::thread reader_;
 
   mutable std::mutex mu_;

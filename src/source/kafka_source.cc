@@ -1,9 +1,11 @@
 #include "source/kafka_source.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <deque>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "kafka/kafka_client.h"
@@ -106,17 +108,30 @@ Status KafkaSource::Start() {
   parts_.resize(static_cast<size_t>(*partitions));
 
   if (available_now_) {
-    // The end of the bounded read: each partition's high watermark now.
+    // The end of the bounded read: each partition's high watermark now, all in one ListOffsets
+    // request per leader (a "timestamp" of OFFSET_END asks for the end offset).
+    KafkaPartitionList ends(rd_kafka_topic_partition_list_new(*partitions));
     for (int32_t p = 0; p < *partitions; ++p) {
-      int64_t lo = 0, hi = 0;
-      rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
-          rk_.get(), ep_.topic.c_str(), p, &lo, &hi, kKafkaStartupTimeoutMs);
-      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return Status::Unavailable("cannot read the end offset of " + ep_.topic + "[" +
-                                   std::to_string(p) + "] at " + ep_.bootstrap + ": " +
-                                   KafkaErrorText(err));
-      }
-      parts_[static_cast<size_t>(p)].target = hi;
+      rd_kafka_topic_partition_list_add(ends.get(), ep_.topic.c_str(), p)->offset = RD_KAFKA_OFFSET_END;
+    }
+    // A request lost to a dropped connection is not retried by librdkafka: retry it ourselves
+    // until the start-up deadline, so a broker blip during start-up is not fatal.
+    const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(kKafkaStartupTimeoutMs);
+    rd_kafka_resp_err_t err;
+    while (true) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      err = rd_kafka_offsets_for_times(rk_.get(), ends.get(), static_cast<int>(std::max<int64_t>(left.count(), 1)));
+      for (int i = 0; err == RD_KAFKA_RESP_ERR_NO_ERROR && i < ends->cnt; ++i) err = ends->elems[i].err;
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR || Clock::now() + std::chrono::milliseconds(200) >= deadline) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      for (int i = 0; i < ends->cnt; ++i) ends->elems[i].offset = RD_KAFKA_OFFSET_END;
+    }
+    for (int i = 0; err == RD_KAFKA_RESP_ERR_NO_ERROR && i < ends->cnt; ++i) {
+      parts_[static_cast<size_t>(ends->elems[i].partition)].target = ends->elems[i].offset;
+    }
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return Status::Unavailable("cannot read the end offsets of " + ep_.topic + " at " +
+                                 ep_.bootstrap + ": " + KafkaErrorText(err));
     }
   }
 

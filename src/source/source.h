@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,19 +23,30 @@ inline constexpr size_t kBatchPadding = 64;
 // Raw records of one partition, in partition order. Record i is data[starts[i], starts[i + 1])
 // less one trailing '\n' if there is one (a file source copies lines with their newline);
 // data has kBatchPadding zero bytes after starts.back() that are not part of any record.
+//
+// The bytes are either owned (`data`) or borrowed from a buffer that `external` keeps alive
+// (a memory-mapped file, so large files are never copied); `starts` are relative to bytes().
 struct RawBatch {
   PartitionId partition{0};
   Offset first_offset{0};        // offset of record 0
   std::vector<int64_t> offsets;  // per-record offsets when not consecutive (Kafka); else empty
   std::string data;
   std::vector<uint32_t> starts{0};  // size() == records + 1
+  std::shared_ptr<const void> external;  // when set, the bytes are ext_base[0, ext_size)
+  const char* ext_base = nullptr;
+  size_t ext_size = 0;  // readable bytes from ext_base, at least starts.back() + kBatchPadding
 
   size_t size() const { return starts.size() - 1; }
+  const char* bytes() const { return external ? ext_base : data.data(); }
+  size_t bytes_size() const { return external ? ext_size : data.size(); }
   std::string_view record(size_t i) const {
+    const char* b = bytes();
     size_t end = starts[i + 1];
-    if (end > starts[i] && data[end - 1] == '\n') --end;
-    return std::string_view(data.data() + starts[i], end - starts[i]);
+    if (end > starts[i] && b[end - 1] == '\n') --end;
+    return std::string_view(b + starts[i], end - starts[i]);
   }
+  // Readable bytes after record i (the parser may look ahead that far).
+  size_t padding_after(size_t i) const { return bytes_size() - starts[i + 1]; }
   int64_t offset(size_t i) const {
     return offsets.empty() ? first_offset.value + static_cast<int64_t>(i) : offsets[i];
   }

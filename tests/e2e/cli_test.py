@@ -30,10 +30,13 @@ SLUICE = None
 TMP = None
 FAILURES = []
 GEN_FIXED = ["--max-rate", "--start", "2026-01-27T18:29:50Z"]
+# The lab's variables change sluice gen's defaults (KAFKA_BROKER even its destination).
+LAB_VARIABLES = ("KAFKA_BROKER", "KAFKA_TOPIC", "TARGET_RPS", "ADDITIONAL_TERM", "ADDITIONAL_TERM_RATE")
+CLEAN_ENV = {k: v for k, v in os.environ.items() if k not in LAB_VARIABLES}
 
 
 def sluice(*argv, env=None, timeout=60, stdin=None):
-    full_env = dict(os.environ, **(env or {}))
+    full_env = dict(CLEAN_ENV, **(env or {}))
     return subprocess.run([SLUICE, *argv], capture_output=True, timeout=timeout, env=full_env,
                           stdin=stdin if stdin is not None else subprocess.DEVNULL)
 
@@ -153,7 +156,7 @@ def test_gen_validates_options():
 
 def test_gen_into_closed_pipe_is_quiet():
     p = subprocess.Popen([SLUICE, "gen", "--rate", "max"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE)
+                         stderr=subprocess.PIPE, env=CLEAN_ENV)
     p.stdout.read(1 << 16)
     p.stdout.close()  # like `sluice gen | head`
     try:
@@ -168,7 +171,7 @@ def test_gen_into_closed_pipe_is_quiet():
 def test_gen_sigint_flushes_and_reports():
     path = os.path.join(TMP, "sigint.jsonl")
     p = subprocess.Popen([SLUICE, "gen", "--rate", "2000", "--to", path], stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE)
+                         stderr=subprocess.PIPE, env=CLEAN_ENV)
     time.sleep(0.7)
     p.send_signal(signal.SIGINT)
     try:

@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""End-to-end tests of sluice on Kafka: each test starts its own `sluice dev-kafka`.
+
+Usage: kafka_test.py --sluice PATH/TO/sluice [unittest args, e.g. -k faults]
+
+The reference for a Kafka run is independent of the Kafka source: `sluice dev-kafka dump`
+writes the topic's records to a file (plain partition assignment, no consumer group), and the
+same query runs over that file with the file source.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+SLUICE = None
+
+Q2 = ("SELECT window.start AS window_start, window.end AS window_end, user_id, "
+      "count(*) AS crash_count FROM logs "
+      "WHERE lower(content) LIKE '%crash%' AND severity IN ('High', 'Critical') "
+      "GROUP BY window(timestamp, '10 seconds'), user_id HAVING count(*) > 2")
+START = "2026-01-27T18:00:00Z"
+# 200k records in 4 partitions, zstd: about 2 MiB per partition, under the mock's 5 MiB.
+COUNT = 200_000
+
+
+class DevKafka:
+    """A `sluice dev-kafka` process; fault commands go to its stdin, acks come on stdout."""
+
+    def __init__(self, workdir, topics=("logs:4",)):
+        self.bootstrap_file = os.path.join(workdir, "bootstrap")
+        self.err = open(os.path.join(workdir, "dev-kafka.err"), "w")
+        args = [SLUICE, "dev-kafka", "--bootstrap-file", self.bootstrap_file]
+        for t in topics:
+            args += ["--topic", t]
+        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.err, text=True, bufsize=1)
+        self.lines = []
+        self.cv = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+        deadline = time.time() + 10
+        while not os.path.exists(self.bootstrap_file):
+            if time.time() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("dev-kafka did not start")
+            time.sleep(0.05)
+        with open(self.bootstrap_file) as f:
+            self.bootstrap = f.read().strip()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            with self.cv:
+                self.lines.append(line.strip())
+                self.cv.notify_all()
+
+    def command(self, line, timeout=10):
+        """Sends a fault command and waits for its acknowledgement."""
+        want = "ok " + " ".join(line.split())
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        with self.cv:
+            if not self.cv.wait_for(lambda: want in self.lines, timeout):
+                raise RuntimeError(f"no ack for {line!r}; got {self.lines}")
+            self.lines.remove(want)
+
+    def url(self, topic="logs"):
+        return f"kafka://{self.bootstrap}/{topic}"
+
+    def stop(self):
+        self.proc.send_signal(2)  # SIGINT: exits 0 and removes the bootstrap file
+        rc = self.proc.wait(timeout=10)
+        self.err.close()
+        return rc
+
+
+def sluice(*args, env=None, timeout=120):
+    return subprocess.run([SLUICE, *args], capture_output=True, text=True, env=env,
+                          timeout=timeout)
+
+
+def sorted_lines(path):
+    with open(path) as f:
+        return sorted(line for line in f if line.strip())
+
+
+class KafkaTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="sluice_kafka_")
+        self.dir = self.tmp.name
+        self.kafka = DevKafka(self.dir)
+
+    def tearDown(self):
+        self.assertEqual(self.kafka.stop(), 0)
+        self.assertFalse(os.path.exists(self.kafka.bootstrap_file))
+        self.tmp.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def generate(self, topic="logs", *extra):
+        r = sluice("gen", "--to", self.kafka.url(topic), "--count", str(COUNT), "--rate", "max",
+                   "--start", START, "--seed", "11", "-X", "compression.type=zstd", *extra)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"{COUNT} delivered, 0 failed", r.stderr)
+
+    def reference(self, topic="logs"):
+        """Q2 over the topic's records read back into a file (no Kafka source involved)."""
+        dump = self.path(f"{topic}.jsonl")
+        r = sluice("dev-kafka", "dump", "--bootstrap", self.kafka.bootstrap, "--topic", topic,
+                   "--out", dump)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(dump) as f:
+            self.assertEqual(sum(1 for _ in f), COUNT)
+        out = self.path(f"{topic}.ref.jsonl")
+        r = sluice("run", "--source", f"file:{dump}", "--trigger", "available-now",
+                   "--sink", f"jsonl:{out}", "--watermark", "30s", Q2)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rows = sorted_lines(out)
+        self.assertGreater(len(rows), 100)
+        return rows
+
+    def run_q2(self, out, *extra, topic="logs", timeout=120):
+        return sluice("run", "--source", self.kafka.url(topic), "--starting-offsets", "earliest",
+                      "--trigger", "available-now", "--sink", f"jsonl:{out}",
+                      "--watermark", "30s", *extra, Q2, timeout=timeout)
+
+    def test_gen_to_topic_then_q2_equals_reference(self):
+        self.generate()
+        out = self.path("out.jsonl")
+        r = self.run_q2(out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(sorted_lines(out), self.reference())
+
+    def test_consumer_group_run_equals_reference(self):
+        self.generate()
+        out = self.path("out.jsonl")
+        r = self.run_q2(out, "--group-id", "q2-workers")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(sorted_lines(out), self.reference())
+
+    def test_broker_down_and_request_errors_lose_and_duplicate_nothing(self):
+        self.generate()
+        expected = self.reference()
+        # Slow responses stretch the run; failing Fetches make the consumer retry; the broker
+        # then goes away for 2.5 s mid-read (connections dropped, in-flight fetches lost).
+        self.kafka.command("rtt 1 100")
+        self.kafka.command("errors Fetch 10 NOT_LEADER_FOR_PARTITION,REQUEST_TIMED_OUT")
+        out = self.path("out.jsonl")
+        run = subprocess.Popen([SLUICE, "run", "--source", self.kafka.url(),
+                                "--starting-offsets", "earliest", "--trigger", "available-now",
+                                "--sink", f"jsonl:{out}", "--watermark", "30s", Q2],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(2.0)
+        self.kafka.command("down 1")
+        time.sleep(2.5)
+        self.kafka.command("up 1")
+        stdout, stderr = run.communicate(timeout=120)
+        self.assertEqual(run.returncode, 0, stderr)
+        self.assertIn(f"input_records={COUNT} ", stdout + stderr)  # none lost, none twice
+        self.assertEqual(sorted_lines(out), expected)
+
+    def test_kafka_sink_writes_each_row_as_json(self):
+        self.generate()
+        self.kafka.command("topic results:1")
+        r = sluice("run", "--source", self.kafka.url(), "--starting-offsets", "earliest",
+                   "--trigger", "available-now", "--sink", self.kafka.url("results"),
+                   "--watermark", "30s", Q2)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        dump = self.path("results.jsonl")
+        r = sluice("dev-kafka", "dump", "--bootstrap", self.kafka.bootstrap, "--topic",
+                   "results", "--out", dump)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(sorted_lines(dump), self.reference())
+
+    def test_lab_environment_selects_kafka(self):
+        env = dict(os.environ, KAFKA_BROKER=self.kafka.bootstrap, KAFKA_TOPIC="logs",
+                   TARGET_RPS="20000")
+        t0 = time.time()
+        r = sluice("gen", "--count", "40000", env=env)
+        elapsed = time.time() - t0
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("40000 delivered, 0 failed", r.stderr)
+        self.assertGreater(elapsed, 1.9)  # paced at 20k/s: about 2 s
+        r = sluice("dev-kafka", "dump", "--bootstrap", self.kafka.bootstrap, "--out",
+                   self.path("d.jsonl"))
+        self.assertIn("40000 records", r.stderr)
+
+    def test_user_errors_fail_fast_with_exit_2(self):
+        cases = [
+            (["run", "--source", "kafka://127.0.0.1:1/logs", "--trigger", "available-now", Q2],
+             "cannot reach Kafka at 127.0.0.1:1"),
+            (["run", "--source", self.kafka.url("nosuchtopic"), "--trigger", "available-now",
+              Q2], "does not exist"),
+            (["run", "--source", "kafka://host:port/logs", Q2], "is not a number"),
+            (["run", "--source", self.kafka.url(), "-X", "no.such.property=1", Q2],
+             "no.such.property"),
+            (["gen", "--to", "kafka://127.0.0.1:1/logs", "--count", "10"],
+             "cannot reach Kafka"),
+        ]
+        for args, message in cases:
+            t0 = time.time()
+            r = sluice(*args, timeout=30)
+            self.assertEqual(r.returncode, 2, f"{args}: {r.stderr}")
+            self.assertIn(message, r.stderr, args)
+            self.assertLess(time.time() - t0, 10, args)
+
+    def test_dev_kafka_rejects_bad_commands(self):
+        self.kafka.proc.stdin.write("down 7\n")
+        self.kafka.proc.stdin.flush()
+        self.kafka.command("up all")  # still answering after a bad command
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--sluice", required=True)
+    args, rest = parser.parse_known_args()
+    SLUICE = os.path.abspath(args.sluice)
+    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
