@@ -71,6 +71,8 @@ class DevKafka:
     def stop(self):
         self.proc.send_signal(2)  # SIGINT: exits 0 and removes the bootstrap file
         rc = self.proc.wait(timeout=10)
+        self.proc.stdin.close()
+        self.proc.stdout.close()
         self.err.close()
         return rc
 
