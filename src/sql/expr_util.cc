@@ -126,16 +126,6 @@ void ReorderConjuncts(Expr& e) {
   e.args = std::move(flat);
 }
 
-std::string_view SqlTypeName(Type t) {
-  switch (t) {
-    case Type::kNull: return "NULL";
-    case Type::kBool: return "BOOLEAN";
-    case Type::kInt64: return "BIGINT";
-    case Type::kDouble: return "DOUBLE";
-    case Type::kString: return "STRING";
-    case Type::kTimestamp: return "TIMESTAMP";
-  }
-  return "?";
-}
+std::string_view SqlTypeName(Type t) { return TypeName(t); }
 
 }  // namespace sluice
