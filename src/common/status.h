@@ -76,3 +76,14 @@ class [[nodiscard]] Result {
     ::sluice::Status _st = (expr);        \
     if (!_st.ok()) return _st;            \
   } while (0)
+
+// `lhs = value of expr`, or return expr's Status from the enclosing function. Expands to more
+// than one statement: use it inside braces.
+#define SLUICE_CONCAT_INNER(a, b) a##b
+#define SLUICE_CONCAT(a, b) SLUICE_CONCAT_INNER(a, b)
+#define SLUICE_ASSIGN_IMPL(tmp, lhs, expr) \
+  auto tmp = (expr);                       \
+  if (!tmp.ok()) return tmp.status();      \
+  lhs = std::move(tmp).value()
+#define SLUICE_ASSIGN_OR_RETURN(lhs, expr) \
+  SLUICE_ASSIGN_IMPL(SLUICE_CONCAT(result_, __LINE__), lhs, expr)

@@ -8,9 +8,7 @@
 #include <mutex>
 
 namespace sluice {
-namespace {
 
-// Days since 1970-01-01 to civil date (Howard Hinnant's algorithm), so UTC needs no libc call.
 void CivilFromDays(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
   z += 719468;
   const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -23,6 +21,8 @@ void CivilFromDays(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
   m = mp < 10 ? mp + 3 : mp - 9;
   y += (m <= 2);
 }
+
+namespace {
 
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;

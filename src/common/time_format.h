@@ -22,6 +22,10 @@ class TimeZone {
   std::string name_;  // empty = UTC
 };
 
+// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm): no time zone database and
+// no locale, so UTC formatting is safe on any thread.
+void CivilFromDays(int64_t days, int64_t& year, unsigned& month, unsigned& day);
+
 void AppendTimestamp(std::string& out, int64_t epoch_ms, const TimeZone& tz);
 std::string FormatTimestamp(int64_t epoch_ms, const TimeZone& tz = TimeZone::Utc());
 // Parses epoch milliseconds or an ISO-8601 UTC time ("2026-01-27T18:29:50Z", "2026-01-27 18:29:50").

@@ -1,19 +1,10 @@
 #include "exec/aggregate_state.h"
 
+#include "exec/evaluator.h"
 #include "format/row_codec.h"
 
 namespace sluice {
 namespace {
-
-// SQL ordering of two non-null values of the same type, for min/max.
-int CompareValues(const Value& a, const Value& b) {
-  switch (a.type) {
-    case Type::kString: return a.s.compare(b.s) < 0 ? -1 : (a.s == b.s ? 0 : 1);
-    case Type::kDouble: return a.d < b.d ? -1 : (a.d > b.d ? 1 : 0);
-    case Type::kBool: return int{a.b} - int{b.b};
-    default: return a.i < b.i ? -1 : (a.i > b.i ? 1 : 0);
-  }
-}
 
 void Update(const AggCall& agg, Accumulator& acc, const Value& v) {
   if (agg.kind == AggKind::kCountStar) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include "exec/window_assigner.h"
@@ -254,14 +255,12 @@ Status Engine::Emit(bool final_emit) {
   counters_.output_rows += static_cast<int64_t>(out.rows.size());
   ++counters_.triggers;
   ++next_batch_id_;
-  const auto t_sink = Clock::now();
   SLUICE_RETURN_IF_ERROR(sink_.Write(out));
   if (final_emit) {
     SLUICE_RETURN_IF_ERROR(sink_.Close());
     if (late_sink_) SLUICE_RETURN_IF_ERROR(late_sink_->Close());
     if (dead_letter_sink_) SLUICE_RETURN_IF_ERROR(dead_letter_sink_->Close());
   }
-  (void)t_sink;
   report_.emit_ns += NanosSince(t0);
 
   report_.batch_id = out.batch_id;
@@ -270,18 +269,13 @@ Status Engine::Emit(bool final_emit) {
   report_.max_event_time = tracker_.max_event_time();
   report_.state_rows = 0;
   report_.state_bytes = 0;
-  report_.open_windows.clear();
+  std::map<int64_t, int64_t> windows;  // start -> groups over all key ranges, in order
   for (const auto& s : states_) {
     report_.state_rows += s->rows();
     report_.state_bytes += s->bytes();
-    for (auto [start, groups] : s->WindowSizes()) {
-      auto it = std::find_if(report_.open_windows.begin(), report_.open_windows.end(),
-                             [&](const auto& w) { return w.first == start; });
-      if (it == report_.open_windows.end()) report_.open_windows.emplace_back(start, groups);
-      else it->second += groups;
-    }
+    for (auto [start, groups] : s->WindowSizes()) windows[start] += groups;
   }
-  std::sort(report_.open_windows.begin(), report_.open_windows.end());
+  report_.open_windows.assign(windows.begin(), windows.end());
   report_.window_size_ms = query_.window ? query_.window->size_ms : 0;
   report_.busy_ns = report_.parse_ns + report_.aggregate_ns + report_.emit_ns;
   report_.output = &out;

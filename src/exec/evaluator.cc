@@ -9,6 +9,7 @@
 
 #include "common/time_format.h"
 #include "exec/like.h"
+#include "format/json_writer.h"
 
 namespace sluice {
 namespace {
@@ -75,18 +76,12 @@ Value DoubleToInt(double d) {
   return Value::Int(static_cast<int64_t>(d));
 }
 
+// Spark's spelling of a double ("1.0", "1.0E10", "NaN"), the same as the console and JSON show.
 std::string_view DoubleToString(double d, Arena& arena) {
-  // Java's Double.toString spellings for the specials, and "1.0" rather than "1" as Spark prints.
-  if (std::isnan(d)) return "NaN";
-  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
-  char buf[40];
-  auto r = std::to_chars(buf, buf + sizeof buf - 2, d);
-  size_t n = static_cast<size_t>(r.ptr - buf);
-  if (std::memchr(buf, '.', n) == nullptr && std::memchr(buf, 'e', n) == nullptr) {
-    buf[n++] = '.';
-    buf[n++] = '0';
-  }
-  return arena.Copy({buf, n});
+  thread_local std::string buffer;  // reused: no allocation once warm
+  buffer.clear();
+  AppendDouble(buffer, d);
+  return arena.Copy(buffer);
 }
 
 // ASCII-only case mapping; returns the input itself when nothing changes (the common case for

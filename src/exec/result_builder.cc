@@ -8,21 +8,6 @@
 
 namespace sluice {
 
-int CompareForSort(const Value& a, const Value& b) {
-  if (a.is_null() || b.is_null()) return int{!a.is_null()} - int{!b.is_null()};
-  if (a.type == Type::kString || b.type == Type::kString) {
-    const int c = a.s.compare(b.s);
-    return c < 0 ? -1 : (c > 0 ? 1 : 0);
-  }
-  if (a.type == Type::kDouble || b.type == Type::kDouble) {
-    const double x = a.type == Type::kDouble ? a.d : static_cast<double>(a.i);
-    const double y = b.type == Type::kDouble ? b.d : static_cast<double>(b.i);
-    return x < y ? -1 : (x > y ? 1 : 0);
-  }
-  if (a.type == Type::kBool) return int{a.b} - int{b.b};
-  return a.i < b.i ? -1 : (a.i > b.i ? 1 : 0);
-}
-
 ResultBuilder::ResultBuilder(const BoundQuery& query, const TimeZone& tz)
     : query_(query), tz_(tz) {
   const size_t visible = query.select.size() - query.hidden_columns;
@@ -37,7 +22,7 @@ void ResultBuilder::FromAggregates(std::vector<AggregateRow>& rows, OutputBatch&
   const size_t natural = static_cast<size_t>(query_.window_slots()) + query_.group_keys.size();
   std::sort(rows.begin(), rows.end(), [&](const AggregateRow& a, const AggregateRow& b) {
     for (size_t i = 0; i < natural; ++i) {
-      const int c = CompareForSort(a[i].view(), b[i].view());
+      const int c = CompareValues(a[i].view(), b[i].view());
       if (c != 0) return c < 0;
     }
     return false;
@@ -58,7 +43,7 @@ void ResultBuilder::FromAggregates(std::vector<AggregateRow>& rows, OutputBatch&
     projected.push_back(std::move(o));
     // The deduplication key: window start and group key values, as JSON.
     std::string key;
-    for (size_t i = query_.window ? 0 : 0; i < natural; ++i) {
+    for (size_t i = 0; i < natural; ++i) {
       if (query_.window && i == 1) continue;  // the window end adds nothing to its start
       if (!key.empty()) key.push_back('|');
       AppendJsonValue(key, view[i], TimeZone::Utc());
@@ -71,7 +56,7 @@ void ResultBuilder::FromAggregates(std::vector<AggregateRow>& rows, OutputBatch&
     std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
       for (const SortKey& k : query_.order_by) {
         const auto col = static_cast<size_t>(k.column);
-        int c = CompareForSort(projected[x][col].view(), projected[y][col].view());
+        int c = CompareValues(projected[x][col].view(), projected[y][col].view());
         if (k.descending) c = -c;
         if (c != 0) return c < 0;
       }

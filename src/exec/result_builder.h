@@ -36,7 +36,4 @@ class ResultBuilder {
   int64_t emitted_ = 0;  // rows emitted so far, for LIMIT on an append-only stream
 };
 
-// Total order on values for sorting: NULL first, then by value.
-int CompareForSort(const Value& a, const Value& b);
-
 }  // namespace sluice

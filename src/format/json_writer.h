@@ -6,13 +6,11 @@
 #include <vector>
 
 #include "common/time_format.h"
+#include "common/utf8.h"
 #include "common/value.h"
 
 namespace sluice {
 
-// Appends `s` as a JSON string literal. Invalid UTF-8 bytes become U+FFFD so the output is
-// always valid JSON.
-void AppendJsonString(std::string& out, std::string_view s);
 // BIGINT and DOUBLE as numbers, STRING as a string, TIMESTAMP as "YYYY-MM-DD HH:MM:SS", NULL.
 void AppendJsonValue(std::string& out, const Value& v, const TimeZone& tz);
 // {"name": value, ...} with no trailing newline.
@@ -20,6 +18,5 @@ void AppendJsonObject(std::string& out, const std::vector<std::string>& names,
                       const std::vector<OwnedValue>& values, const TimeZone& tz);
 // A double the way Spark prints it: "3.0", "0.5", "1.0E10".
 void AppendDouble(std::string& out, double d);
-bool IsValidUtf8(std::string_view s);
 
 }  // namespace sluice

@@ -1,5 +1,7 @@
 #include "gen/generator.h"
 
+#include "common/utf8.h"
+
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -120,23 +122,6 @@ size_t Utf8Length(unsigned char c) {
   return 4;
 }
 
-bool ValidUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    uint32_t cp = n == 1 ? c : n == 2 ? (c & 0x1fu) : n == 3 ? (c & 0x0fu) : (c & 0x07u);
-    for (size_t k = 1; k < n; ++k) {
-      auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3fu);
-    }
-    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    i += n;
-  }
-  return true;
-}
 
 char* PutHex4(char* p, uint32_t v, bool upper) {
   const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
@@ -200,7 +185,7 @@ Status ValidateGeneratorOptions(const GeneratorOptions& o) {
   }
   if (!(sum > 0)) return Status::InvalidArgument("--severity-mix weights must not all be 0");
   if (o.additional_term.empty() || o.additional_term.size() > 256 ||
-      !ValidUtf8(o.additional_term)) {
+      !IsValidUtf8(o.additional_term)) {
     return Status::InvalidArgument("--term must be 1 to 256 bytes of valid UTF-8");
   }
   SLUICE_RETURN_IF_ERROR(fraction("--term-rate", o.additional_term_rate));
@@ -236,7 +221,7 @@ Generator::Generator(const GeneratorOptions& options) : options_(options) {
   if (options_.ips < 1) options_.ips = 1;
   if (options_.ips > 65536) options_.ips = 65536;
   if (options_.jitter_ms < 0) options_.jitter_ms = 0;
-  if (options_.additional_term.empty() || !ValidUtf8(options_.additional_term)) {
+  if (options_.additional_term.empty() || !IsValidUtf8(options_.additional_term)) {
     options_.additional_term = "crash";
   }
   start_ms_ = options_.start_ms ? *options_.start_ms

@@ -1,5 +1,7 @@
 #include "gen/generator.h"
 
+#include "common/utf8.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -27,7 +29,7 @@ class MiniJson {
   explicit MiniJson(std::string_view s) : s_(s) {}
   // True if s is exactly one JSON object (surrounding whitespace allowed) of valid UTF-8.
   bool ParseObjectLine(std::map<std::string, Member>& members) {
-    if (!ValidUtf8()) return false;
+    if (!IsValidUtf8(s_)) return false;
     Ws();
     if (!Peek('{')) return false;
     if (!Object(&members)) return false;
@@ -36,23 +38,6 @@ class MiniJson {
   }
 
  private:
-  bool ValidUtf8() const {
-    for (size_t i = 0; i < s_.size();) {
-      auto c = static_cast<unsigned char>(s_[i]);
-      size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-      if (n == 0 || i + n > s_.size()) return false;
-      uint32_t cp = n == 1 ? c : n == 2 ? (c & 0x1fu) : n == 3 ? (c & 0x0fu) : (c & 0x07u);
-      for (size_t k = 1; k < n; ++k) {
-        auto cc = static_cast<unsigned char>(s_[i + k]);
-        if ((cc & 0xc0) != 0x80) return false;
-        cp = (cp << 6) | (cc & 0x3fu);
-      }
-      static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-      if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-      i += n;
-    }
-    return true;
-  }
   bool Peek(char c) const { return i_ < s_.size() && s_[i_] == c; }
   void Ws() {
     while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\r' || s_[i_] == '\n')) ++i_;

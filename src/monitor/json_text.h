@@ -9,10 +9,12 @@
 #include <string_view>
 #include <vector>
 
+#include "common/utf8.h"
+
 namespace sluice {
 
-// Appends `s` as a quoted JSON string.
-void AppendJsonQuoted(std::string& out, std::string_view s);
+// Appends `s` as a quoted JSON string (common/utf8.h).
+inline void AppendJsonQuoted(std::string& out, std::string_view s) { AppendJsonString(out, s); }
 
 // ISO-8601 UTC with milliseconds, as Spark writes progress timestamps: "2026-01-27T18:29:50.194Z".
 std::string IsoTimestamp(int64_t epoch_ms);

@@ -107,15 +107,11 @@ void FileSource::ReadLoop() {
   size_t len = 0;
   int64_t offset = 0;
   RawBatch batch;
-  auto push = [&](bool last) {
-    if (batch.size() == 0 && !last) return true;
+  // Hands the batch on (if it has records) and starts the next one at `offset`.
+  auto push = [&] {
     if (batch.size() > 0) {
       batch.Seal();
-      std::unique_lock<std::mutex> lock(mu_);
-      not_full_.wait(lock, [&] { return stop_ || queue_.size() < kQueueDepth; });
-      if (stop_) return false;
-      queue_.push_back(std::move(batch));
-      not_empty_.notify_all();
+      if (!Push(std::move(batch))) return false;
     }
     batch = RawBatch();
     batch.first_offset = Offset(offset);
@@ -153,7 +149,7 @@ void FileSource::ReadLoop() {
       if (base == 0) batch.data.reserve(kMaxBatchRecords * 170);
       batch.data.append(data + begin, pos - begin);
       offset += static_cast<int64_t>(lines);
-      if (batch.size() == kMaxBatchRecords && !push(false)) return;
+      if (batch.size() == kMaxBatchRecords && !push()) return;
     }
     if (pos == 0 && len == 2 * kReadChunk) {
       // One line longer than the buffer: take it as a record; the parser will reject it.
@@ -161,12 +157,12 @@ void FileSource::ReadLoop() {
       batch.data.append(data, len);
       ++offset;
       pos = len;
-      if (batch.size() == kMaxBatchRecords && !push(false)) return;
+      if (batch.size() == kMaxBatchRecords && !push()) return;
     }
     std::memmove(data, data + pos, len - pos);
     len -= pos;
   }
-  if (!push(true)) return;
+  if (!push()) return;
   std::lock_guard<std::mutex> lock(mu_);
   eof_ = true;
   not_empty_.notify_all();

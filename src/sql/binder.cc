@@ -8,15 +8,6 @@
 namespace sluice {
 namespace {
 
-#define BINDER_CONCAT_INNER(a, b) a##b
-#define BINDER_CONCAT(a, b) BINDER_CONCAT_INNER(a, b)
-#define BINDER_ASSIGN_IMPL(tmp, lhs, expr) \
-  auto tmp = (expr);                       \
-  if (!tmp.ok()) return tmp.status();      \
-  lhs = std::move(tmp).value()
-// Not a single statement: always use inside braces.
-#define BINDER_ASSIGN_OR_RETURN(lhs, expr) BINDER_ASSIGN_IMPL(BINDER_CONCAT(result_, __LINE__), lhs, expr)
-
 class StatementBinder {
  public:
   StatementBinder(std::string_view sql, const BindOptions& options)
@@ -73,7 +64,7 @@ Result<BoundQuery> StatementBinder::Bind(const SelectStatement& s) {
 
   if (s.where) {
     exprs_.SetClause("WHERE");
-    BINDER_ASSIGN_OR_RETURN(query_.where, exprs_.Bind(*s.where, Scope::kInput));
+    SLUICE_ASSIGN_OR_RETURN(query_.where, exprs_.Bind(*s.where, Scope::kInput));
     if (query_.where->type != Type::kBool && query_.where->type != Type::kNull) {
       return SqlError(sql_, s.where->span,
                       "WHERE needs a BOOLEAN condition, got " + std::string(SqlTypeName(query_.where->type)),
@@ -86,7 +77,7 @@ Result<BoundQuery> StatementBinder::Bind(const SelectStatement& s) {
 
   if (s.having) {
     exprs_.SetClause("HAVING");
-    BINDER_ASSIGN_OR_RETURN(query_.having, exprs_.Bind(*s.having, Scope::kAggregate));
+    SLUICE_ASSIGN_OR_RETURN(query_.having, exprs_.Bind(*s.having, Scope::kAggregate));
     if (query_.having->type != Type::kBool && query_.having->type != Type::kNull) {
       return SqlError(sql_, s.having->span,
                       "HAVING needs a BOOLEAN condition, got " + std::string(SqlTypeName(query_.having->type)),
@@ -147,7 +138,7 @@ Status StatementBinder::BindGroupBy(const SelectStatement& s) {
       return exprs_.Error(*key, "group by the window itself", "GROUP BY window(timestamp, '10 seconds')");
     }
     ExprPtr bound;
-    BINDER_ASSIGN_OR_RETURN(bound, exprs_.Bind(*target, Scope::kInput));
+    SLUICE_ASSIGN_OR_RETURN(bound, exprs_.Bind(*target, Scope::kInput));
     query_.group_keys.push_back(std::move(bound));
     query_.group_key_names.push_back(AstToSql(*target));
   }
@@ -202,16 +193,16 @@ Status StatementBinder::BindWindow(const Ast& call) {
   }
   WindowSpec w;
   if (name == "hop") {
-    BINDER_ASSIGN_OR_RETURN(w.slide_ms, DurationArg(*call.children[1], "window slide"));
-    BINDER_ASSIGN_OR_RETURN(w.size_ms, DurationArg(*call.children[2], "window size"));
+    SLUICE_ASSIGN_OR_RETURN(w.slide_ms, DurationArg(*call.children[1], "window slide"));
+    SLUICE_ASSIGN_OR_RETURN(w.size_ms, DurationArg(*call.children[2], "window size"));
   } else {
-    BINDER_ASSIGN_OR_RETURN(w.size_ms, DurationArg(*call.children[1], "window size"));
+    SLUICE_ASSIGN_OR_RETURN(w.size_ms, DurationArg(*call.children[1], "window size"));
     w.slide_ms = w.size_ms;
     if (n >= 3) {
-    BINDER_ASSIGN_OR_RETURN(w.slide_ms, DurationArg(*call.children[2], "window slide"));
+    SLUICE_ASSIGN_OR_RETURN(w.slide_ms, DurationArg(*call.children[2], "window slide"));
   }
     if (n >= 4) {
-    BINDER_ASSIGN_OR_RETURN(w.offset_ms, DurationArg(*call.children[3], "window start offset"));
+    SLUICE_ASSIGN_OR_RETURN(w.offset_ms, DurationArg(*call.children[3], "window start offset"));
   }
   }
   if (w.size_ms <= 0) return exprs_.Error(*call.children[name == "hop" ? 2 : 1], "the window size must be positive");
@@ -245,7 +236,7 @@ Status StatementBinder::BindSelect(const SelectStatement& s) {
       continue;
     }
     OutputColumn column;
-    BINDER_ASSIGN_OR_RETURN(column.expr, exprs_.Bind(*item.expr, select_scope_));
+    SLUICE_ASSIGN_OR_RETURN(column.expr, exprs_.Bind(*item.expr, select_scope_));
     column.name = item.alias.empty() ? OutputName(*item.expr, exprs_) : item.alias;
     query_.select.push_back(std::move(column));
   }
@@ -271,7 +262,7 @@ Status StatementBinder::BindOrderBy(const SelectStatement& s) {
       continue;
     }
     ExprPtr bound;
-    BINDER_ASSIGN_OR_RETURN(bound, exprs_.Bind(*item.expr, select_scope_));
+    SLUICE_ASSIGN_OR_RETURN(bound, exprs_.Bind(*item.expr, select_scope_));
     key.column = -1;
     for (size_t i = 0; i < query_.select.size(); ++i) {
       if (ExprEquals(*bound, *query_.select[i].expr)) {

@@ -9,15 +9,6 @@
 namespace sluice {
 namespace {
 
-#define SQL_CONCAT_INNER(a, b) a##b
-#define SQL_CONCAT(a, b) SQL_CONCAT_INNER(a, b)
-#define SQL_ASSIGN_IMPL(tmp, lhs, expr) \
-  auto tmp = (expr);                    \
-  if (!tmp.ok()) return tmp.status();   \
-  lhs = std::move(tmp).value()
-// Not a single statement: always use inside braces.
-#define SQL_ASSIGN_OR_RETURN(lhs, expr) SQL_ASSIGN_IMPL(SQL_CONCAT(result_, __LINE__), lhs, expr)
-
 // Words that end or structure a clause: never taken as a bare column name or implicit alias.
 constexpr std::string_view kReserved[] = {
     "SELECT", "FROM",  "WHERE", "GROUP", "BY",    "HAVING", "ORDER",    "LIMIT", "AND",  "OR",
@@ -62,7 +53,7 @@ class Parser {
   Result<SelectStatement> Statement();
   Result<AstPtr> ExpressionOnly() {
     AstPtr e;
-    SQL_ASSIGN_OR_RETURN(e, Expression());
+    SLUICE_ASSIGN_OR_RETURN(e, Expression());
     if (Peek().kind == TokenKind::kSemicolon) ++pos_;
     if (Peek().kind != TokenKind::kEnd) return Unexpected(Peek(), "the end of the expression");
     return e;
@@ -159,10 +150,10 @@ Status Parser::Unexpected(const Token& t, std::string_view expected) const {
 
 Result<AstPtr> Parser::Or() {
   AstPtr left;
-  SQL_ASSIGN_OR_RETURN(left, And());
+  SLUICE_ASSIGN_OR_RETURN(left, And());
   while (Accept("OR")) {
     AstPtr right;
-    SQL_ASSIGN_OR_RETURN(right, And());
+    SLUICE_ASSIGN_OR_RETURN(right, And());
     left = MakeBinary(BinaryOp::kOr, std::move(left), std::move(right));
   }
   return left;
@@ -170,10 +161,10 @@ Result<AstPtr> Parser::Or() {
 
 Result<AstPtr> Parser::And() {
   AstPtr left;
-  SQL_ASSIGN_OR_RETURN(left, Not());
+  SLUICE_ASSIGN_OR_RETURN(left, Not());
   while (Accept("AND")) {
     AstPtr right;
-    SQL_ASSIGN_OR_RETURN(right, Not());
+    SLUICE_ASSIGN_OR_RETURN(right, Not());
     left = MakeBinary(BinaryOp::kAnd, std::move(left), std::move(right));
   }
   return left;
@@ -183,7 +174,7 @@ Result<AstPtr> Parser::Not() {
   if (Peek().Is("NOT")) {
     SourceSpan begin = Next().span;
     AstPtr child;
-    SQL_ASSIGN_OR_RETURN(child, Not());
+    SLUICE_ASSIGN_OR_RETURN(child, Not());
     SourceSpan span{begin.begin, child->span.end};
     return MakeUnary(AstKind::kNot, std::move(child), span);
   }
@@ -192,7 +183,7 @@ Result<AstPtr> Parser::Not() {
 
 Result<AstPtr> Parser::Predicate() {
   AstPtr left;
-  SQL_ASSIGN_OR_RETURN(left, Additive());
+  SLUICE_ASSIGN_OR_RETURN(left, Additive());
   while (true) {
     const Token& t = Peek();
     BinaryOp op;
@@ -208,7 +199,7 @@ Result<AstPtr> Parser::Predicate() {
     if (op != BinaryOp::kAnd) {
       ++pos_;
       AstPtr right;
-      SQL_ASSIGN_OR_RETURN(right, Additive());
+      SLUICE_ASSIGN_OR_RETURN(right, Additive());
       left = MakeBinary(op, std::move(left), std::move(right));
       continue;
     }
@@ -234,7 +225,7 @@ Result<AstPtr> Parser::Predicate() {
       a->negated = negated;
       do {
         AstPtr item;
-        SQL_ASSIGN_OR_RETURN(item, Expression());
+        SLUICE_ASSIGN_OR_RETURN(item, Expression());
         a->children.push_back(std::move(item));
       } while (Accept(TokenKind::kComma));
       if (Status st = Expect(TokenKind::kRParen, "',' or ')' in the IN list"); !st.ok()) return st;
@@ -246,7 +237,7 @@ Result<AstPtr> Parser::Predicate() {
       bool ci = k.Is("ILIKE");
       ++pos_;
       AstPtr pattern;
-      SQL_ASSIGN_OR_RETURN(pattern, Additive());
+      SLUICE_ASSIGN_OR_RETURN(pattern, Additive());
       if (Peek().Is("ESCAPE")) return NotSupported(Peek(), "LIKE ... ESCAPE", "the escape character is \\, e.g. '50\\%'");
       auto a = MakeUnary(AstKind::kLike, std::move(left), {});
       a->children.push_back(std::move(pattern));
@@ -263,9 +254,9 @@ Result<AstPtr> Parser::Predicate() {
       ++pos_;
       // x BETWEEN a AND b is (x >= a AND x <= b); the bounds bind tighter than AND.
       AstPtr low, high;
-      SQL_ASSIGN_OR_RETURN(low, Additive());
+      SLUICE_ASSIGN_OR_RETURN(low, Additive());
       if (Status st = ExpectKeyword("AND"); !st.ok()) return st;
-      SQL_ASSIGN_OR_RETURN(high, Additive());
+      SLUICE_ASSIGN_OR_RETURN(high, Additive());
       SourceSpan whole = Through(left->span);
       AstPtr copy = CloneAst(*left);
       AstPtr both = MakeBinary(BinaryOp::kAnd, MakeBinary(BinaryOp::kGe, std::move(left), std::move(low)),
@@ -281,7 +272,7 @@ Result<AstPtr> Parser::Predicate() {
 
 Result<AstPtr> Parser::Additive() {
   AstPtr left;
-  SQL_ASSIGN_OR_RETURN(left, Multiplicative());
+  SLUICE_ASSIGN_OR_RETURN(left, Multiplicative());
   while (true) {
     BinaryOp op;
     if (Peek().kind == TokenKind::kPlus) op = BinaryOp::kAdd;
@@ -290,14 +281,14 @@ Result<AstPtr> Parser::Additive() {
     else return left;
     ++pos_;
     AstPtr right;
-    SQL_ASSIGN_OR_RETURN(right, Multiplicative());
+    SLUICE_ASSIGN_OR_RETURN(right, Multiplicative());
     left = MakeBinary(op, std::move(left), std::move(right));
   }
 }
 
 Result<AstPtr> Parser::Multiplicative() {
   AstPtr left;
-  SQL_ASSIGN_OR_RETURN(left, Unary());
+  SLUICE_ASSIGN_OR_RETURN(left, Unary());
   while (true) {
     BinaryOp op;
     if (Peek().kind == TokenKind::kStar) op = BinaryOp::kMul;
@@ -306,7 +297,7 @@ Result<AstPtr> Parser::Multiplicative() {
     else return left;
     ++pos_;
     AstPtr right;
-    SQL_ASSIGN_OR_RETURN(right, Unary());
+    SLUICE_ASSIGN_OR_RETURN(right, Unary());
     left = MakeBinary(op, std::move(left), std::move(right));
   }
 }
@@ -319,7 +310,7 @@ Result<AstPtr> Parser::Unary() {
   if (Peek().kind != TokenKind::kMinus) return Primary();
   SourceSpan begin = Next().span;
   AstPtr child;
-  SQL_ASSIGN_OR_RETURN(child, Unary());
+  SLUICE_ASSIGN_OR_RETURN(child, Unary());
   SourceSpan span{begin.begin, child->span.end};
   // Fold -literal so that -9223372036854775808 and LIMIT checks see a plain number.
   if (child->kind == AstKind::kLiteral && child->literal.type == Type::kInt64 &&
@@ -374,7 +365,7 @@ Result<AstPtr> Parser::Primary() {
     case TokenKind::kLParen: {
       if (Peek().Is("SELECT")) return NotSupported(Peek(), "subqueries", "sluice runs one SELECT over one stream");
       AstPtr inner;
-      SQL_ASSIGN_OR_RETURN(inner, Expression());
+      SLUICE_ASSIGN_OR_RETURN(inner, Expression());
       if (Status st = Expect(TokenKind::kRParen, "')'"); !st.ok()) return st;
       inner->span = {t.span.begin, tokens_[pos_ - 1].span.end};
       return inner;
@@ -436,7 +427,7 @@ Result<AstPtr> Parser::Call(const Token& name) {
   } else if (Peek().kind != TokenKind::kRParen) {
     do {
       AstPtr arg;
-      SQL_ASSIGN_OR_RETURN(arg, Expression());
+      SLUICE_ASSIGN_OR_RETURN(arg, Expression());
       a->children.push_back(std::move(arg));
     } while (Accept(TokenKind::kComma));
   }
@@ -455,21 +446,21 @@ Result<AstPtr> Parser::CaseExpr(const Token& case_token) {
   // CASE x WHEN v THEN ... is desugared to CASE WHEN x = v THEN ...
   AstPtr operand;
   if (!Peek().Is("WHEN")) {
-    SQL_ASSIGN_OR_RETURN(operand, Expression());
+    SLUICE_ASSIGN_OR_RETURN(operand, Expression());
   }
   if (!Peek().Is("WHEN")) return Unexpected(Peek(), "WHEN");
   while (Accept("WHEN")) {
     AstPtr when, then;
-    SQL_ASSIGN_OR_RETURN(when, Expression());
+    SLUICE_ASSIGN_OR_RETURN(when, Expression());
     if (operand) when = MakeBinary(BinaryOp::kEq, CloneAst(*operand), std::move(when));
     if (Status st = ExpectKeyword("THEN"); !st.ok()) return st;
-    SQL_ASSIGN_OR_RETURN(then, Expression());
+    SLUICE_ASSIGN_OR_RETURN(then, Expression());
     a->children.push_back(std::move(when));
     a->children.push_back(std::move(then));
   }
   if (Accept("ELSE")) {
     AstPtr otherwise;
-    SQL_ASSIGN_OR_RETURN(otherwise, Expression());
+    SLUICE_ASSIGN_OR_RETURN(otherwise, Expression());
     a->children.push_back(std::move(otherwise));
     a->has_else = true;
   }
@@ -483,7 +474,7 @@ Result<AstPtr> Parser::CastExpr(const Token& cast_token) {
   auto a = std::make_unique<Ast>();
   a->kind = AstKind::kCast;
   AstPtr value;
-  SQL_ASSIGN_OR_RETURN(value, Expression());
+  SLUICE_ASSIGN_OR_RETURN(value, Expression());
   a->children.push_back(std::move(value));
   if (Status st = ExpectKeyword("AS"); !st.ok()) return st;
   const Token& type = Next();
@@ -562,7 +553,7 @@ Result<SelectStatement> Parser::Statement() {
       item.expr->kind = AstKind::kStar;
       item.expr->span = Next().span;
     } else {
-      SQL_ASSIGN_OR_RETURN(item.expr, Expression());
+      SLUICE_ASSIGN_OR_RETURN(item.expr, Expression());
     }
     if (Accept("AS")) {
       const Token& alias = Next();
@@ -617,24 +608,24 @@ Result<SelectStatement> Parser::Statement() {
   if (Status st = ClauseRejections(); !st.ok()) return st;
 
   if (Accept("WHERE")) {
-    SQL_ASSIGN_OR_RETURN(s.where, Expression());
+    SLUICE_ASSIGN_OR_RETURN(s.where, Expression());
   }
   if (Accept("GROUP")) {
     if (Status st = ExpectKeyword("BY"); !st.ok()) return st;
     do {
       AstPtr key;
-      SQL_ASSIGN_OR_RETURN(key, Expression());
+      SLUICE_ASSIGN_OR_RETURN(key, Expression());
       s.group_by.push_back(std::move(key));
     } while (Accept(TokenKind::kComma));
   }
   if (Accept("HAVING")) {
-    SQL_ASSIGN_OR_RETURN(s.having, Expression());
+    SLUICE_ASSIGN_OR_RETURN(s.having, Expression());
   }
   if (Accept("ORDER")) {
     if (Status st = ExpectKeyword("BY"); !st.ok()) return st;
     do {
       OrderItem item;
-      SQL_ASSIGN_OR_RETURN(item.expr, Expression());
+      SLUICE_ASSIGN_OR_RETURN(item.expr, Expression());
       if (Accept("DESC")) item.descending = true;
       else Accept("ASC");
       if (Peek().Is("NULLS")) return NotSupported(Peek(), "NULLS FIRST/LAST", "NULLs sort first ascending, last descending");
