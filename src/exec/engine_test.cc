@@ -133,6 +133,19 @@ TEST(EngineTest, RecordsBehindTheWatermarkOfEarlierBatchesAreLate) {
   EXPECT_EQ(rows, want);
 }
 
+TEST(EngineTest, AWindowEndingExactlyAtTheWatermarkIsClosed) {
+  auto q = WindowedCount();
+  const int64_t t0 = 1'768'142'570'000;
+  // Batch 0 puts the watermark at t0 + 15s - 5s = the end of [t0, t0 + 10s): Spark's rule
+  // (window end <= watermark) makes batch 1's record in that window late.
+  std::vector<std::string> lines = {Rec(t0 + 15'000, "a"), Rec(t0 + 1, "a")};
+  RunCounters c;
+  auto rows = RunQuery(q, lines, 1, 1, &c);
+  EXPECT_EQ(c.late_records, 1);
+  std::vector<std::string> want = {"2026-01-11 14:43:00|a|1"};
+  EXPECT_EQ(rows, want);
+}
+
 TEST(EngineTest, MalformedRecordsAreCountedAndSkipped) {
   auto q = WindowedCount();
   std::vector<std::string> lines = {Rec(1000, "a"), "not json", R"({"timestamp": "x", "user_id": "a"})",
