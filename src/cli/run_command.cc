@@ -16,6 +16,7 @@
 #include "web/ui_server.h"
 #include "kafka/kafka_options.h"
 #include "plan/physical_plan.h"
+#include "plan/query_identity.h"
 #include "sink/sink_factory.h"
 #include "source/source_factory.h"
 
@@ -37,6 +38,9 @@ struct RunFlags {
   size_t console_rows = 20;
   std::string ui;
   bool progress = false;
+  std::string checkpoint;
+  int64_t max_records_per_trigger = 0;
+  uint32_t state_partitions = EngineOptions::kDefaultStatePartitions;
   GeneratorOptions generator;
   KafkaClientOptions kafka;
 };
@@ -83,10 +87,52 @@ int Run(RunFlags& f) {
   if (f.query.source == "generator" || f.query.source == "gen") {
     if (Status st = ValidateGeneratorOptions(f.generator); !st.ok()) return Fail(st);
   }
+  if (f.max_records_per_trigger < 0) {
+    return Fail(Status::InvalidArgument("--max-records-per-trigger must be 0 (no cap) or more"));
+  }
+  if (f.state_partitions < 1 || f.state_partitions > 32768) {
+    return Fail(Status::InvalidArgument("--state-partitions must be between 1 and 32768"));
+  }
+
+  // --checkpoint: lock the directory, check the query against it, load the last epoch.
+  std::unique_ptr<CheckpointStore> store;
+  std::optional<EpochRecord> restored;
+  if (!f.checkpoint.empty()) {
+    if (f.query.source == "file:-") {
+      return Fail(Status::InvalidArgument(
+          "--checkpoint cannot be used with --source file:- : standard input cannot be read "
+          "again after a restart; write it to a file and read that, or use Kafka"));
+    }
+    QueryIdentity identity;
+    identity.parts.emplace_back("source", f.query.source);
+    for (auto& part : QueryStateParts(pq.query, pq.mode)) identity.parts.push_back(std::move(part));
+    if (pq.query.aggregating) {
+      identity.parts.emplace_back("state partitions", std::to_string(f.state_partitions));
+    }
+    identity.sql = pq.sql;
+    auto opened = CheckpointStore::Open(f.checkpoint, identity);
+    if (!opened.ok()) return Fail(opened.status());
+    store = std::move(opened).value();
+    auto latest = store->LoadLatest();
+    if (!latest.ok()) return Fail(latest.status());
+    restored = std::move(*latest);
+    if (restored) {
+      std::fprintf(stderr, "sluice: resuming from checkpoint %s at epoch %lld (%lld records read so far)\n",
+                   store->dir().c_str(), static_cast<long long>(restored->epoch),
+                   static_cast<long long>(restored->input_records));
+    }
+  }
+
   SourceOptions so;
   so.generator = f.generator;
   so.kafka = &f.kafka;
   so.available_now = pq.available_now;
+  so.checkpointed = store != nullptr;
+  if (restored) {
+    so.restoring = true;
+    so.start = restored->positions;
+    so.restore_values = restored->source_values;
+  }
   auto source = MakeSource(f.query.source, so);
   if (!source.ok()) return Fail(source.status());
 
@@ -94,8 +140,11 @@ int Run(RunFlags& f) {
   sko.time_zone = pq.time_zone;
   sko.console_rows = f.console_rows;
   sko.kafka = &f.kafka;
+  sko.mode = pq.mode;
+  sko.checkpointed = store != nullptr;
   auto sink = MakeSink(f.sink, sko);
   if (!sink.ok()) return Fail(sink.status());
+  sko.mode = OutputMode::kAppend;  // late rows and dead letters are appended
   std::unique_ptr<Sink> late_sink, dead_letter;
   if (!f.late_sink.empty()) {
     auto s = MakeSink(f.late_sink, sko);
@@ -115,9 +164,20 @@ int Run(RunFlags& f) {
   eo.trigger_ms = pq.trigger_ms;
   eo.idle_timeout_ms = *idle;
   eo.time_zone = pq.time_zone;
+  eo.state_partitions = f.state_partitions;
+  eo.max_records_per_trigger = f.max_records_per_trigger;
+  eo.checkpoint = store.get();
   Engine engine(pq.query, eo, **source, **sink);
   engine.SetLateSink(late_sink.get());
   engine.SetDeadLetterSink(dead_letter.get());
+  if (store) {
+    if (Status st = engine.Restore(restored); !st.ok()) return Fail(st);
+    if (restored && restored->input_finished) {
+      std::fprintf(stderr, "sluice: the query of checkpoint %s read its input to the end at epoch "
+                   "%lld; nothing left to do\n", store->dir().c_str(),
+                   static_cast<long long>(restored->epoch));
+    }
+  }
 
   PlanContext ctx;
   ctx.source = (*source)->Describe();
@@ -129,7 +189,7 @@ int Run(RunFlags& f) {
   const PhysicalPlan plan = BuildPlan(pq.query, ctx);
   RunMonitor monitor;
   QueryInfo info;
-  info.id = NewQueryId();
+  info.id = store ? store->query_id() : NewQueryId();
   info.run_id = NewQueryId();
   info.name = "sluice";
   info.sql = pq.sql;
@@ -170,13 +230,16 @@ int Run(RunFlags& f) {
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const RunCounters& c = engine.counters();
+  // With a checkpoint the counters cover the whole query; the rate is this run's own.
+  const int64_t read_now = c.input_records - (restored ? restored->input_records : 0);
   std::fprintf(stderr,
                "sluice: %lld records in %.2f s (%.0f records/s), %lld malformed, %lld late, "
-               "%lld output rows in %lld batches\n",
-               static_cast<long long>(c.input_records), secs,
-               secs > 0 ? static_cast<double>(c.input_records) / secs : 0.0,
+               "%lld output rows in %lld batches%s\n",
+               static_cast<long long>(read_now), secs,
+               secs > 0 ? static_cast<double>(read_now) / secs : 0.0,
                static_cast<long long>(c.malformed_records), static_cast<long long>(c.late_records),
-               static_cast<long long>(c.output_rows), static_cast<long long>(c.triggers));
+               static_cast<long long>(c.output_rows), static_cast<long long>(c.triggers),
+               restored ? " (counts since the checkpoint began)" : "");
   std::fprintf(stderr,
                "summary input_records=%lld malformed_records=%lld late_records=%lld "
                "late_rows=%lld output_rows=%lld\n",
@@ -214,6 +277,18 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--ui", flags->ui, "serve the monitoring UI on HOST:PORT (e.g. 127.0.0.1:4040)");
   cmd->add_flag("--progress", flags->progress, "print a line per trigger to stderr");
+  cmd->add_option("--checkpoint", flags->checkpoint,
+                  "directory where every trigger commits positions, state and sink progress; "
+                  "run the same command again to resume after a stop or crash "
+                  "(Spark's checkpointLocation)");
+  cmd->add_option("--max-records-per-trigger", flags->max_records_per_trigger,
+                  "read at most this many records per trigger, in whole batches of 10,000 "
+                  "(Spark's maxOffsetsPerTrigger); 0 = no cap")
+      ->capture_default_str();
+  cmd->add_option("--state-partitions", flags->state_partitions,
+                  "key groups the aggregation state is split into; fixed for the life of a "
+                  "checkpoint (Spark's spark.sql.shuffle.partitions)")
+      ->capture_default_str();
   AddGeneratorFlags(*cmd, flags->generator);
   AddKafkaFlags(*cmd, flags->kafka);
   cmd->callback([flags, &exit_code] { exit_code = Run(*flags); });

@@ -34,10 +34,11 @@ class [[nodiscard]] Status {
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
-  // Exit code for the CLI: 2 for a user's mistake, 1 for everything else that failed.
+  // Exit code for the CLI: 2 for a user's mistake or a damaged checkpoint (nothing ran: the
+  // user must act), 1 for everything else that failed.
   int exit_code() const {
     if (ok()) return 0;
-    return code_ == StatusCode::kInvalidArgument ? 2 : 1;
+    return code_ == StatusCode::kInvalidArgument || code_ == StatusCode::kCorruption ? 2 : 1;
   }
 
  private:

@@ -1,57 +1,13 @@
 #include "exec/aggregate_state.h"
 
-#include "exec/evaluator.h"
+#include "common/value_serde.h"
 #include "format/row_codec.h"
 
 namespace sluice {
-namespace {
 
-void Update(const AggCall& agg, Accumulator& acc, const Value& v) {
-  if (agg.kind == AggKind::kCountStar) {
-    ++acc.count;
-    return;
-  }
-  if (v.is_null()) return;
-  ++acc.count;
-  switch (agg.kind) {
-    case AggKind::kSum:
-    case AggKind::kAvg:
-      if (v.type == Type::kDouble) acc.dsum += v.d;
-      else acc.isum = static_cast<int64_t>(static_cast<uint64_t>(acc.isum) + static_cast<uint64_t>(v.i));
-      break;
-    case AggKind::kMin:
-      if (acc.count == 1 || CompareValues(v, acc.extreme.view()) < 0) acc.extreme = OwnedValue(v);
-      break;
-    case AggKind::kMax:
-      if (acc.count == 1 || CompareValues(v, acc.extreme.view()) > 0) acc.extreme = OwnedValue(v);
-      break;
-    default: break;
-  }
+AggregateState::AggregateState(const BoundQuery& query) : query_(query) {
+  for (const AggCall& a : query_.aggregates) functions_.push_back(&AggregateFunctionFor(a.kind));
 }
-
-OwnedValue Finish(const AggCall& agg, const Accumulator& acc) {
-  switch (agg.kind) {
-    case AggKind::kCountStar:
-    case AggKind::kCount: return OwnedValue(Value::Int(acc.count));
-    case AggKind::kSum:
-      if (acc.count == 0) return OwnedValue();
-      return agg.result_type == Type::kDouble ? OwnedValue(Value::Double(acc.dsum))
-                                              : OwnedValue(Value::Int(acc.isum));
-    case AggKind::kAvg: {
-      if (acc.count == 0) return OwnedValue();
-      const double sum = agg.arg && agg.arg->type == Type::kDouble ? acc.dsum
-                                                                   : static_cast<double>(acc.isum);
-      return OwnedValue(Value::Double(sum / static_cast<double>(acc.count)));
-    }
-    case AggKind::kMin:
-    case AggKind::kMax: return acc.count == 0 ? OwnedValue() : acc.extreme;
-  }
-  return OwnedValue();
-}
-
-}  // namespace
-
-AggregateState::AggregateState(const BoundQuery& query) : query_(query) {}
 
 void AggregateState::Accumulate(int64_t window_start, std::string_view key, const char* args) {
   Groups* groups;
@@ -66,16 +22,17 @@ void AggregateState::Accumulate(int64_t window_start, std::string_view key, cons
   if (it == groups->end()) {
     it = groups->emplace(std::string(key), GroupState{}).first;
     it->second.accs.resize(query_.aggregates.size());
+    for (size_t a = 0; a < functions_.size(); ++a) functions_[a]->initialize(it->second.accs[a]);
     ++rows_;
     key_bytes_ += static_cast<int64_t>(key.size());
   }
   GroupState& g = it->second;
   g.dirty = true;
+  changed_ = true;
   const char* p = args;
-  for (size_t a = 0; a < query_.aggregates.size(); ++a) {
-    const AggCall& agg = query_.aggregates[a];
-    Value v = agg.arg ? DecodeValue(p) : Value();
-    Update(agg, g.accs[a], v);
+  for (size_t a = 0; a < functions_.size(); ++a) {
+    const Value v = query_.aggregates[a].arg ? DecodeValue(p) : Value();
+    functions_[a]->update(g.accs[a], v);
   }
 }
 
@@ -90,7 +47,7 @@ AggregateRow AggregateState::MakeRow(int64_t window_start, const std::string& ke
   const char* p = key.data();
   for (size_t k = 0; k < query_.group_keys.size(); ++k) row.emplace_back(DecodeValue(p));
   for (size_t a = 0; a < query_.aggregates.size(); ++a) {
-    row.push_back(Finish(query_.aggregates[a], g.accs[a]));
+    row.push_back(functions_[a]->finalize(query_.aggregates[a], g.accs[a]));
   }
   return row;
 }
@@ -103,6 +60,7 @@ void AggregateState::TakeClosed(int64_t watermark, std::vector<AggregateRow>& ou
     const bool closed = watermark == kMaxTime ||
                         (it->first != kNoWindow && it->first + size <= watermark);
     if (!closed) break;
+    changed_ = true;
     for (const auto& [key, g] : it->second) {
       out.push_back(MakeRow(it->first, key, g));
       key_bytes_ -= static_cast<int64_t>(key.size());
@@ -119,12 +77,14 @@ void AggregateState::TakeUpdated(int64_t watermark, std::vector<AggregateRow>& o
       if (!g.dirty) continue;
       out.push_back(MakeRow(start, key, g));
       g.dirty = false;
+      changed_ = true;
     }
   }
   if (!query_.window) return;
   const int64_t size = query_.window->size_ms;
   while (!windows_.empty() && windows_.begin()->first + size <= watermark) {
     auto it = windows_.begin();
+    changed_ = true;
     for (const auto& [key, g] : it->second) key_bytes_ -= static_cast<int64_t>(key.size());
     rows_ -= static_cast<int64_t>(it->second.size());
     if (last_groups_ == &it->second) last_groups_ = nullptr;
@@ -151,6 +111,61 @@ std::vector<std::pair<int64_t, int64_t>> AggregateState::WindowSizes() const {
     out.emplace_back(start, static_cast<int64_t>(groups.size()));
   }
   return out;
+}
+
+void AggregateState::Serialize(ByteWriter& w) const {
+  const size_t num_keys = query_.group_keys.size();
+  w.Varint(windows_.size());
+  for (const auto& [start, groups] : windows_) {
+    w.I64(start);
+    w.Varint(groups.size());
+    for (const auto& [key, g] : groups) {
+      // Keys are kept in the host-order row codec: rewrite them in the on-disk encoding.
+      const char* p = key.data();
+      for (size_t k = 0; k < num_keys; ++k) WriteValue(w, DecodeValue(p));
+      w.U8(g.dirty ? 1 : 0);
+      for (size_t a = 0; a < functions_.size(); ++a) functions_[a]->serialize(g.accs[a], w);
+    }
+  }
+}
+
+Status AggregateState::Deserialize(std::string_view bytes) {
+  windows_.clear();
+  rows_ = 0;
+  key_bytes_ = 0;
+  last_groups_ = nullptr;
+  changed_ = true;
+  ByteReader r(bytes);
+  const size_t num_keys = query_.group_keys.size();
+  const uint64_t num_windows = r.Count(9);
+  std::string key;
+  for (uint64_t w = 0; w < num_windows && r.ok(); ++w) {
+    const int64_t start = r.I64();
+    const uint64_t num_groups = r.Count(1 + num_keys + functions_.size() * 8);
+    Groups& groups = windows_[start];
+    groups.reserve(num_groups);
+    for (uint64_t i = 0; i < num_groups && r.ok(); ++i) {
+      key.clear();
+      for (size_t k = 0; k < num_keys; ++k) EncodeValue(key, ReadValue(r));
+      GroupState g;
+      g.dirty = r.U8() != 0;
+      g.accs.resize(functions_.size());
+      for (size_t a = 0; a < functions_.size() && r.ok(); ++a) {
+        if (!functions_[a]->deserialize(g.accs[a], r)) r.Fail();
+      }
+      if (!r.ok()) break;
+      key_bytes_ += static_cast<int64_t>(key.size());
+      if (!groups.emplace(key, std::move(g)).second) r.Fail();  // a key twice: not our writing
+    }
+    rows_ += static_cast<int64_t>(groups.size());
+  }
+  if (!r.ok() || !r.at_end()) {
+    windows_.clear();
+    rows_ = 0;
+    key_bytes_ = 0;
+    return Status::Corruption("aggregation state does not decode for this query");
+  }
+  return Status::Ok();
 }
 
 }  // namespace sluice

@@ -1,7 +1,9 @@
-// AggregateState: the running aggregates of one key range (bucket), per window and group key.
-// The engine hashes every group key to one bucket, and one task at a time updates a bucket, so
-// the state needs no lock; rows of a key always arrive in the same order whatever the number of
-// threads, which keeps even floating-point sums identical across thread counts.
+// AggregateState: the running aggregates of one state partition (a key group), per window and
+// group key. The engine hashes every group key to one of a fixed number of key groups (chosen
+// when the query starts and kept in its checkpoint, as Flink's key groups), and one task at a
+// time updates a key group, so the state needs no lock; rows of a key always arrive in the same
+// order whatever the number of threads, which keeps even floating-point sums identical across
+// thread counts. A state can be serialized into a checkpoint and restored from it.
 #pragma once
 
 #include <cstdint>
@@ -12,22 +14,17 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include "common/bytes.h"
 #include "common/named_type.h"
+#include "common/status.h"
 #include "common/value.h"
+#include "exec/aggregate_function.h"
 #include "plan/query.h"
 
 namespace sluice {
 
 // The window start used for queries without a window.
 inline constexpr int64_t kNoWindow = INT64_MIN;
-
-// One aggregate's running value.
-struct Accumulator {
-  int64_t count = 0;  // rows counted (count) or non-null inputs seen (sum/avg/min/max)
-  int64_t isum = 0;   // integer sum (wraps like Spark's non-ANSI long addition)
-  double dsum = 0;
-  OwnedValue extreme;  // min or max so far
-};
 
 struct GroupState {
   std::vector<Accumulator> accs;
@@ -58,17 +55,29 @@ class AggregateState {
   // Window start -> number of groups, for the "open windows" view.
   std::vector<std::pair<int64_t, int64_t>> WindowSizes() const;
 
+  // Appends the whole state in the checkpoint encoding (versioned by the checkpoint that holds
+  // it; see docs/fault-tolerance.md): windows, their group keys and accumulators.
+  void Serialize(ByteWriter& w) const;
+  // Replaces the state with one written by Serialize for the same query; Corruption when the
+  // bytes are damaged or do not fit the query.
+  [[nodiscard]] Status Deserialize(std::string_view bytes);
+  // True when the state changed since the last call to ClearChanged() (or ever).
+  bool changed() const { return changed_; }
+  void ClearChanged() { changed_ = false; }
+
  private:
   using Groups = absl::flat_hash_map<std::string, GroupState>;
   AggregateRow MakeRow(int64_t window_start, const std::string& key, const GroupState& g) const;
 
   const BoundQuery& query_;
+  std::vector<const AggregateFunction*> functions_;  // one per aggregate of the query
   std::map<int64_t, Groups> windows_;  // ordered by window start, so closed windows come first
   int64_t rows_ = 0;
   int64_t key_bytes_ = 0;
   // The last window touched: consecutive rows usually share it.
   int64_t last_start_ = 0;
   Groups* last_groups_ = nullptr;
+  bool changed_ = true;
 };
 
 }  // namespace sluice

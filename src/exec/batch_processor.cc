@@ -35,9 +35,10 @@ void ParsedBatch::Reset(size_t num_buckets) {
   parse_ns = 0;
 }
 
-BatchProcessor::BatchProcessor(const BoundQuery& query, size_t num_buckets)
+BatchProcessor::BatchProcessor(const BoundQuery& query, size_t num_buckets, uint32_t key_groups)
     : query_(query),
       num_buckets_(num_buckets),
+      key_groups_(key_groups),
       parser_(query.input_fields),
       row_(query.input_fields.size()) {}
 
@@ -78,11 +79,13 @@ void BatchProcessor::Process(const RawBatch& batch, ParsedBatch& out) {
     for (const auto& a : query_.aggregates) {
       if (a.arg) EncodeValue(args_, Evaluate(*a.arg, row_.data(), arena_));
     }
-    // The key alone picks the bucket, so all rows of a key meet in one AggregateState.
-    const size_t b = num_buckets_ == 1 ? 0 : XXH3_64bits(key_.data(), key_.size()) % num_buckets_;
+    // The key alone picks its key group, so all rows of a key meet in one AggregateState; the
+    // group's range picks the bucket (the aggregation task).
+    const auto kg = static_cast<uint32_t>(XXH3_64bits(key_.data(), key_.size()) % key_groups_);
+    const size_t b = static_cast<size_t>(uint64_t{kg} * num_buckets_ / key_groups_);
     Bucket& bucket = out.buckets[b];
     bucket.rows.push_back({t, static_cast<uint32_t>(i), static_cast<uint32_t>(bucket.bytes.size()),
-                           static_cast<uint32_t>(key_.size())});
+                           static_cast<uint32_t>(key_.size()), kg});
     bucket.bytes.append(key_);
     bucket.bytes.append(args_);
   }

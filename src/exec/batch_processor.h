@@ -3,6 +3,10 @@
 // applies WHERE, and hands each surviving row on: for an aggregating query as (event time,
 // encoded group key, encoded aggregate arguments) into the bucket its key hashes to; otherwise
 // as an encoded output row. One BatchProcessor per worker thread; it owns its parser and arena.
+//
+// A group key belongs to one of `key_groups` state partitions (hash of the key modulo their
+// number, fixed for the life of a query); key groups are split into `num_buckets` contiguous
+// ranges, one per aggregation task, so the state layout never depends on the thread count.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +26,7 @@ struct KeyedRow {
   uint32_t record;      // index of the record in its RawBatch (for the late sink)
   uint32_t key_offset;  // encoded key at bytes[key_offset, key_offset + key_len), args follow
   uint32_t key_len;
+  uint32_t key_group;   // the state partition the key belongs to
 };
 
 struct Bucket {
@@ -41,7 +46,7 @@ struct ParsedBatch {
   int64_t passed_filter = 0;
   int64_t max_event_time = INT64_MIN;  // over well-formed records, filtered or not
   std::vector<Malformed> malformed;
-  std::vector<Bucket> buckets;        // aggregating: one per key range
+  std::vector<Bucket> buckets;        // aggregating: one per range of key groups
   std::string out_bytes;              // not aggregating: encoded output rows ...
   std::vector<uint32_t> out_offsets;  // ... row i at out_bytes[out_offsets[i]]
   int64_t parse_ns = 0;
@@ -51,7 +56,7 @@ struct ParsedBatch {
 
 class BatchProcessor {
  public:
-  BatchProcessor(const BoundQuery& query, size_t num_buckets);
+  BatchProcessor(const BoundQuery& query, size_t num_buckets, uint32_t key_groups);
   void Process(const RawBatch& batch, ParsedBatch& out);
   // Records this processor has handled; written by its worker, read between parallel steps.
   int64_t records_processed() const { return records_processed_; }
@@ -59,6 +64,7 @@ class BatchProcessor {
  private:
   const BoundQuery& query_;
   size_t num_buckets_;
+  uint32_t key_groups_;
   RecordParser parser_;
   Arena arena_;
   std::vector<Value> row_;

@@ -11,10 +11,10 @@
 namespace sluice {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
-int64_t NanosSince(Clock::time_point t0) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
+int64_t NanosSince(SteadyClock::time_point t0) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - t0).count();
 }
 
 struct LateRow {
@@ -37,15 +37,19 @@ Engine::Engine(const BoundQuery& query, EngineOptions options, Source& source, S
       options_(std::move(options)),
       source_(source),
       sink_(sink),
+      clock_(options_.clock != nullptr ? *options_.clock : SystemClock::Default()),
       pool_(options_.threads),
       tracker_(options_.watermark_delay_ms, options_.idle_timeout_ms),
       results_(query, options_.time_zone) {
   const auto buckets = static_cast<size_t>(pool_.size());
+  if (options_.state_partitions == 0) options_.state_partitions = 1;
   for (int i = 0; i < pool_.size(); ++i) {
-    processors_.push_back(std::make_unique<BatchProcessor>(query_, buckets));
+    processors_.push_back(std::make_unique<BatchProcessor>(query_, buckets, options_.state_partitions));
   }
   if (query_.aggregating) {
-    for (size_t i = 0; i < buckets; ++i) states_.push_back(std::make_unique<AggregateState>(query_));
+    for (uint32_t i = 0; i < options_.state_partitions; ++i) {
+      states_.push_back(std::make_unique<AggregateState>(query_));
+    }
   }
   if (options_.round_batches == 0) options_.round_batches = 4 * buckets;
   // Spark keeps every row in complete mode, so nothing is ever late there.
@@ -54,58 +58,146 @@ Engine::Engine(const BoundQuery& query, EngineOptions options, Source& source, S
 
 Engine::~Engine() = default;
 
-int64_t Engine::NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::vector<int64_t> Engine::WorkerRecords() const {
   std::vector<int64_t> out;
   for (const auto& p : processors_) out.push_back(p->records_processed());
   return out;
 }
 
-Status Engine::Run() {
-  std::vector<RawBatch> batches;
-  auto last_trigger = Clock::now();
-  bool input_since_trigger = false;
-  while (!stop_.load()) {
-    batches.clear();
-    const auto until_trigger = std::chrono::milliseconds(options_.trigger_ms) -
-                               std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   Clock::now() - last_trigger);
-    const auto timeout = std::clamp(until_trigger, std::chrono::milliseconds(1),
-                                    std::chrono::milliseconds(100));
-    const auto t_poll = Clock::now();
-    SLUICE_RETURN_IF_ERROR(source_.Poll(batches, options_.round_batches, timeout));
-    report_.poll_ns += NanosSince(t_poll);
-    if (!batches.empty()) {
-      SLUICE_RETURN_IF_ERROR(ProcessRound(batches));
-      input_since_trigger = true;
+Status Engine::Restore(const std::optional<EpochRecord>& rec) {
+  if (options_.checkpoint == nullptr) return Status::Internal("Restore without a checkpoint");
+  const std::string* sink_states[3] = {nullptr, nullptr, nullptr};
+  if (rec) {
+    if (rec->state_partitions != 0 && query_.aggregating &&
+        rec->state_partitions != options_.state_partitions) {
+      return Status::InvalidArgument("the checkpoint has " + std::to_string(rec->state_partitions) +
+                                     " state partitions, the query " +
+                                     std::to_string(options_.state_partitions));
     }
-    if (source_.Finished() && batches.empty()) {
-      tracker_.CloseAll();
-      return Emit(/*final_emit=*/true);
-    }
-    const bool due = options_.trigger_ms == 0 ||
-                     Clock::now() - last_trigger >= std::chrono::milliseconds(options_.trigger_ms);
-    const bool too_many_pending = pending_rows_.size() >= 100'000;
-    if ((due && input_since_trigger) || too_many_pending) {
-      report_.wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            Clock::now() - last_trigger).count();
-      last_trigger = Clock::now();
-      input_since_trigger = false;
-      SLUICE_RETURN_IF_ERROR(Emit(/*final_emit=*/false));
-    } else if (due) {
-      last_trigger = Clock::now();
-    }
+    // Every key group's state, decoded in parallel (a restart reads them all).
+    std::vector<Status> errors(rec->state.size());
+    pool_.ParallelFor(rec->state.size(), [&](size_t i, int) {
+      const StateRef& ref = rec->state[i];
+      if (ref.state_partition >= states_.size()) {
+        errors[i] = Status::Corruption("checkpoint names state partition " +
+                                       std::to_string(ref.state_partition) + " of " +
+                                       std::to_string(states_.size()));
+        return;
+      }
+      auto bytes = options_.checkpoint->ReadState(ref);
+      if (!bytes.ok()) {
+        errors[i] = bytes.status();
+        return;
+      }
+      AggregateState& state = *states_[ref.state_partition];
+      errors[i] = state.Deserialize(*bytes);
+      if (errors[i].ok()) state.ClearChanged();
+      else errors[i] = Status::Corruption("checkpoint state partition " + std::to_string(ref.state_partition) +
+                                          " (" + options_.checkpoint->dir() + "): " + errors[i].message());
+    });
+    for (const Status& st : errors) SLUICE_RETURN_IF_ERROR(st);
+    state_refs_ = rec->state;
+    for (const auto& p : rec->positions) positions_[p.partition] = p;
+    std::vector<std::pair<PartitionId, int64_t>> partition_max;
+    for (const auto& w : rec->partition_watermarks) partition_max.emplace_back(w.partition, w.max_event_ms);
+    tracker_.Restore(rec->watermark_ms, rec->max_event_ms, partition_max, NowMs());
+    counters_.input_records = rec->input_records;
+    counters_.malformed_records = rec->malformed_records;
+    counters_.filtered_records = rec->filtered_records;
+    counters_.late_records = rec->late_records;
+    counters_.late_rows = rec->late_rows;
+    counters_.output_rows = rec->output_rows;
+    counters_.triggers = rec->triggers;
+    results_.set_emitted(rec->projected_rows_emitted);
+    next_batch_id_ = rec->epoch + 1;
+    already_finished_ = rec->input_finished;
+    sink_states[0] = rec->SinkState("output");
+    sink_states[1] = rec->SinkState("late");
+    sink_states[2] = rec->SinkState("dead-letter");
   }
+  auto state_of = [](const std::string* s) { return s ? std::string_view(*s) : std::string_view(); };
+  SLUICE_RETURN_IF_ERROR(sink_.Recover(state_of(sink_states[0])));
+  if (late_sink_) SLUICE_RETURN_IF_ERROR(late_sink_->Recover(state_of(sink_states[1])));
+  if (dead_letter_sink_) SLUICE_RETURN_IF_ERROR(dead_letter_sink_->Recover(state_of(sink_states[2])));
   return Status::Ok();
 }
 
+Status Engine::Run() {
+  if (already_finished_) {
+    // The bounded input was read to its end and every window emitted and committed before.
+    return CloseSinks();
+  }
+  std::vector<RawBatch> batches;
+  auto last_trigger = SteadyClock::now();
+  bool input_since_trigger = false;
+  int64_t read_since_trigger = 0;
+  const int64_t cap = options_.max_records_per_trigger;
+  while (!stop_.load()) {
+    batches.clear();
+    const auto trigger = std::chrono::milliseconds(options_.trigger_ms);
+    const auto until_trigger =
+        trigger - std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - last_trigger);
+    const auto timeout = std::clamp(until_trigger, std::chrono::milliseconds(1),
+                                    std::chrono::milliseconds(100));
+    const bool capped = cap > 0 && read_since_trigger >= cap;
+    const auto t_poll = SteadyClock::now();
+    if (capped) {
+      // This trigger has read its share: wait for the next one (the source keeps its backlog).
+      if (until_trigger.count() > 0) std::this_thread::sleep_for(timeout);
+    } else {
+      size_t max_batches = options_.round_batches;
+      if (cap > 0) {
+        const auto left = static_cast<size_t>((cap - read_since_trigger + kMaxBatchRecords - 1) /
+                                              static_cast<int64_t>(kMaxBatchRecords));
+        max_batches = std::clamp<size_t>(left, 1, max_batches);
+      }
+      SLUICE_RETURN_IF_ERROR(source_.Poll(batches, max_batches, timeout));
+    }
+    report_.poll_ns += NanosSince(t_poll);
+    if (!batches.empty()) {
+      for (const RawBatch& b : batches) read_since_trigger += static_cast<int64_t>(b.size());
+      SLUICE_RETURN_IF_ERROR(ProcessRound(batches));
+      input_since_trigger = true;
+    }
+    if (!capped && batches.empty() && source_.Finished()) {
+      tracker_.CloseAll();
+      SLUICE_RETURN_IF_ERROR(Emit(/*final_emit=*/true));
+      return CloseSinks();
+    }
+    const bool due = options_.trigger_ms == 0 || SteadyClock::now() - last_trigger >= trigger;
+    const bool too_many_pending = pending_rows_.size() >= 100'000;
+    if ((due && input_since_trigger) || too_many_pending) {
+      report_.wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            SteadyClock::now() - last_trigger).count();
+      last_trigger = SteadyClock::now();
+      input_since_trigger = false;
+      read_since_trigger = 0;
+      SLUICE_RETURN_IF_ERROR(Emit(/*final_emit=*/false));
+    } else if (due) {
+      last_trigger = SteadyClock::now();
+      read_since_trigger = 0;
+    }
+  }
+  // Stopped (Ctrl-C, SIGTERM): what was read is emitted and committed, then the sinks close.
+  if (input_since_trigger) SLUICE_RETURN_IF_ERROR(Emit(/*final_emit=*/false));
+  return CloseSinks();
+}
+
+Status Engine::CloseSinks() {
+  Status st = sink_.Close();
+  if (late_sink_) {
+    Status s = late_sink_->Close();
+    if (st.ok()) st = s;
+  }
+  if (dead_letter_sink_) {
+    Status s = dead_letter_sink_->Close();
+    if (st.ok()) st = s;
+  }
+  return st;
+}
+
 Status Engine::ProcessRound(std::vector<RawBatch>& batches) {
-  const auto t0 = Clock::now();
+  const auto t0 = SteadyClock::now();
   const size_t n = batches.size();
   if (parsed_.size() < n) parsed_.resize(n);
   pool_.ParallelFor(n, [&](size_t i, int worker) {
@@ -121,6 +213,7 @@ Status Engine::ProcessRound(std::vector<RawBatch>& batches) {
   watermark_before_.resize(n);
   for (size_t i = 0; i < n; ++i) {
     watermark_before_[i] = tracker_.watermark();
+    positions_[batches[i].partition] = batches[i].end_position();
     tracker_.Observe(batches[i].partition, parsed_[i].max_event_time, now);
     tracker_.Advance(now);
     counters_.input_records += parsed_[i].input_records;
@@ -130,7 +223,7 @@ Status Engine::ProcessRound(std::vector<RawBatch>& batches) {
   }
   SLUICE_RETURN_IF_ERROR(WriteMalformed(batches));
 
-  const auto t1 = Clock::now();
+  const auto t1 = SteadyClock::now();
   if (!query_.aggregating) {
     for (size_t i = 0; i < n; ++i) {
       const ParsedBatch& pb = parsed_[i];
@@ -147,10 +240,10 @@ Status Engine::ProcessRound(std::vector<RawBatch>& batches) {
     return Status::Ok();
   }
 
-  std::vector<std::vector<LateRow>> late(states_.size());
+  const size_t tasks = static_cast<size_t>(pool_.size());
+  std::vector<std::vector<LateRow>> late(tasks);
   const bool windowed = query_.window.has_value();
-  pool_.ParallelFor(states_.size(), [&](size_t b, int) {
-    AggregateState& state = *states_[b];
+  pool_.ParallelFor(tasks, [&](size_t b, int) {
     std::vector<LateRow>& my_late = late[b];
     for (size_t i = 0; i < n; ++i) {
       const Bucket& bucket = parsed_[i].buckets[b];
@@ -158,6 +251,7 @@ Status Engine::ProcessRound(std::vector<RawBatch>& batches) {
       for (const KeyedRow& r : bucket.rows) {
         const std::string_view key(bucket.bytes.data() + r.key_offset, r.key_len);
         const char* args = bucket.bytes.data() + r.key_offset + r.key_len;
+        AggregateState& state = *states_[r.key_group];
         if (!windowed) {
           state.Accumulate(kNoWindow, key, args);
           continue;
@@ -188,6 +282,7 @@ Status Engine::ProcessRound(std::vector<RawBatch>& batches) {
   }
   if (late_sink_ == nullptr) return Status::Ok();
   OutputBatch out;
+  out.batch_id = next_batch_id_;  // the epoch these rows commit with
   out.column_names = {"partition", "offset", "event_time", "window_start", "window_end",
                       "watermark", "lateness_ms", "record"};
   out.column_types = {Type::kInt64, Type::kInt64, Type::kInt64, Type::kTimestamp,
@@ -211,6 +306,7 @@ Status Engine::ProcessRound(std::vector<RawBatch>& batches) {
 Status Engine::WriteMalformed(const std::vector<RawBatch>& batches) {
   if (dead_letter_sink_ == nullptr) return Status::Ok();
   OutputBatch out;
+  out.batch_id = next_batch_id_;  // the epoch these rows commit with
   out.column_names = {"partition", "offset", "error", "record"};
   out.column_types = {Type::kInt64, Type::kInt64, Type::kString, Type::kString};
   for (size_t i = 0; i < batches.size(); ++i) {
@@ -230,7 +326,7 @@ Status Engine::WriteMalformed(const std::vector<RawBatch>& batches) {
 }
 
 Status Engine::Emit(bool final_emit) {
-  const auto t0 = Clock::now();
+  const auto t0 = SteadyClock::now();
   const int64_t watermark = final_emit ? kMaxTime : tracker_.Advance(NowMs());
   OutputBatch out;
   out.batch_id = next_batch_id_;
@@ -254,13 +350,9 @@ Status Engine::Emit(bool final_emit) {
   }
   counters_.output_rows += static_cast<int64_t>(out.rows.size());
   ++counters_.triggers;
-  ++next_batch_id_;
   SLUICE_RETURN_IF_ERROR(sink_.Write(out));
-  if (final_emit) {
-    SLUICE_RETURN_IF_ERROR(sink_.Close());
-    if (late_sink_) SLUICE_RETURN_IF_ERROR(late_sink_->Close());
-    if (dead_letter_sink_) SLUICE_RETURN_IF_ERROR(dead_letter_sink_->Close());
-  }
+  SLUICE_RETURN_IF_ERROR(CommitEpoch(out.batch_id, final_emit));
+  ++next_batch_id_;
   report_.emit_ns += NanosSince(t0);
 
   report_.batch_id = out.batch_id;
@@ -281,6 +373,62 @@ Status Engine::Emit(bool final_emit) {
   report_.output = &out;
   if (on_trigger_) on_trigger_(report_);
   report_ = TriggerReport{};
+  return Status::Ok();
+}
+
+Status Engine::CommitEpoch(int64_t epoch, bool final_emit) {
+  SLUICE_ASSIGN_OR_RETURN(std::string output_state, sink_.Prepare(epoch));
+  std::string late_state, dead_state;
+  if (late_sink_) {
+    SLUICE_ASSIGN_OR_RETURN(late_state, late_sink_->Prepare(epoch));
+  }
+  if (dead_letter_sink_) {
+    SLUICE_ASSIGN_OR_RETURN(dead_state, dead_letter_sink_->Prepare(epoch));
+  }
+  std::vector<PartitionPosition> positions;
+  for (const auto& [p, pos] : positions_) positions.push_back(pos);
+  if (CheckpointStore* store = options_.checkpoint) {
+    EpochRecord rec;
+    rec.epoch = epoch;
+    rec.committed_ms = NowMs();
+    rec.input_finished = final_emit;
+    rec.positions = positions;
+    rec.source_values = source_.RestoreValues();
+    rec.watermark_ms = tracker_.watermark();
+    rec.max_event_ms = tracker_.max_event_time();
+    for (const auto& [p, s] : tracker_.partitions()) rec.partition_watermarks.push_back({p, s.max_event});
+    rec.input_records = counters_.input_records;
+    rec.malformed_records = counters_.malformed_records;
+    rec.filtered_records = counters_.filtered_records;
+    rec.late_records = counters_.late_records;
+    rec.late_rows = counters_.late_rows;
+    rec.output_rows = counters_.output_rows;
+    rec.triggers = counters_.triggers;
+    rec.projected_rows_emitted = results_.emitted();
+    rec.sinks = {{"output", output_state}, {"late", late_state}, {"dead-letter", dead_state}};
+    rec.state_partitions = query_.aggregating ? options_.state_partitions : 0;
+    rec.state = state_refs_;
+    // Only key groups that changed since the last commit are written again.
+    std::vector<uint32_t> changed;
+    for (uint32_t i = 0; i < states_.size(); ++i) {
+      if (states_[i]->changed()) changed.push_back(i);
+    }
+    std::vector<StateBlob> blobs(changed.size());
+    pool_.ParallelFor(changed.size(), [&](size_t i, int) {
+      AggregateState& s = *states_[changed[i]];
+      blobs[i].state_partition = changed[i];
+      blobs[i].rows = s.rows();
+      ByteWriter w(blobs[i].bytes);
+      s.Serialize(w);
+    });
+    SLUICE_RETURN_IF_ERROR(store->Commit(rec, blobs));
+    for (uint32_t i : changed) states_[i]->ClearChanged();
+    state_refs_ = std::move(rec.state);
+  }
+  SLUICE_RETURN_IF_ERROR(sink_.Commit(epoch));
+  if (late_sink_) SLUICE_RETURN_IF_ERROR(late_sink_->Commit(epoch));
+  if (dead_letter_sink_) SLUICE_RETURN_IF_ERROR(dead_letter_sink_->Commit(epoch));
+  if (options_.checkpoint != nullptr) source_.OnEpochCommitted(epoch, positions);
   return Status::Ok();
 }
 

@@ -4,8 +4,11 @@
 //   1. parse + filter in parallel, one task per batch (BatchProcessor),
 //   2. walks the batches in order to fix the watermark each batch is judged against
 //      (the watermark of the batches before it) and to advance the per-partition watermarks,
-//   3. aggregates in parallel, one task per key range (AggregateState), dropping late rows,
-// and at each trigger emits what the output mode says. Everything that decides a result
+//   3. aggregates in parallel, one task per range of key groups (AggregateState per key group),
+//      dropping late rows,
+// and at each trigger emits what the output mode says and commits the epoch: the sinks prepare,
+// the checkpoint (if any) records positions, watermarks, counters, sink states and the state
+// of every key group that changed, then the sinks commit. Everything that decides a result
 // depends only on batch contents and order, never on timing or the thread count.
 // Owned by the CLI (or a test); Run() blocks the calling thread.
 #pragma once
@@ -13,9 +16,13 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
+#include "checkpoint/checkpoint_store.h"
+#include "common/clock.h"
 #include "common/status.h"
 #include "common/thread_pool.h"
 #include "common/time_format.h"
@@ -37,6 +44,15 @@ struct EngineOptions {
   int64_t idle_timeout_ms = 10'000;
   size_t round_batches = 0;        // 0: 4 per thread
   TimeZone time_zone = TimeZone::Utc();
+  // State partitions (key groups) of an aggregation: fixed for the life of a query (a
+  // checkpoint records it), independent of the thread count.
+  uint32_t state_partitions = kDefaultStatePartitions;
+  // Records read per trigger at most (Spark's maxOffsetsPerTrigger), in whole batches; 0: no cap.
+  int64_t max_records_per_trigger = 0;
+  const Clock* clock = nullptr;             // nullptr: the system clock
+  CheckpointStore* checkpoint = nullptr;    // --checkpoint; owned by the caller
+
+  static constexpr uint32_t kDefaultStatePartitions = 128;
 };
 
 // Counters of a run, updated by the driver thread; read them after Run() or from the monitor.
@@ -76,8 +92,14 @@ class Engine {
   void SetDeadLetterSink(Sink* sink) { dead_letter_sink_ = sink; }
   void SetTriggerCallback(std::function<void(const TriggerReport&)> cb) { on_trigger_ = std::move(cb); }
 
-  // Runs until the source is finished (then closes every window) or Stop() is called.
-  Status Run();
+  // Resumes from a checkpoint's latest epoch (nullopt: a new query): state, watermarks,
+  // counters, and each sink's Recover. Call once before Run() when options.checkpoint is set;
+  // the source must already start at rec's positions.
+  [[nodiscard]] Status Restore(const std::optional<EpochRecord>& rec);
+
+  // Runs until the source is finished (then closes every window) or Stop() is called (then
+  // emits and commits what was read). Closes the sinks in both cases.
+  [[nodiscard]] Status Run();
   // Safe from any thread (e.g. a signal-handling thread).
   void Stop() { stop_.store(true); }
 
@@ -90,8 +112,11 @@ class Engine {
  private:
   Status ProcessRound(std::vector<RawBatch>& batches);
   Status Emit(bool final_emit);
+  // Prepares the sinks, writes the checkpoint (if any), then commits the sinks.
+  Status CommitEpoch(int64_t epoch, bool final_emit);
+  Status CloseSinks();
   Status WriteMalformed(const std::vector<RawBatch>& batches);
-  static int64_t NowMs();
+  int64_t NowMs() const { return clock_.NowMs(); }
 
   const BoundQuery& query_;
   EngineOptions options_;
@@ -101,10 +126,11 @@ class Engine {
   Sink* dead_letter_sink_ = nullptr;
   std::function<void(const TriggerReport&)> on_trigger_;
   std::atomic<bool> stop_{false};
+  const Clock& clock_;
 
   ThreadPool pool_;
   std::vector<std::unique_ptr<BatchProcessor>> processors_;  // one per worker thread
-  std::vector<std::unique_ptr<AggregateState>> states_;      // one per key range
+  std::vector<std::unique_ptr<AggregateState>> states_;      // one per key group
   std::vector<ParsedBatch> parsed_;
   std::vector<int64_t> watermark_before_;
   WatermarkTracker tracker_;
@@ -114,6 +140,10 @@ class Engine {
   TriggerReport report_;  // accumulates between triggers
   int64_t next_batch_id_ = 0;
   bool drop_late_ = true;
+  bool already_finished_ = false;  // restored from an epoch that ended a bounded input
+  // Where each partition resumes: the end of the last batch processed (not merely fetched).
+  std::map<PartitionId, PartitionPosition> positions_;
+  std::vector<StateRef> state_refs_;  // where the last committed epoch keeps each key group
 };
 
 }  // namespace sluice

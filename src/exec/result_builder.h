@@ -26,6 +26,9 @@ class ResultBuilder {
   void FromAggregates(std::vector<AggregateRow>& rows, OutputBatch& out);
   // Appends already projected rows (non-aggregating queries), honouring LIMIT over the run.
   void AppendProjected(std::vector<std::vector<OwnedValue>>&& rows, OutputBatch& out);
+  // Rows a projection has emitted so far (LIMIT counts over the whole stream, restarts too).
+  int64_t emitted() const { return emitted_; }
+  void set_emitted(int64_t n) { emitted_ = n; }
 
  private:
   const BoundQuery& query_;

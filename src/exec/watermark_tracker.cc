@@ -43,4 +43,18 @@ int64_t WatermarkTracker::Advance(int64_t now_ms) {
   return watermark_;
 }
 
+void WatermarkTracker::Restore(int64_t watermark, int64_t max_event,
+                               const std::vector<std::pair<PartitionId, int64_t>>& partition_max,
+                               int64_t now_ms) {
+  watermark_ = watermark;
+  max_event_ = max_event;
+  partitions_.clear();
+  for (const auto& [p, max] : partition_max) {
+    PartitionState s;
+    s.max_event = max;
+    s.last_record_ms = now_ms;
+    partitions_.emplace(p, s);
+  }
+}
+
 }  // namespace sluice

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <utility>
 #include <vector>
 
 #include "common/named_type.h"
@@ -26,6 +27,10 @@ class WatermarkTracker {
   // Recomputes the query watermark at wall time now_ms and returns it.
   int64_t Advance(int64_t now_ms);
   void CloseAll() { watermark_ = kMaxTime; }
+  // Resumes from a checkpoint: the query's watermark, the largest event time, and each
+  // partition's largest event time (its idle timer starts at now_ms).
+  void Restore(int64_t watermark, int64_t max_event,
+               const std::vector<std::pair<PartitionId, int64_t>>& partition_max, int64_t now_ms);
 
   int64_t watermark() const { return watermark_; }
   int64_t max_event_time() const { return max_event_; }

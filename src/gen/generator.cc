@@ -571,4 +571,13 @@ std::string_view Generator::WriteOne() {
   return std::string_view(begin, static_cast<size_t>(end - begin));
 }
 
+int64_t Generator::Skip(int64_t n) {
+  int64_t skipped = 0;
+  while (skipped < n && !Exhausted()) {
+    WriteOne();
+    ++skipped;
+  }
+  return skipped;
+}
+
 }  // namespace sluice

@@ -84,6 +84,9 @@ class Generator {
   template <class F>
   size_t NextEach(size_t n, F&& sink);
 
+  // Produces and discards up to n records (a restart resuming at record n); returns how many.
+  int64_t Skip(int64_t n);
+
   int64_t produced() const { return produced_; }
   int64_t start_ms() const { return start_ms_; }
   // Event time (nominal, before jitter) of record i.

@@ -15,6 +15,12 @@
 
 namespace sluice {
 
+// One message header (e.g. the epoch that produced a row).
+struct KafkaHeader {
+  std::string name;
+  std::string value;
+};
+
 class KafkaProducer {
  public:
   // Creates the producer (defaults, then the endpoint's properties) and checks within about 5 s
@@ -29,7 +35,8 @@ class KafkaProducer {
   // queue is full, serves delivery reports and retries; gives up (Unavailable) if `stop` is set
   // or on a fatal producer error.
   [[nodiscard]] Status Send(std::string_view key, std::string_view value,
-                            const std::atomic<bool>* stop = nullptr);
+                            const std::atomic<bool>* stop = nullptr,
+                            const KafkaHeader* header = nullptr);
   // Serves delivery reports without blocking.
   void Poll() { rd_kafka_poll(rk_.get(), 0); }
   // Waits up to timeout_ms for queued messages; what is still undelivered counts as failed.

@@ -17,19 +17,39 @@ class KafkaSink final : public Sink {
       : producer_(std::move(producer)), tz_(std::move(tz)) {}
 
   Status Write(const OutputBatch& batch) override {
+    // The epoch in a header: a consumer that deduplicates by key can also tell a replay.
+    header_.value = std::to_string(batch.batch_id);
     for (size_t i = 0; i < batch.rows.size(); ++i) {
       value_.clear();
       AppendJsonObject(value_, batch.column_names, batch.rows[i], tz_);
       std::string_view key = i < batch.keys.size() ? std::string_view(batch.keys[i]) : "";
-      SLUICE_RETURN_IF_ERROR(producer_->Send(key, value_));
+      SLUICE_RETURN_IF_ERROR(producer_->Send(key, value_, nullptr, &header_));
     }
     producer_->Poll();
     return Status::Ok();
   }
 
+  // At least once: an epoch commits only after the broker acknowledged all of its rows, so a
+  // replay after a crash can only repeat rows (same keys), never lose them.
+  Result<std::string> Prepare(int64_t /*epoch*/) override {
+    SLUICE_RETURN_IF_ERROR(FlushAll());
+    return std::string();
+  }
+
   Status Close() override {
     if (closed_) return Status::Ok();
     closed_ = true;
+    return FlushAll();
+  }
+
+  std::string Describe() const override {
+    const KafkaEndpoint& ep = producer_->endpoint();
+    return "kafka://" + ep.bootstrap + "/" + ep.topic;
+  }
+
+ private:
+  // Waits for every queued row; an error if any could not be delivered.
+  Status FlushAll() {
     producer_->Flush(kCloseFlushTimeoutMs);
     if (producer_->failed() > 0) {
       return Status::Unavailable(std::to_string(producer_->failed()) + " of " +
@@ -40,15 +60,10 @@ class KafkaSink final : public Sink {
     return Status::Ok();
   }
 
-  std::string Describe() const override {
-    const KafkaEndpoint& ep = producer_->endpoint();
-    return "kafka://" + ep.bootstrap + "/" + ep.topic;
-  }
-
- private:
   std::unique_ptr<KafkaProducer> producer_;
   TimeZone tz_;
   std::string value_;  // reused per row
+  KafkaHeader header_{"sluice.epoch", ""};
   bool closed_ = false;
 };
 

@@ -1,9 +1,21 @@
 // Sink: where result rows go (console, JSON lines, Kafka). Owned and called by the engine's
-// driver thread only, one Write per trigger, in batch order.
+// driver thread only.
+//
+// The epoch protocol (docs/fault-tolerance.md), Spark's commit protocol made explicit:
+//   Recover(state)   once, before anything is written, with what the sink's Prepare returned
+//                    for the last committed epoch ("" for a new query); only with --checkpoint
+//   Write(batch)*    the rows of the current epoch (any number of calls)
+//   Prepare(epoch)   make the epoch's rows durable (not necessarily visible); returns the state
+//                    the checkpoint keeps for Recover
+//   Commit(epoch)    after the checkpoint of the epoch is durable: make the rows visible
+//   Close()          once, at the end
+// Without --checkpoint the engine still calls Prepare/Commit at each trigger, so rows become
+// visible the same way; Recover is never called and nothing is fsynced.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -28,10 +40,16 @@ struct OutputBatch {
 class Sink {
  public:
   virtual ~Sink() = default;
-  // Called once per trigger that has output to report (the console also prints empty batches).
-  virtual Status Write(const OutputBatch& batch) = 0;
-  // Called once at the end of the run; makes everything written durable/visible.
-  virtual Status Close() { return Status::Ok(); }
+  // Called per trigger that has output to report (the console also prints empty batches), and
+  // per round for the late and dead-letter sinks.
+  [[nodiscard]] virtual Status Write(const OutputBatch& batch) = 0;
+  [[nodiscard]] virtual Status Recover(std::string_view /*committed_state*/) {
+    return Status::Ok();
+  }
+  [[nodiscard]] virtual Result<std::string> Prepare(int64_t /*epoch*/) { return std::string(); }
+  [[nodiscard]] virtual Status Commit(int64_t /*epoch*/) { return Status::Ok(); }
+  // Called once at the end of the run; flushes what was written.
+  [[nodiscard]] virtual Status Close() { return Status::Ok(); }
   virtual std::string Describe() const = 0;
 };
 

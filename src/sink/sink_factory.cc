@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "sink/console_sink.h"
+#include "sink/jsonl_dir_sink.h"
 #include "sink/jsonl_sink.h"
 #include "sink/kafka_sink.h"
 
@@ -13,8 +14,13 @@ Result<std::unique_ptr<Sink>> MakeSink(const std::string& spec, const SinkOption
     return std::unique_ptr<Sink>(
         std::make_unique<ConsoleSink>(stdout, options.time_zone, options.console_rows));
   }
+  if (spec.rfind("jsonl:", 0) == 0 && spec.size() > 6 && spec.back() == '/') {
+    auto sink = JsonlDirSink::Open(spec.substr(6), options.time_zone, options.mode, options.writer);
+    if (!sink.ok()) return sink.status();
+    return std::unique_ptr<Sink>(std::move(sink).value());
+  }
   if (spec.rfind("jsonl:", 0) == 0) {
-    auto sink = JsonlSink::Open(spec.substr(6), options.time_zone);
+    auto sink = JsonlSink::Open(spec.substr(6), options.time_zone, options.mode, options.checkpointed);
     if (!sink.ok()) return sink.status();
     return std::unique_ptr<Sink>(std::move(sink).value());
   }
@@ -23,7 +29,7 @@ Result<std::unique_ptr<Sink>> MakeSink(const std::string& spec, const SinkOption
     return MakeKafkaSink(spec, *options.kafka, options.time_zone);
   }
   return Status::InvalidArgument("unknown sink '" + spec +
-                                 "': use console, jsonl:PATH, jsonl:- (stdout) or "
+                                 "': use console, jsonl:PATH, jsonl:DIR/, jsonl:- (stdout) or "
                                  "kafka://HOST:PORT/TOPIC");
 }
 

@@ -1,5 +1,5 @@
 // Making a Sink from a --sink / --late-sink / --dead-letter argument: "console", "jsonl:PATH",
-// "jsonl:-" (stdout), "kafka://HOST:PORT[,...]/TOPIC".
+// "jsonl:DIR/" (a directory of part files), "jsonl:-" (stdout), "kafka://HOST:PORT[,...]/TOPIC".
 #pragma once
 
 #include <memory>
@@ -16,6 +16,9 @@ struct SinkOptions {
   TimeZone time_zone = TimeZone::Utc();
   size_t console_rows = 20;
   const KafkaClientOptions* kafka = nullptr;
+  OutputMode mode = OutputMode::kAppend;  // complete: each batch is the whole table
+  bool checkpointed = false;              // --checkpoint: the sink's Recover runs before writing
+  std::string writer = "0";               // names this process's part files in jsonl:DIR/
 };
 
 Result<std::unique_ptr<Sink>> MakeSink(const std::string& spec, const SinkOptions& options);

@@ -14,7 +14,11 @@ constexpr size_t kReadChunk = 4 << 20;
 constexpr size_t kQueueDepth = 16;  // batches read ahead (about 20 MB of lab records)
 }  // namespace
 
-Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path) {
+Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path,
+                                                     const PartitionPosition* start) {
+  if (start != nullptr && path == "-") {
+    return Status::InvalidArgument("standard input cannot be read again after a restart");
+  }
   int fd = 0;
   if (path != "-") {
     fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -25,6 +29,26 @@ Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path) {
   }
   auto src = std::unique_ptr<FileSource>(new FileSource(path, fd));
   struct stat st {};
+  if (start != nullptr) {
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      return Status::InvalidArgument("cannot resume reading '" + path +
+                                     "' from a checkpoint: it is not a regular file");
+    }
+    if (start->next_byte < 0 || start->next_byte > st.st_size) {
+      return Status::InvalidArgument(
+          "cannot resume reading '" + path + "' from a checkpoint: the checkpoint stopped at byte " +
+          std::to_string(start->next_byte) + " (line " + std::to_string(start->next_offset.value) +
+          ") but the file has " + std::to_string(st.st_size) + " bytes: it is not the input this "
+          "query read");
+    }
+    src->start_offset_ = start->next_offset.value;
+    src->start_byte_ = static_cast<size_t>(start->next_byte);
+    if (!S_ISREG(st.st_mode) || ::lseek(fd, start->next_byte, SEEK_SET) < 0) {
+      return Status::InvalidArgument("cannot seek in '" + path + "'");
+    }
+    std::lock_guard<std::mutex> lock(src->mu_);
+    src->next_offset_ = src->start_offset_;
+  }
   if (fd > 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
     const auto size = static_cast<size_t>(st.st_size);
     void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -69,8 +93,8 @@ bool FileSource::Push(RawBatch&& batch) {
 void FileSource::MappedLoop() {
   const char* const base = map_base_;
   const size_t size = map_size_;
-  size_t pos = 0;
-  int64_t offset = 0;
+  size_t pos = start_byte_;
+  int64_t offset = start_offset_;
   while (pos < size) {
     RawBatch batch;
     batch.first_offset = Offset(offset);
@@ -82,6 +106,7 @@ void FileSource::MappedLoop() {
       batch.starts.push_back(static_cast<uint32_t>(pos - begin));
     }
     offset += static_cast<int64_t>(batch.size());
+    batch.end_byte = static_cast<int64_t>(pos);
     if (pos + kBatchPadding <= size) {
       // Borrow the mapping: the next lines serve as the parser's look-ahead padding.
       batch.external = mapping_;
@@ -105,11 +130,14 @@ void FileSource::ReadLoop() {
   std::unique_ptr<char[]> storage(new char[2 * kReadChunk]);
   char* const data = storage.get();
   size_t len = 0;
-  int64_t offset = 0;
+  int64_t offset = start_offset_;
+  // Byte offset in the input of data[0]: batches record where they end, for checkpoints.
+  auto consumed = static_cast<int64_t>(start_byte_);
   RawBatch batch;
   // Hands the batch on (if it has records) and starts the next one at `offset`.
   auto push = [&] {
     if (batch.size() > 0) {
+      batch.end_byte = consumed;
       batch.Seal();
       if (!Push(std::move(batch))) return false;
     }
@@ -148,6 +176,7 @@ void FileSource::ReadLoop() {
       if (lines == 0) break;
       if (base == 0) batch.data.reserve(kMaxBatchRecords * 170);
       batch.data.append(data + begin, pos - begin);
+      consumed += static_cast<int64_t>(pos - begin);
       offset += static_cast<int64_t>(lines);
       if (batch.size() == kMaxBatchRecords && !push()) return;
     }
@@ -155,6 +184,7 @@ void FileSource::ReadLoop() {
       // One line longer than the buffer: take it as a record; the parser will reject it.
       batch.starts.push_back(static_cast<uint32_t>(batch.data.size() + len));
       batch.data.append(data, len);
+      consumed += static_cast<int64_t>(len);
       ++offset;
       pos = len;
       if (batch.size() == kMaxBatchRecords && !push()) return;

@@ -17,8 +17,11 @@ namespace sluice {
 
 class FileSource : public Source {
  public:
-  // path "-" reads standard input.
-  static Result<std::unique_ptr<FileSource>> Open(const std::string& path);
+  // path "-" reads standard input. With `start` (a checkpoint's position) reading resumes at
+  // that line and byte offset of a regular file; InvalidArgument if the file cannot be resumed
+  // (standard input, a pipe, or a file now shorter than the position).
+  static Result<std::unique_ptr<FileSource>> Open(const std::string& path,
+                                                  const PartitionPosition* start = nullptr);
   ~FileSource() override;
 
   Status Poll(std::vector<RawBatch>& out, size_t max_batches,
@@ -39,6 +42,8 @@ class FileSource : public Source {
   std::shared_ptr<const void> mapping_;  // the whole file, when mapped
   const char* map_base_ = nullptr;
   size_t map_size_ = 0;
+  int64_t start_offset_ = 0;  // line number and byte offset reading starts at
+  size_t start_byte_ = 0;
   std::thread reader_;
 
   mutable std::mutex mu_;

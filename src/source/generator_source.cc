@@ -7,8 +7,18 @@
 
 namespace sluice {
 
-GeneratorSource::GeneratorSource(const GeneratorOptions& options)
-    : gen_(options), started_(std::chrono::steady_clock::now()) {}
+GeneratorSource::GeneratorSource(const GeneratorOptions& options, const PartitionPosition* start)
+    : gen_(options), started_(std::chrono::steady_clock::now()) {
+  if (start != nullptr && start->next_offset.value > 0) {
+    gen_.Skip(start->next_offset.value);
+    paced_from_ = gen_.produced();
+    if (options.count && gen_.produced() >= *options.count) finished_ = true;
+  }
+}
+
+std::vector<std::pair<std::string, int64_t>> GeneratorSource::RestoreValues() const {
+  return {{"generator.start_ms", gen_.start_ms()}};
+}
 
 Status GeneratorSource::Poll(std::vector<RawBatch>& out, size_t max_batches,
                              std::chrono::milliseconds timeout) {
@@ -18,7 +28,7 @@ Status GeneratorSource::Poll(std::vector<RawBatch>& out, size_t max_batches,
     // Records due by now at the target rate; wait for the next one if none is due yet.
     auto due_at = [&](std::chrono::steady_clock::time_point t) {
       const double secs = std::chrono::duration<double>(t - started_).count();
-      return static_cast<int64_t>(secs * opt.rate);
+      return paced_from_ + static_cast<int64_t>(secs * opt.rate);
     };
     // Hand out at least ~50 ms of records at a time (or whatever is due when the timeout
     // ends): one record per poll would cost a whole round of the engine per record.
@@ -29,7 +39,7 @@ Status GeneratorSource::Poll(std::vector<RawBatch>& out, size_t max_batches,
     if (due < want) {
       const auto ready = started_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                         std::chrono::duration<double>(
-                                            static_cast<double>(gen_.produced() + want) / opt.rate));
+                                            static_cast<double>(gen_.produced() - paced_from_ + want) / opt.rate));
       std::this_thread::sleep_until(std::min(ready, deadline));
       due = due_at(std::chrono::steady_clock::now()) - gen_.produced();
     }

@@ -12,17 +12,22 @@ namespace sluice {
 
 class GeneratorSource : public Source {
  public:
-  explicit GeneratorSource(const GeneratorOptions& options);
+  // With `start`, the generator skips the records before start->next_offset (regenerating them:
+  // the sequence is deterministic) and paces on from there.
+  explicit GeneratorSource(const GeneratorOptions& options,
+                           const PartitionPosition* start = nullptr);
 
   Status Poll(std::vector<RawBatch>& out, size_t max_batches,
               std::chrono::milliseconds timeout) override;
   bool Finished() const override;
   std::vector<PartitionInfo> Partitions() const override;
   std::string Describe() const override;
+  std::vector<std::pair<std::string, int64_t>> RestoreValues() const override;
 
  private:
   Generator gen_;
   std::chrono::steady_clock::time_point started_;
+  int64_t paced_from_ = 0;  // records produced when pacing started (a restart's position)
   bool finished_ = false;
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <deque>
 #include <string>
 #include <thread>
@@ -24,8 +25,17 @@ int64_t Bucket(int64_t offset) { return offset / static_cast<int64_t>(kMaxBatchR
 
 class KafkaSource final : public Source {
  public:
-  KafkaSource(KafkaEndpoint ep, bool available_now)
-      : ep_(std::move(ep)), available_now_(available_now) {}
+  KafkaSource(KafkaEndpoint ep, bool available_now, const std::vector<PartitionPosition>* start)
+      : ep_(std::move(ep)), available_now_(available_now), restoring_(start != nullptr) {
+    if (start != nullptr) {
+      for (const auto& p : *start) PartFor(p.partition.value).next_offset = p.next_offset.value;
+    }
+  }
+  // Closes the consumer while the partition table is alive: closing runs the revoke callback.
+  ~KafkaSource() override {
+    if (rk_ && !rd_kafka_consumer_closed(rk_.get())) rd_kafka_consumer_close(rk_.get());
+    queue_.reset();
+  }
 
   Status Start();
   Status Poll(std::vector<RawBatch>& out, size_t max_batches,
@@ -35,6 +45,7 @@ class KafkaSource final : public Source {
   std::string Describe() const override {
     return "kafka://" + ep_.bootstrap + "/" + ep_.topic + " (group " + ep_.group_id + ")";
   }
+  void OnEpochCommitted(int64_t epoch, const std::vector<PartitionPosition>& positions) override;
 
  private:
   // What this process knows of one partition of the topic. Touched by the driver thread only
@@ -68,6 +79,7 @@ class KafkaSource final : public Source {
 
   KafkaEndpoint ep_;
   bool available_now_;
+  bool restoring_;  // started from a checkpoint
   KafkaHandle rk_;
   KafkaQueue queue_;  // the consumer queue: messages, rebalances and errors
   std::vector<Part> parts_;
@@ -205,10 +217,12 @@ void KafkaSource::PrepareAssign(rd_kafka_topic_partition_list_t* list) {
     rd_kafka_topic_partition_t& tp = list->elems[i];
     Part& s = PartFor(tp.partition);
     s.assigned = true;
-    // Never the group's committed offset: ours if we read this partition before, else the
-    // starting offsets (no checkpoints yet).
+    // Never the group's committed offset: ours (read before, or from the checkpoint), else
+    // the starting offsets; a partition the checkpoint does not know is new: from its start.
     if (s.next_offset >= 0) {
       tp.offset = s.next_offset;
+    } else if (restoring_) {
+      tp.offset = RD_KAFKA_OFFSET_BEGINNING;
     } else {
       tp.offset = ep_.starting_offsets == "earliest" ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END;
     }
@@ -385,14 +399,33 @@ std::vector<PartitionInfo> KafkaSource::Partitions() const {
   return infos;
 }
 
+void KafkaSource::OnEpochCommitted(int64_t epoch, const std::vector<PartitionPosition>& positions) {
+  if (!ep_.group_given || positions.empty()) return;
+  KafkaPartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(positions.size())));
+  const std::string meta = "sluice epoch " + std::to_string(epoch);
+  for (const auto& p : positions) {
+    if (!PartFor(p.partition.value).assigned) continue;  // not ours to commit any more
+    rd_kafka_topic_partition_t* tp =
+        rd_kafka_topic_partition_list_add(list.get(), ep_.topic.c_str(), p.partition.value);
+    tp->offset = p.next_offset.value;
+    tp->metadata = rd_kafka_mem_malloc(rk_.get(), meta.size());
+    std::memcpy(tp->metadata, meta.data(), meta.size());
+    tp->metadata_size = meta.size();
+  }
+  if (list->cnt == 0) return;
+  // Asynchronous: for monitoring only, a lost commit costs nothing (the checkpoint is the truth).
+  rd_kafka_commit(rk_.get(), list.get(), 1);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Source>> MakeKafkaSource(std::string_view url,
                                                 const KafkaClientOptions& options,
-                                                bool available_now) {
+                                                bool available_now,
+                                                const std::vector<PartitionPosition>* start) {
   Result<KafkaEndpoint> ep = ResolveKafkaEndpoint(url, options);
   if (!ep.ok()) return ep.status();
-  auto source = std::make_unique<KafkaSource>(std::move(*ep), available_now);
+  auto source = std::make_unique<KafkaSource>(std::move(*ep), available_now, start);
   SLUICE_RETURN_IF_ERROR(source->Start());
   return std::unique_ptr<Source>(std::move(source));
 }

@@ -6,13 +6,17 @@
 // multiples of kMaxBatchRecords (and, when the input pauses, at what has arrived), so a bounded
 // read gives the same batches whatever the timing.
 //
-// Offsets are not committed yet (checkpoints come later): every run starts at the starting
-// offsets (earliest | latest), whatever the group committed before. Within one process a
-// partition that is revoked and assigned again resumes where this process stopped.
+// Where reading starts: with a checkpoint, at the offsets the checkpoint processed (partitions
+// it does not know, e.g. added since, start at the earliest offset, as in Spark); otherwise at
+// the starting offsets (earliest | latest). The group's committed offsets are never read: after
+// each epoch the processed offsets are committed to the group (with the epoch in the commit
+// metadata) for lag monitoring only, as Flink does. Within one process a partition that is
+// revoked and assigned again resumes where this process stopped.
 #pragma once
 
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "kafka/kafka_options.h"
@@ -24,8 +28,9 @@ namespace sluice {
 // and report Finished() once every assigned partition got there (Spark's Trigger.AvailableNow).
 // Fails within about 5 s with InvalidArgument (CLI exit 2) on a bad URL or property, an
 // unreachable broker or a missing topic.
-[[nodiscard]] Result<std::unique_ptr<Source>> MakeKafkaSource(std::string_view url,
-                                                              const KafkaClientOptions& options,
-                                                              bool available_now);
+// `start`: the checkpoint's positions when resuming (nullptr for a new query).
+[[nodiscard]] Result<std::unique_ptr<Source>> MakeKafkaSource(
+    std::string_view url, const KafkaClientOptions& options, bool available_now,
+    const std::vector<PartitionPosition>* start = nullptr);
 
 }  // namespace sluice

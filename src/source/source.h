@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/named_type.h"
+#include "common/position.h"
 #include "common/status.h"
 
 namespace sluice {
@@ -35,6 +37,7 @@ struct RawBatch {
   std::shared_ptr<const void> external;  // when set, the bytes are ext_base[0, ext_size)
   const char* ext_base = nullptr;
   size_t ext_size = 0;  // readable bytes from ext_base, at least starts.back() + kBatchPadding
+  int64_t end_byte = -1;  // file sources: byte offset in the file just past the last record
 
   size_t size() const { return starts.size() - 1; }
   const char* bytes() const { return external ? ext_base : data.data(); }
@@ -49,6 +52,14 @@ struct RawBatch {
   size_t padding_after(size_t i) const { return bytes_size() - starts[i + 1]; }
   int64_t offset(size_t i) const {
     return offsets.empty() ? first_offset.value + static_cast<int64_t>(i) : offsets[i];
+  }
+  // Where the partition resumes after this batch.
+  PartitionPosition end_position() const {
+    PartitionPosition p;
+    p.partition = partition;
+    p.next_offset = Offset(size() == 0 ? first_offset.value : offset(size() - 1) + 1);
+    p.next_byte = end_byte;
+    return p;
   }
   // Appends one record. Call Seal() once all records are in.
   void Add(std::string_view rec) {
@@ -79,6 +90,14 @@ class Source {
   virtual std::vector<PartitionInfo> Partitions() const = 0;
   // Human-readable description for EXPLAIN and the UI, e.g. "file:/tmp/x.jsonl".
   virtual std::string Describe() const = 0;
+
+  // Facts a restart needs besides positions, stored in the checkpoint and given back through
+  // SourceOptions::restore_values (e.g. the generator's event-time origin).
+  virtual std::vector<std::pair<std::string, int64_t>> RestoreValues() const { return {}; }
+  // Called after epoch `epoch` was committed with these processed positions (a Kafka source
+  // commits them to its consumer group, for lag monitoring; the checkpoint stays the truth).
+  virtual void OnEpochCommitted(int64_t /*epoch*/,
+                                const std::vector<PartitionPosition>& /*positions*/) {}
 };
 
 }  // namespace sluice

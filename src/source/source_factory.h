@@ -4,6 +4,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "gen/generator.h"
 #include "source/source.h"
@@ -16,6 +18,12 @@ struct SourceOptions {
   GeneratorOptions generator;
   const KafkaClientOptions* kafka = nullptr;  // needed for kafka:// sources
   bool available_now = false;                 // read what is there now, then finish
+  // Resume from a checkpoint: where each partition continues (partitions not listed start at
+  // the starting offsets), and what the source reported in RestoreValues().
+  bool checkpointed = false;  // --checkpoint: the input must be readable again from a position
+  bool restoring = false;
+  std::vector<PartitionPosition> start;
+  std::vector<std::pair<std::string, int64_t>> restore_values;
 };
 
 Result<std::unique_ptr<Source>> MakeSource(const std::string& spec, const SourceOptions& options);
