@@ -11,5 +11,6 @@ void AddRunCommand(CLI::App& app, int& exit_code);
 void AddExplainCommand(CLI::App& app, int& exit_code);
 void AddGenCommand(CLI::App& app, int& exit_code);
 void AddDevKafkaCommand(CLI::App& app, int& exit_code);
+void AddCheckpointCommand(CLI::App& app, int& exit_code);
 
 }  // namespace sluice::cli

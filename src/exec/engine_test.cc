@@ -3,9 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
+#include <filesystem>
 #include <map>
 #include <string>
 
+#include "common/clock.h"
 #include "common/time_format.h"
 
 namespace sluice {
@@ -14,8 +18,9 @@ namespace {
 // Hands out fixed batches of one partition, a few per poll, then finishes.
 class VectorSource : public Source {
  public:
-  VectorSource(const std::vector<std::string>& lines, size_t batch_size) {
-    for (size_t i = 0; i < lines.size(); i += batch_size) {
+  // Starts at record `start` (a checkpoint's position), which must be a batch boundary.
+  VectorSource(const std::vector<std::string>& lines, size_t batch_size, size_t start = 0) {
+    for (size_t i = start; i < lines.size(); i += batch_size) {
       RawBatch b;
       b.first_offset = Offset(static_cast<int64_t>(i));
       for (size_t j = i; j < std::min(lines.size(), i + batch_size); ++j) b.Add(lines[j]);
@@ -186,6 +191,144 @@ TEST(EngineTest, CompleteModeKeepsEveryRowAndDropsNothingAsLate) {
   ASSERT_GE(rows.size(), 2u);
   EXPECT_EQ(rows[rows.size() - 2], "2026-01-11 14:42:50|a|1");
   EXPECT_EQ(rows.back(), "2026-01-11 14:43:20|a|1");
+}
+
+// Stops the engine from inside the trigger callback after `stop_after` triggers: the Stop path
+// must still commit what was read, as Ctrl-C does.
+struct Interrupted {
+  std::vector<std::string> rows;
+  std::optional<EpochRecord> epoch;
+};
+
+std::string TempDir() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "sluice-engine-XXXXXX").string();
+  return mkdtemp(tmpl.data());
+}
+
+std::vector<std::string> RunCheckpointed(const BoundQuery& q, const std::vector<std::string>& lines,
+                                         const std::string& dir, int threads, int stop_after,
+                                         bool* finished) {
+  QueryIdentity id;
+  id.parts = {{"query", "windowed count"}};
+  auto store = CheckpointStore::Open(dir, id);
+  EXPECT_TRUE(store.ok()) << store.status().message();
+  auto latest = (*store)->LoadLatest();
+  EXPECT_TRUE(latest.ok()) << latest.status().message();
+  size_t start = 0;
+  if (*latest) {
+    for (const auto& p : (*latest)->positions) start = static_cast<size_t>(p.next_offset.value);
+  }
+  VectorSource src(lines, 1000, start);
+  CollectSink sink;
+  EngineOptions o;
+  o.threads = threads;
+  o.watermark_delay_ms = 5'000;
+  o.trigger_ms = 0;
+  o.state_partitions = 16;
+  o.checkpoint = store->get();
+  Engine e(q, o, src, sink);
+  EXPECT_TRUE(e.Restore(*latest).ok());
+  int triggers = 0;
+  e.SetTriggerCallback([&](const TriggerReport&) {
+    if (++triggers == stop_after) e.Stop();
+  });
+  EXPECT_TRUE(e.Run().ok());
+  *finished = src.Finished();
+  return sink.rows;
+}
+
+std::vector<std::string> JitteredLines(int n) {
+  std::vector<std::string> lines;
+  uint64_t x = 11;
+  for (int i = 0; i < n; ++i) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    const int64_t jitter = static_cast<int64_t>((x >> 33) % 15'000);
+    lines.push_back(Rec(1'000'000 + i * 10 - jitter, "u" + std::to_string((x >> 20) % 53)));
+  }
+  return lines;
+}
+
+TEST(EngineTest, RestartsFromCheckpointsWithOtherThreadCountsGiveTheUninterruptedRows) {
+  auto q = WindowedCount();
+  const auto lines = JitteredLines(30'000);
+  RunCounters whole;
+  auto want = RunQuery(q, lines, 2, 1000, &whole);
+  ASSERT_GT(whole.late_records, 0);
+  const std::string dir = TempDir();
+  std::vector<std::string> got;
+  bool finished = false;
+  const int threads[] = {2, 1, 3, 1, 2, 2, 2, 2, 2, 2};
+  for (int run = 0; run < 10 && !finished; ++run) {
+    // Each run stops after 2 of its triggers (a round of 4 batches each).
+    auto rows = RunCheckpointed(q, lines, dir, threads[run], 2, &finished);
+    got.insert(got.end(), rows.begin(), rows.end());
+  }
+  EXPECT_TRUE(finished);
+  std::sort(got.begin(), got.end());
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(got, want);
+  std::filesystem::remove_all(dir);
+}
+
+// Two partitions: p1 delivers one early record and then nothing; p0 moves on.
+class TwoPartitionSource : public Source {
+ public:
+  explicit TwoPartitionSource(ManualClock* clock) : clock_(clock) {}
+  Status Poll(std::vector<RawBatch>& out, size_t, std::chrono::milliseconds) override {
+    if (clock_ != nullptr) clock_->Advance(1'000);  // a second of wall time per poll
+    RawBatch b;
+    if (step_ == 0) {
+      b.partition = PartitionId(1);
+      b.Add(Rec(0, "p1"));
+    } else if (step_ <= 10) {
+      b.partition = PartitionId(0);
+      b.first_offset = Offset(step_ - 1);
+      b.Add(Rec(step_ * 10'000, "p0"));
+    } else if (step_ == 11) {
+      b.partition = PartitionId(0);
+      b.first_offset = Offset(10);
+      b.Add(Rec(5'000, "old"));  // late only if p1 stopped holding the watermark back
+    } else {
+      return Status::Ok();
+    }
+    b.Seal();
+    out.push_back(std::move(b));
+    ++step_;
+    return Status::Ok();
+  }
+  bool Finished() const override { return step_ > 11; }
+  std::vector<PartitionInfo> Partitions() const override {
+    PartitionInfo p0, p1;
+    p1.id = PartitionId(1);
+    return {p0, p1};
+  }
+  std::string Describe() const override { return "two partitions"; }
+
+ private:
+  ManualClock* clock_;
+  int step_ = 0;
+};
+
+int64_t LateRecordsWithIdleness(bool clock_moves) {
+  ManualClock clock(1'000'000);
+  TwoPartitionSource src(clock_moves ? &clock : nullptr);
+  CollectSink sink;
+  EngineOptions o;
+  o.threads = 1;
+  o.watermark_delay_ms = 1'000;
+  o.idle_timeout_ms = 3'000;
+  o.trigger_ms = 0;
+  o.clock = &clock;
+  const BoundQuery q = WindowedCount();  // the engine borrows it
+  Engine e(q, o, src, sink);
+  EXPECT_TRUE(e.Run().ok());
+  return e.counters().late_records;
+}
+
+TEST(EngineTest, AnIdlePartitionStopsHoldingTheWatermarkByTheInjectedClock) {
+  EXPECT_EQ(LateRecordsWithIdleness(/*clock_moves=*/true), 1);
+  // The same input with the clock standing still: p1 is never idle, nothing is late.
+  EXPECT_EQ(LateRecordsWithIdleness(/*clock_moves=*/false), 0);
 }
 
 }  // namespace
