@@ -113,6 +113,7 @@ int64_t ParseEpochName(std::string_view name, std::string_view suffix) {
   int64_t v = 0;
   for (char c : digits) {
     if (c < '0' || c > '9') return -1;
+    if (v > (kMaxTime - (c - '0')) / 10) return -1;  // not a name we write
     v = v * 10 + (c - '0');
   }
   return v;
@@ -268,6 +269,7 @@ Result<std::optional<EpochRecord>> ReadLatestEpoch(const std::string& dir) {
 
 Result<std::optional<EpochRecord>> CheckpointStore::LoadLatest() {
   auto rec = ReadLatestEpoch(dir_);
+  if (rec.ok()) loaded_ = true;
   if (!rec.ok() || !rec->has_value()) return rec;
   previous_epoch_ = (*rec)->epoch;
   previous_files_.clear();
@@ -305,6 +307,11 @@ Result<std::string> CheckpointStore::ReadState(const StateRef& ref) const {
 
 Status CheckpointStore::Commit(EpochRecord& rec,
                                const std::vector<StateBlob>& changed) {
+  if (!loaded_) {
+    // Cleanup must know what the newest manifest references before it deletes anything.
+    auto latest = LoadLatest();
+    if (!latest.ok()) return latest.status();
+  }
   if (!changed.empty()) {
     std::string file;
     ByteWriter w(file);

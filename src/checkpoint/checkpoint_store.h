@@ -87,6 +87,7 @@ class CheckpointStore {
   // State files the previous retained manifest points at (they must outlive the next commit).
   std::set<int64_t> previous_files_;
   std::optional<int64_t> previous_epoch_;
+  bool loaded_ = false;  // LoadLatest ran (Commit runs it first otherwise)
 };
 
 // Parses the newest manifest in DIR/epochs/ (no lock); used by Open's caller and Inspect.

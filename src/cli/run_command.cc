@@ -171,7 +171,14 @@ int Run(RunFlags& f) {
   engine.SetLateSink(late_sink.get());
   engine.SetDeadLetterSink(dead_letter.get());
   if (store) {
+    const auto restore_start = std::chrono::steady_clock::now();
     if (Status st = engine.Restore(restored); !st.ok()) return Fail(st);
+    if (restored) {
+      int64_t rows = 0;
+      for (const auto& s : restored->state) rows += s.rows;
+      std::fprintf(stderr, "sluice: restored %lld state rows in %.3f s\n", static_cast<long long>(rows),
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - restore_start).count());
+    }
     if (restored && restored->input_finished) {
       std::fprintf(stderr, "sluice: the query of checkpoint %s read its input to the end at epoch "
                    "%lld; nothing left to do\n", store->dir().c_str(),

@@ -1,6 +1,7 @@
 #include "exec/aggregate_state.h"
 
 #include "common/value_serde.h"
+#include "exec/window_assigner.h"
 #include "format/row_codec.h"
 
 namespace sluice {
@@ -129,6 +130,14 @@ void AggregateState::Serialize(ByteWriter& w) const {
   }
 }
 
+bool AggregateState::PlausibleWindowStart(int64_t start) const {
+  if (!query_.window) return start == kNoWindow;
+  const WindowSpec& w = *query_.window;
+  // A start the window assigner can produce: aligned, and whose end is representable.
+  return start != kNoWindow && start <= kMaxTime - w.size_ms &&
+         FloorMod(start - w.offset_ms, w.slide_ms) == 0;
+}
+
 Status AggregateState::Deserialize(std::string_view bytes) {
   windows_.clear();
   rows_ = 0;
@@ -142,6 +151,7 @@ Status AggregateState::Deserialize(std::string_view bytes) {
   for (uint64_t w = 0; w < num_windows && r.ok(); ++w) {
     const int64_t start = r.I64();
     const uint64_t num_groups = r.Count(1 + num_keys + functions_.size() * 8);
+    if (windows_.count(start) != 0 || !PlausibleWindowStart(start)) r.Fail();  // not our writing
     Groups& groups = windows_[start];
     groups.reserve(num_groups);
     for (uint64_t i = 0; i < num_groups && r.ok(); ++i) {

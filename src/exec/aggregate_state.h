@@ -68,6 +68,8 @@ class AggregateState {
  private:
   using Groups = absl::flat_hash_map<std::string, GroupState>;
   AggregateRow MakeRow(int64_t window_start, const std::string& key, const GroupState& g) const;
+  // Whether a window start read from a checkpoint is one this query can have.
+  bool PlausibleWindowStart(int64_t start) const;
 
   const BoundQuery& query_;
   std::vector<const AggregateFunction*> functions_;  // one per aggregate of the query

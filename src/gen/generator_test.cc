@@ -258,6 +258,39 @@ TEST(GeneratorTest, SameSeedGivesSameBytesWhateverTheChunking) {
   EXPECT_EQ(Generate(o, 1), Generate(o, 7777));
 }
 
+TEST(GeneratorTest, RecordsAfterSkipEqualThoseOfAnUninterruptedRun) {
+  // Every random feature on, so skipping must make the same random draws as generating.
+  GeneratorOptions o = Base();
+  o.count = 25'000;
+  o.seed = 1234;
+  o.jitter_ms = 500;
+  o.late_fraction = 0.01;
+  o.malformed_fraction = 0.02;
+  const std::vector<std::string> all = Lines(Generate(o));
+  ASSERT_EQ(all.size(), 25'000u);
+  for (int64_t n : {0, 1, 9'999, 20'000, 24'999}) {
+    SCOPED_TRACE(n);
+    Generator g(o);
+    EXPECT_EQ(g.Skip(n), n);
+    EXPECT_EQ(g.produced(), n);
+    std::string rest;
+    while (g.Next(4096, rest) > 0) {
+    }
+    EXPECT_EQ(Lines(rest), std::vector<std::string>(all.begin() + n, all.end()));
+  }
+}
+
+TEST(GeneratorTest, SkipStopsAtTheCount) {
+  GeneratorOptions o = Base();
+  o.count = 100;
+  Generator g(o);
+  EXPECT_EQ(g.Skip(150), 100);
+  EXPECT_EQ(g.produced(), 100);
+  std::string rest;
+  EXPECT_EQ(g.Next(10, rest), 0u);
+  EXPECT_TRUE(rest.empty());
+}
+
 TEST(GeneratorTest, DifferentSeedGivesDifferentBytes) {
   GeneratorOptions a = Base();
   a.count = 1000;

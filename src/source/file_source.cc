@@ -134,6 +134,7 @@ void FileSource::ReadLoop() {
   // Byte offset in the input of data[0]: batches record where they end, for checkpoints.
   auto consumed = static_cast<int64_t>(start_byte_);
   RawBatch batch;
+  batch.first_offset = Offset(offset);  // a resumed read does not start at line 0
   // Hands the batch on (if it has records) and starts the next one at `offset`.
   auto push = [&] {
     if (batch.size() > 0) {

@@ -12,6 +12,7 @@ GeneratorSource::GeneratorSource(const GeneratorOptions& options, const Partitio
   if (start != nullptr && start->next_offset.value > 0) {
     gen_.Skip(start->next_offset.value);
     paced_from_ = gen_.produced();
+    started_ = std::chrono::steady_clock::now();  // skipping took time that is not pacing
     if (options.count && gen_.produced() >= *options.count) finished_ = true;
   }
 }

@@ -1,0 +1,261 @@
+// FileSource: batches of a JSON-lines file, and resuming at a checkpointed position.
+#include "source/file_source.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace sluice {
+namespace {
+
+namespace fs = std::filesystem;
+
+// What a reader saw of one batch.
+struct SeenBatch {
+  int64_t first_offset = 0;
+  std::vector<std::string> records;
+  int64_t end_byte = -1;
+  PartitionPosition end;
+};
+
+bool operator==(const SeenBatch& a, const SeenBatch& b) {
+  return a.first_offset == b.first_offset && a.records == b.records && a.end_byte == b.end_byte &&
+         a.end.partition == b.end.partition && a.end.next_offset == b.end.next_offset &&
+         a.end.next_byte == b.end.next_byte;
+}
+
+std::ostream& operator<<(std::ostream& os, const SeenBatch& b) {
+  return os << "{first " << b.first_offset << ", " << b.records.size() << " records, end byte "
+            << b.end_byte << ", end offset " << b.end.next_offset.value << "}";
+}
+
+// Polls until the source has nothing more; checks the per-record offsets along the way.
+std::vector<SeenBatch> ReadAll(FileSource& src) {
+  std::vector<SeenBatch> seen;
+  for (int polls = 0; !src.Finished(); ++polls) {
+    if (polls > 10'000) {
+      ADD_FAILURE() << "the source never finished";
+      break;
+    }
+    std::vector<RawBatch> out;
+    const Status st = src.Poll(out, 2, std::chrono::milliseconds(200));
+    EXPECT_TRUE(st.ok()) << st.message();
+    for (const RawBatch& b : out) {
+      SeenBatch s;
+      s.first_offset = b.first_offset.value;
+      for (size_t i = 0; i < b.size(); ++i) {
+        s.records.emplace_back(b.record(i));
+        EXPECT_EQ(b.offset(i), s.first_offset + static_cast<int64_t>(i));
+        EXPECT_GE(b.padding_after(i), kBatchPadding);
+      }
+      s.end_byte = b.end_byte;
+      s.end = b.end_position();
+      seen.push_back(std::move(s));
+    }
+  }
+  return seen;
+}
+
+class FileSourceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "sluice-file-source-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string Write(const std::string& name, const std::string& bytes) {
+    const std::string path = dir_ + "/" + name;
+    std::ofstream(path, std::ios::binary) << bytes;
+    return path;
+  }
+
+  // 25,123 lines: mostly short records, some empty lines, some lines of 20 KB.
+  static std::vector<std::string> Lines() {
+    std::vector<std::string> lines;
+    for (int i = 0; i < 25'123; ++i) {
+      if (i % 97 == 5) {
+        lines.emplace_back();
+      } else if (i % 1000 == 7) {
+        lines.push_back(R"({"n": )" + std::to_string(i) + R"(, "pad": ")" +
+                        std::string(20'000, static_cast<char>('a' + i % 26)) + R"("})");
+      } else {
+        lines.push_back(R"({"n": )" + std::to_string(i) + R"(, "s": "record )" + std::to_string(i) +
+                        R"("})");
+      }
+    }
+    return lines;
+  }
+  static std::string Joined(const std::vector<std::string>& lines) {
+    std::string out;
+    for (const auto& l : lines) out += l + "\n";
+    return out;
+  }
+
+  std::vector<SeenBatch> ReadPath(const std::string& path,
+                                  const PartitionPosition* start = nullptr) {
+    auto src = FileSource::Open(path, start);
+    EXPECT_TRUE(src.ok()) << src.status().message();
+    if (!src.ok()) return {};
+    return ReadAll(**src);
+  }
+
+  std::string dir_;
+};
+
+TEST_F(FileSourceTest, ReadsEveryLineInBatchesThatKnowWhereTheyEnd) {
+  const auto lines = Lines();
+  const std::string content = Joined(lines);
+  const auto batches = ReadPath(Write("in.jsonl", content));
+  ASSERT_EQ(batches.size(), 3u);
+  std::vector<std::string> records;
+  int64_t expected_first = 0;
+  for (const auto& b : batches) {
+    EXPECT_EQ(b.first_offset, expected_first);
+    expected_first += static_cast<int64_t>(b.records.size());
+    EXPECT_EQ(b.end.next_offset.value, expected_first);
+    EXPECT_EQ(b.end.next_byte, b.end_byte);
+    EXPECT_EQ(b.end.partition, PartitionId(0));
+    records.insert(records.end(), b.records.begin(), b.records.end());
+  }
+  EXPECT_EQ(batches[0].records.size(), kMaxBatchRecords);
+  EXPECT_EQ(batches[1].records.size(), kMaxBatchRecords);
+  EXPECT_EQ(records, lines);
+  // A batch ends just past the newline of its last line.
+  size_t byte = 0;
+  for (size_t i = 0; i < kMaxBatchRecords; ++i) byte += lines[i].size() + 1;
+  EXPECT_EQ(batches[0].end_byte, static_cast<int64_t>(byte));
+  EXPECT_EQ(batches.back().end_byte, static_cast<int64_t>(content.size()));
+}
+
+TEST_F(FileSourceTest, ResumingAtABatchEndReadsExactlyTheRest) {
+  const std::string path = Write("in.jsonl", Joined(Lines()));
+  const auto all = ReadPath(path);
+  ASSERT_EQ(all.size(), 3u);
+  for (size_t k = 0; k < all.size(); ++k) {
+    SCOPED_TRACE("resuming after batch " + std::to_string(k));
+    const PartitionPosition at = all[k].end;
+    auto src = FileSource::Open(path, &at);
+    ASSERT_TRUE(src.ok()) << src.status().message();
+    EXPECT_EQ((*src)->Partitions()[0].next_offset, at.next_offset);
+    const auto rest = ReadAll(**src);
+    const std::vector<SeenBatch> want(all.begin() + static_cast<std::ptrdiff_t>(k) + 1, all.end());
+    EXPECT_EQ(rest, want);
+    EXPECT_EQ((*src)->Partitions()[0].next_offset.value, all.back().end.next_offset.value);
+  }
+}
+
+TEST_F(FileSourceTest, ResumingAtTheStartReadsEverything) {
+  const std::string path = Write("in.jsonl", Joined(Lines()));
+  const PartitionPosition start{PartitionId(0), Offset(0), 0};
+  EXPECT_EQ(ReadPath(path, &start), ReadPath(path));
+}
+
+TEST_F(FileSourceTest, ResumingMidBatchCutsFromThere) {
+  const auto lines = Lines();
+  const std::string path = Write("in.jsonl", Joined(lines));
+  size_t byte = 0;
+  for (size_t i = 0; i < 12'345; ++i) byte += lines[i].size() + 1;
+  const PartitionPosition at{PartitionId(0), Offset(12'345), static_cast<int64_t>(byte)};
+  const auto rest = ReadPath(path, &at);
+  ASSERT_FALSE(rest.empty());
+  EXPECT_EQ(rest[0].first_offset, 12'345);
+  std::vector<std::string> records;
+  for (const auto& b : rest) records.insert(records.end(), b.records.begin(), b.records.end());
+  EXPECT_EQ(records, std::vector<std::string>(lines.begin() + 12'345, lines.end()));
+  EXPECT_EQ(rest.back().end.next_offset.value, static_cast<int64_t>(lines.size()));
+}
+
+TEST_F(FileSourceTest, LastLineWithoutNewlineEndsAtTheFileSize) {
+  const std::string content = "{\"a\": 1}\n\n{\"a\": 2}";
+  const std::string path = Write("in.jsonl", content);
+  const auto all = ReadPath(path);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].records, (std::vector<std::string>{"{\"a\": 1}", "", "{\"a\": 2}"}));
+  EXPECT_EQ(all[0].end_byte, static_cast<int64_t>(content.size()));
+  EXPECT_EQ(all[0].end.next_offset.value, 3);
+  EXPECT_TRUE(ReadPath(path, &all[0].end).empty());
+}
+
+TEST_F(FileSourceTest, EmptyFileResumesAtZero) {
+  const std::string path = Write("empty.jsonl", "");
+  const PartitionPosition start{PartitionId(0), Offset(0), 0};
+  EXPECT_TRUE(ReadPath(path).empty());
+  EXPECT_TRUE(ReadPath(path, &start).empty());
+}
+
+TEST_F(FileSourceTest, PositionBeyondTheFileIsInvalidArgument) {
+  const std::string content = Joined(Lines());
+  const std::string path = Write("in.jsonl", content);
+  const PartitionPosition beyond{PartitionId(0), Offset(30'000),
+                                 static_cast<int64_t>(content.size()) + 1};
+  auto src = FileSource::Open(path, &beyond);
+  ASSERT_FALSE(src.ok());
+  EXPECT_EQ(src.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(src.status().message().find(path), std::string::npos) << src.status().message();
+
+  const PartitionPosition no_byte{PartitionId(0), Offset(10), -1};
+  auto src2 = FileSource::Open(path, &no_byte);
+  ASSERT_FALSE(src2.ok());
+  EXPECT_EQ(src2.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(FileSourceTest, StandardInputCannotResume) {
+  const PartitionPosition at{PartitionId(0), Offset(0), 0};
+  auto src = FileSource::Open("-", &at);
+  ASSERT_FALSE(src.ok());
+  EXPECT_EQ(src.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(FileSourceTest, MissingFileIsInvalidArgument) {
+  auto src = FileSource::Open(dir_ + "/missing.jsonl");
+  ASSERT_FALSE(src.ok());
+  EXPECT_EQ(src.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(FileSourceTest, PipeCannotResume) {
+  const std::string path = dir_ + "/fifo";
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  // O_RDWR does not wait for a reader, and lets the source's open not wait for a writer.
+  const int keep_open = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  ASSERT_GE(keep_open, 0);
+  const PartitionPosition at{PartitionId(0), Offset(0), 0};
+  auto src = FileSource::Open(path, &at);
+  ::close(keep_open);
+  ASSERT_FALSE(src.ok());
+  EXPECT_EQ(src.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(src.status().message().find("not a regular file"), std::string::npos);
+}
+
+TEST_F(FileSourceTest, PipeIsReadInTheSameBatchesAsTheMappedFile) {
+  const std::string content = Joined(Lines());
+  const auto mapped = ReadPath(Write("in.jsonl", content));
+  const std::string path = dir_ + "/fifo";
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  std::thread writer([&] {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);  // waits for the source to open
+    if (fd < 0) return;
+    size_t done = 0;
+    while (done < content.size()) {
+      const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+    ::close(fd);
+  });
+  const auto piped = ReadPath(path);
+  writer.join();
+  EXPECT_EQ(piped, mapped);
+}
+
+}  // namespace
+}  // namespace sluice
