@@ -202,6 +202,43 @@ def test_gen_reads_lab_environment():
     expect(b"panic" not in p.stdout.lower(), "flags override the environment")
 
 
+def test_run_sigint_commits_and_a_restart_continues():
+    src = os.path.join(TMP, "ckpt-in.jsonl")
+    p = sluice("gen", "--count", "200000", "--jitter", "3s", "--late-fraction", "0.01",
+               "--malformed-fraction", "0.01", "--seed", "9", *GEN_FIXED)
+    with open(src, "wb") as f:
+        f.write(p.stdout)
+    whole = os.path.join(TMP, "ckpt-whole.jsonl")
+    p = sluice("run", "--source", f"file:{src}", "--sink", f"jsonl:{whole}", Q2_SQL)
+    want = summary_of(p.stderr)
+    out, ckpt = os.path.join(TMP, "ckpt-out.jsonl"), os.path.join(TMP, "ckpt")
+    args = [SLUICE, "run", "--source", f"file:{src}", "--sink", f"jsonl:{out}", "--checkpoint", ckpt,
+            "--max-records-per-trigger", "10000", "--trigger", "100ms", Q2_SQL]
+    run = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=CLEAN_ENV)
+    time.sleep(0.6)
+    run.send_signal(signal.SIGINT)
+    rc = run.wait(timeout=20)
+    first = summary_of(run.stderr.read())
+    expect(rc == 0 and first is not None and 0 < first["input_records"] < want["input_records"],
+           "SIGINT stops a checkpointed run mid-way with exit 0 and a summary", f"exit {rc}, {first}")
+    p = sluice("run", *args[2:])
+    second = summary_of(p.stderr)
+    expect(p.returncode == 0 and b"resuming from checkpoint" in p.stderr,
+           "the same command resumes from the checkpoint", text(p.stderr))
+    expect(second == want, "counts over both runs equal one uninterrupted run", f"{second} vs {want}")
+    with open(out) as a, open(whole) as b:
+        expect(sorted(a) == sorted(b), "the output of both runs is the uninterrupted output, once")
+    p = sluice("run", *args[2:])
+    expect(p.returncode == 0 and b"nothing left to do" in p.stderr, "a finished query stays finished",
+           text(p.stderr))
+    p = sluice("run", *args[2:-1], Q2_SQL.replace("10 seconds", "5 seconds"))
+    expect(p.returncode == 2 and b"window" in p.stderr, "another query on the checkpoint exits 2",
+           text(p.stderr))
+    p = sluice("run", "--source", "file:-", "--checkpoint", os.path.join(TMP, "stdin-ckpt"), Q2_SQL)
+    expect(p.returncode == 2 and b"standard input" in p.stderr, "stdin with --checkpoint exits 2",
+           text(p.stderr))
+
+
 def main():
     global SLUICE, TMP
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
