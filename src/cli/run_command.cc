@@ -239,14 +239,25 @@ int Run(RunFlags& f) {
   const RunCounters& c = engine.counters();
   // With a checkpoint the counters cover the whole query; the rate is this run's own.
   const int64_t read_now = c.input_records - (restored ? restored->input_records : 0);
-  std::fprintf(stderr,
-               "sluice: %lld records in %.2f s (%.0f records/s), %lld malformed, %lld late, "
-               "%lld output rows in %lld batches%s\n",
-               static_cast<long long>(read_now), secs,
-               secs > 0 ? static_cast<double>(read_now) / secs : 0.0,
-               static_cast<long long>(c.malformed_records), static_cast<long long>(c.late_records),
-               static_cast<long long>(c.output_rows), static_cast<long long>(c.triggers),
-               restored ? " (counts since the checkpoint began)" : "");
+  if (restored) {
+    std::fprintf(stderr,
+                 "sluice: this run read %lld records in %.2f s (%.0f records/s); the query over "
+                 "all its runs: %lld records, %lld malformed, %lld late, %lld output rows in %lld "
+                 "batches\n",
+                 static_cast<long long>(read_now), secs,
+                 secs > 0 ? static_cast<double>(read_now) / secs : 0.0,
+                 static_cast<long long>(c.input_records), static_cast<long long>(c.malformed_records),
+                 static_cast<long long>(c.late_records), static_cast<long long>(c.output_rows),
+                 static_cast<long long>(c.triggers));
+  } else {
+    std::fprintf(stderr,
+                 "sluice: %lld records in %.2f s (%.0f records/s), %lld malformed, %lld late, "
+                 "%lld output rows in %lld batches\n",
+                 static_cast<long long>(read_now), secs,
+                 secs > 0 ? static_cast<double>(read_now) / secs : 0.0,
+                 static_cast<long long>(c.malformed_records), static_cast<long long>(c.late_records),
+                 static_cast<long long>(c.output_rows), static_cast<long long>(c.triggers));
+  }
   std::fprintf(stderr,
                "summary input_records=%lld malformed_records=%lld late_records=%lld "
                "late_rows=%lld output_rows=%lld\n",
