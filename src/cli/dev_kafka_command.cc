@@ -47,7 +47,7 @@ struct DumpFlags {
   std::string bootstrap_file;
   std::string topic = "logs";
   std::string out = "-";
-  bool with_partition = false;
+  DumpColumns columns;
   KafkaClientOptions kafka;
 };
 
@@ -207,7 +207,7 @@ int RunDump(const DumpFlags& f) {
     }
   }
   TopicDumpStats stats;
-  Status st = DumpTopic(bootstrap, f.topic, f.kafka.properties, f.with_partition, out, &stats);
+  Status st = DumpTopic(bootstrap, f.topic, f.kafka.properties, f.columns, out, &stats);
   if (out != stdout) std::fclose(out);
   if (!st.ok()) {
     std::fprintf(stderr, "sluice dev-kafka dump: %s\n", st.message().c_str());
@@ -251,8 +251,11 @@ void AddDevKafkaCommand(CLI::App& app, int& exit_code) {
       ->type_name("PATH");
   dcmd->add_option("--topic", dump->topic, "topic to read")->default_val("logs");
   dcmd->add_option("--out", dump->out, "output file, - for stdout")->default_val("-");
-  dcmd->add_flag("--with-partition", dump->with_partition,
+  dcmd->add_flag("--with-partition", dump->columns.partition,
                  "prefix each line with PARTITION<TAB>OFFSET<TAB>");
+  dcmd->add_flag("--keys", dump->columns.key,
+                 "prefix each value with its message key and a tab: the key as a JSON string, "
+                 "null if the message has none (after PARTITION<TAB>OFFSET<TAB> if both)");
   AddKafkaFlags(*dcmd, dump->kafka);
   dcmd->callback([dump, &exit_code] { exit_code = RunDump(*dump); });
 

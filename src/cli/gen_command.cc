@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/generator_flags.h"
@@ -65,6 +66,7 @@ void SleepUntil(std::chrono::steady_clock::time_point due) {
 struct GenArgs {
   GeneratorOptions options;
   std::string to = "-";
+  RecordKey key = RecordKey::kUserId;  // Kafka message key; unused for stdout and files
   KafkaClientOptions kafka;
 };
 
@@ -74,9 +76,9 @@ int RunGen(const GenArgs& args) {
     return 2;
   }
   std::string dest = args.to;
-  // Kafka: records keyed by user_id, paced, progress on stderr (kafka/generator_to_kafka.h).
+  // Kafka: records keyed as --key says, paced, progress on stderr (kafka/generator_to_kafka.h).
   if (dest.rfind("kafka://", 0) == 0) {
-    Status st = GenerateToKafka(args.options, dest, args.kafka, stderr);
+    Status st = GenerateToKafka(args.options, args.key, dest, args.kafka, stderr);
     if (!st.ok()) std::fprintf(stderr, "error: %s\n", st.message().c_str());
     return st.exit_code();
   }
@@ -154,6 +156,21 @@ void AddGenCommand(CLI::App& app, int& exit_code) {
                   "when KAFKA_BROKER is set)")
       ->type_name("DEST")
       ->capture_default_str();
+  // Only `gen` has --key: `sluice run --source generator` sends nothing to Kafka.
+  std::vector<std::string> key_names;
+  for (RecordKey k : kRecordKeys) key_names.emplace_back(RecordKeyName(k));
+  cmd->add_option_function<std::string>(
+          "--key",
+          [args](const std::string& name) {
+            for (RecordKey k : kRecordKeys) {
+              if (RecordKeyName(k) == name) args->key = k;
+            }
+          },
+          "Kafka message key: the record's user_id, none (no key: keyless messages are spread "
+          "over the partitions) or its source_ip. Accepted and ignored for stdout and files")
+      ->type_name("KEY")
+      ->check(CLI::IsMember(key_names))
+      ->default_str(std::string(RecordKeyName(args->key)));
   AddKafkaFlags(*cmd, args->kafka);
   cmd->callback([args, &exit_code] { exit_code = RunGen(*args); });
 }

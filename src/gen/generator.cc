@@ -112,6 +112,14 @@ char* Put(char* p, std::string_view s) {
 
 char* PutInt(char* p, int64_t v) { return std::to_chars(p, p + 24, v).ptr; }
 
+// Writes source IP number `ip` (< 65536) as 10.0.(ip/256).(ip%256), unquoted.
+char* PutSourceIp(char* p, int ip) {
+  p = Put(p, "10.0.");
+  p = PutInt(p, ip >> 8);
+  *p++ = '.';
+  return PutInt(p, ip & 255);
+}
+
 bool IsAsciiLetter(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
 
 // Length of the UTF-8 sequence that starts with lead byte c (input known to be valid).
@@ -144,6 +152,13 @@ double ParseEnvDouble(const char* name, const char* text, bool& ok) {
 std::string_view MalformationName(Malformation m) {
   auto i = static_cast<size_t>(m);
   return i < std::size(kMalformationNames) ? kMalformationNames[i] : "unknown";
+}
+
+std::string_view RecordKeyName(RecordKey k) {
+  constexpr std::string_view kNames[] = {"user_id", "none", "source_ip"};  // RecordKey's order
+  static_assert(std::size(kNames) == kRecordKeys.size());
+  auto i = static_cast<size_t>(k);
+  return i < std::size(kNames) ? kNames[i] : "unknown";
 }
 
 void ApplyLabEnvironment(GeneratorOptions& options) {
@@ -475,10 +490,8 @@ char* Generator::PutObject(char* p, const Fields& f) {
   }
   if (b != M::kMissingSourceIp) {
     key("source_ip");
-    p = Put(p, "\"10.0.");
-    p = PutInt(p, f.ip >> 8);
-    *p++ = '.';
-    p = PutInt(p, f.ip & 255);
+    *p++ = '"';
+    p = PutSourceIp(p, f.ip);
     *p++ = '"';
   }
   if (b != M::kMissingUserId) {
@@ -544,6 +557,7 @@ std::string_view Generator::WriteOne() {
   while (sev < 3 && s >= severity_cdf_[sev]) ++sev;
   f.severity = kSeverities[sev];
   f.ip = static_cast<int>(Below(static_cast<uint64_t>(options_.ips)));
+  ip_ = f.ip;
   int user = Chance(options_.hot_user_rate)
                  ? static_cast<int>(Below(static_cast<uint64_t>(hot_users_))) * hot_stride_
                  : static_cast<int>(Below(static_cast<uint64_t>(options_.users)));
@@ -569,6 +583,10 @@ std::string_view Generator::WriteOne() {
   char* begin = line_.data();
   char* end = f.broken == Malformation::kCount ? PutObject(begin, f) : PutMalformed(begin, f);
   return std::string_view(begin, static_cast<size_t>(end - begin));
+}
+
+std::string_view Generator::SourceIpKey() {
+  return std::string_view(ip_key_, static_cast<size_t>(PutSourceIp(ip_key_, ip_) - ip_key_));
 }
 
 int64_t Generator::Skip(int64_t n) {

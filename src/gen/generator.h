@@ -72,6 +72,18 @@ enum class Malformation : uint8_t {
 };
 std::string_view MalformationName(Malformation m);
 
+// What NextEach hands its sink as the record's key (`sluice gen --key`, the Kafka message key).
+// A malformed line gets the key its record would have had: the user_id or source_ip drawn for
+// it, even when the broken line lacks that field or is not JSON at all.
+enum class RecordKey : uint8_t {
+  kUserId,    // "user_1038" (the default)
+  kNone,      // empty: no key
+  kSourceIp,  // "10.0.0.29"
+};
+inline constexpr std::array<RecordKey, 3> kRecordKeys = {RecordKey::kUserId, RecordKey::kNone,
+                                                         RecordKey::kSourceIp};
+std::string_view RecordKeyName(RecordKey k);  // "user_id", "none", "source_ip"
+
 class Generator {
  public:
   explicit Generator(const GeneratorOptions& options);
@@ -79,10 +91,10 @@ class Generator {
   // Appends up to `n` records (fewer at the end of `count`) to `out`, each terminated by '\n'.
   // Returns how many were appended; 0 means the count is exhausted.
   size_t Next(size_t n, std::string& out);
-  // Like Next but calls sink(record_without_newline, user_id_key) per record (Kafka keys).
-  // Both views are valid only during the call.
+  // Like Next but calls sink(record_without_newline, key) per record, the key chosen by `key`
+  // (Kafka message keys; empty for RecordKey::kNone). Both views are valid only during the call.
   template <class F>
-  size_t NextEach(size_t n, F&& sink);
+  size_t NextEach(size_t n, F&& sink, RecordKey key = RecordKey::kUserId);
 
   // Produces and discards up to n records (a restart resuming at record n); returns how many.
   int64_t Skip(int64_t n);
@@ -102,8 +114,18 @@ class Generator {
   bool Exhausted() const { return options_.count && produced_ >= *options_.count; }
 
   // Writes record `produced_` into line_ (no newline), advances produced_ and returns the line;
-  // the user_id key is left in key_.
+  // the user_id key is left in key_ and the source IP's index in ip_.
   std::string_view WriteOne();
+  // The key of the record WriteOne just wrote; valid until the next WriteOne.
+  std::string_view KeyOf(RecordKey k) {
+    switch (k) {
+      case RecordKey::kUserId: return {key_, key_len_};
+      case RecordKey::kSourceIp: return SourceIpKey();
+      case RecordKey::kNone: break;
+    }
+    return {};
+  }
+  std::string_view SourceIpKey();
   // Fills content_ with the (unescaped) message text.
   void BuildContent();
   // Appends a JSON string of content_ at p (plain or, with `escaped`, with \uXXXX escapes).
@@ -132,14 +154,16 @@ class Generator {
   std::string line_;     // the current record; sized for the longest possible line
   char key_[24] = {};    // "user_NNN" of the current record
   size_t key_len_ = 0;
+  int ip_ = 0;             // source IP index of the current record (10.0.(ip/256).(ip%256))
+  char ip_key_[16] = {};   // "10.0.x.y", written by KeyOf(kSourceIp) on demand
 };
 
 template <class F>
-size_t Generator::NextEach(size_t n, F&& sink) {
+size_t Generator::NextEach(size_t n, F&& sink, RecordKey key) {
   size_t made = 0;
   while (made < n && !Exhausted()) {
     std::string_view rec = WriteOne();
-    sink(rec, std::string_view(key_, key_len_));
+    sink(rec, KeyOf(key));
     ++made;
   }
   return made;

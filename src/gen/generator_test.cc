@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <charconv>
 #include <cstdlib>
+#include <optional>
 #include <map>
 #include <set>
 #include <string>
@@ -323,6 +325,96 @@ TEST(GeneratorTest, CountIsHonoured) {
   }
   EXPECT_EQ(calls, 1234u);
   EXPECT_EQ(joined, out);
+}
+
+// The value of `"name": "..."` where a line holds it whole (malformed lines included).
+std::optional<std::string> QuotedField(std::string_view line, std::string_view name) {
+  const std::string open = "\"" + std::string(name) + "\": \"";
+  size_t b = line.find(open);
+  if (b == std::string_view::npos) return std::nullopt;
+  b += open.size();
+  size_t e = line.find('"', b);
+  if (e == std::string_view::npos) return std::nullopt;
+  return std::string(line.substr(b, e - b));
+}
+
+// The number at the start of s, which must be followed by `then` (or end s when then is 0).
+std::optional<int> LeadingInt(std::string_view& s, char then) {
+  int v = -1;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || v < 0) return std::nullopt;
+  s.remove_prefix(static_cast<size_t>(p - s.data()));
+  if (then == 0) return s.empty() ? std::optional<int>(v) : std::nullopt;
+  if (s.empty() || s.front() != then) return std::nullopt;
+  s.remove_prefix(1);
+  return v;
+}
+
+// True if key is user_N with N in [1000, 1000 + users).
+bool IsUserKey(std::string_view key, int users) {
+  if (!key.starts_with("user_")) return false;
+  key.remove_prefix(5);
+  std::optional<int> n = LeadingInt(key, 0);
+  return n && *n >= 1000 && *n < 1000 + users;
+}
+
+// True if key is 10.0.A.B with A * 256 + B < ips.
+bool IsSourceIpKey(std::string_view key, int ips) {
+  if (!key.starts_with("10.0.")) return false;
+  key.remove_prefix(5);
+  std::optional<int> a = LeadingInt(key, '.');
+  std::optional<int> b = a ? LeadingInt(key, 0) : std::nullopt;
+  return b && *b < 256 && *a * 256 + *b < ips;
+}
+
+TEST(GeneratorTest, NextEachKeyIsTheUserIdTheSourceIpOrNothing) {
+  GeneratorOptions o = Base();
+  o.count = 20'000;
+  o.ips = 1000;
+  o.malformed_fraction = 0.3;
+  const std::string expected = Generate(o);
+  for (RecordKey which : kRecordKeys) {
+    SCOPED_TRACE(RecordKeyName(which));
+    const char* field = which == RecordKey::kSourceIp ? "source_ip" : "user_id";
+    Generator g(o);
+    std::string joined;
+    int matched = 0;        // the line holds the field, and the key equals it
+    int without_field = 0;  // malformed: no such field (or not JSON), yet a key all the same
+    std::set<std::string> distinct;
+    while (g.NextEach(
+               777,
+               [&](std::string_view rec, std::string_view key) {
+                 joined.append(rec);
+                 joined.push_back('\n');
+                 if (which == RecordKey::kNone) {
+                   EXPECT_TRUE(key.empty()) << key;
+                   return;
+                 }
+                 EXPECT_TRUE(which == RecordKey::kUserId ? IsUserKey(key, o.users)
+                                                         : IsSourceIpKey(key, o.ips))
+                     << key;
+                 distinct.emplace(key);
+                 if (std::optional<std::string> v = QuotedField(rec, field)) {
+                   EXPECT_EQ(*v, key) << rec;
+                   ++matched;
+                 } else {
+                   ++without_field;
+                 }
+               },
+               which) > 0) {
+    }
+    EXPECT_EQ(joined, expected);  // the key never changes the records
+    if (which == RecordKey::kNone) continue;
+    EXPECT_GT(matched, 14'000);
+    EXPECT_GT(without_field, 100);  // missing field, user_id null, plain text, blank, truncated
+    EXPECT_GT(distinct.size(), which == RecordKey::kUserId ? 900u : 990u);
+  }
+}
+
+TEST(GeneratorTest, RecordKeyNames) {
+  EXPECT_EQ(RecordKeyName(RecordKey::kUserId), "user_id");
+  EXPECT_EQ(RecordKeyName(RecordKey::kNone), "none");
+  EXPECT_EQ(RecordKeyName(RecordKey::kSourceIp), "source_ip");
 }
 
 TEST(GeneratorTest, UnboundedGeneratorKeepsGoing) {

@@ -63,7 +63,8 @@ TEST(DevCluster, ProducedRecordsAreDumpedPartitionByPartition) {
   size_t len = 0;
   std::FILE* mem = open_memstream(&buf, &len);
   TopicDumpStats stats;
-  ASSERT_TRUE(DumpTopic((*c)->bootstrap(), "logs", {}, true, mem, &stats).ok());
+  ASSERT_TRUE(
+      DumpTopic((*c)->bootstrap(), "logs", {}, DumpColumns{.partition = true}, mem, &stats).ok());
   std::fclose(mem);
   EXPECT_EQ(stats.records, 3000);
   EXPECT_EQ(stats.partitions, 3);
@@ -85,14 +86,14 @@ TEST(KafkaClient, MissingTopicFailsClearly) {
   Result<std::unique_ptr<DevCluster>> c = DevCluster::Start(1, {{"logs", 1}});
   ASSERT_TRUE(c.ok());
   TopicDumpStats stats;
-  Status st = DumpTopic((*c)->bootstrap(), "nope", {}, false, nullptr, &stats);
+  Status st = DumpTopic((*c)->bootstrap(), "nope", {}, {}, nullptr, &stats);
   EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(st.message().find("'nope' does not exist"), std::string::npos) << st.message();
 }
 
 TEST(KafkaClient, UnreachableBrokerFailsWithinSeconds) {
   auto start = std::chrono::steady_clock::now();
-  Status st = DumpTopic("127.0.0.1:1", "logs", {}, false, nullptr, nullptr);
+  Status st = DumpTopic("127.0.0.1:1", "logs", {}, {}, nullptr, nullptr);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(st.message().find("cannot reach Kafka at 127.0.0.1:1"), std::string::npos)

@@ -47,7 +47,7 @@ double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).coun
 
 }  // namespace
 
-Status GenerateToKafka(const GeneratorOptions& options, std::string_view url,
+Status GenerateToKafka(const GeneratorOptions& options, RecordKey key, std::string_view url,
                        const KafkaClientOptions& kafka, std::FILE* progress) {
   Result<KafkaEndpoint> ep = ResolveKafkaEndpoint(url, kafka);
   if (!ep.ok()) return ep.status();
@@ -61,6 +61,10 @@ Status GenerateToKafka(const GeneratorOptions& options, std::string_view url,
       {"compression.type", "zstd"},
       {"enable.idempotence", "true"},  // retries never duplicate or reorder a record
       {"partitioner", "murmur2_random"},  // same key -> same partition as the Java client
+      // No key (--key none): a random partition per message. librdkafka's default (10) keeps one
+      // random partition for 10 ms, which put a whole short burst (everything queued before the
+      // topic's metadata arrived) into a single partition.
+      {"sticky.partitioning.linger.ms", "0"},
   };
   Result<std::unique_ptr<KafkaProducer>> opened = KafkaProducer::Open(*ep, defaults);
   if (!opened.ok()) return opened.status();
@@ -74,9 +78,13 @@ Status GenerateToKafka(const GeneratorOptions& options, std::string_view url,
   Status send_status;
   bool exhausted = false;
   if (progress != nullptr) {
-    std::fprintf(progress, "gen: producing to %s at %s\n", where.c_str(),
+    const std::string keying = key == RecordKey::kNone
+                                   ? std::string("without keys")
+                                   : "keyed by " + std::string(RecordKeyName(key));
+    std::fprintf(progress, "gen: producing to %s at %s, %s\n", where.c_str(),
                  options.paced ? (std::to_string(static_cast<int64_t>(options.rate)) + " records/s").c_str()
-                               : "max rate");
+                               : "max rate",
+                 keying.c_str());
   }
 
   while (!exhausted && send_status.ok() && !g_stop.load(std::memory_order_relaxed)) {
@@ -95,9 +103,13 @@ Status GenerateToKafka(const GeneratorOptions& options, std::string_view url,
         continue;
       }
     }
-    size_t made = gen.NextEach(static_cast<size_t>(want), [&](std::string_view rec, std::string_view key) {
-      if (send_status.ok()) send_status = producer.Send(key, rec, &g_stop);
-    });
+    // An empty key (RecordKey::kNone) is sent as a NULL key (KafkaProducer::Send).
+    size_t made = gen.NextEach(
+        static_cast<size_t>(want),
+        [&](std::string_view rec, std::string_view k) {
+          if (send_status.ok()) send_status = producer.Send(k, rec, &g_stop);
+        },
+        key);
     if (made == 0) exhausted = true;
     producer.Poll();
 

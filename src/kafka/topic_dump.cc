@@ -1,14 +1,16 @@
 #include "kafka/topic_dump.h"
 
 #include <chrono>
+#include <string_view>
 #include <vector>
 
+#include "common/utf8.h"
 #include "kafka/kafka_client.h"
 
 namespace sluice {
 
 Status DumpTopic(const std::string& bootstrap, const std::string& topic,
-                 const KafkaProperties& properties, bool with_partition, std::FILE* out,
+                 const KafkaProperties& properties, DumpColumns columns, std::FILE* out,
                  TopicDumpStats* stats) {
   const auto start = std::chrono::steady_clock::now();
   KafkaProperties defaults = {{"group.id", "sluice-dump"},
@@ -56,7 +58,18 @@ Status DumpTopic(const std::string& bootstrap, const std::string& topic,
         local.bytes += static_cast<int64_t>(m->len);
         if (out != nullptr) {
           line.clear();
-          if (with_partition) line += std::to_string(p) + "\t" + std::to_string(m->offset) + "\t";
+          if (columns.partition) {
+            line += std::to_string(p) + "\t" + std::to_string(m->offset) + "\t";
+          }
+          if (columns.key) {
+            if (m->key == nullptr) {
+              line += "null";
+            } else {
+              AppendJsonString(line,
+                               std::string_view(static_cast<const char*>(m->key), m->key_len));
+            }
+            line.push_back('\t');
+          }
           line.append(static_cast<const char*>(m->payload), m->len);
           line.push_back('\n');
           std::fwrite(line.data(), 1, line.size(), out);

@@ -19,11 +19,19 @@ struct TopicDumpStats {
   double seconds = 0;
 };
 
+// What precedes each message value on its line, in this order.
+struct DumpColumns {
+  bool partition = false;  // "PARTITION\tOFFSET\t"
+  // The message key as a JSON value, then a tab: null for a message without a key, else a JSON
+  // string ("user_1038"; bytes that are not UTF-8 become U+FFFD). It never holds a raw tab.
+  bool key = false;
+};
+
 // Writes every message value of `topic` as one line to `out` (partition 0 from its earliest
-// offset to its high watermark at the start, then partition 1, ...). With with_partition, each
-// line is prefixed by "PARTITION\tOFFSET\t". out == nullptr only counts (a consumption benchmark).
+// offset to its high watermark at the start, then partition 1, ...), prefixed as `columns` says.
+// out == nullptr only counts (a consumption benchmark).
 [[nodiscard]] Status DumpTopic(const std::string& bootstrap, const std::string& topic,
-                               const KafkaProperties& properties, bool with_partition,
+                               const KafkaProperties& properties, DumpColumns columns,
                                std::FILE* out, TopicDumpStats* stats);
 
 }  // namespace sluice

@@ -154,6 +154,21 @@ def test_gen_validates_options():
                f"exit {p.returncode}: {text(p.stderr)}")
 
 
+def test_gen_key_is_ignored_for_stdout_and_files_and_unknown_to_run():
+    argv = ["gen", "--count", "2000", "--seed", "5", *GEN_FIXED]
+    plain = sluice(*argv)
+    for key in ("user_id", "none", "source_ip"):
+        p = sluice(*argv, "--key", key)
+        expect(p.returncode == 0 and p.stdout == plain.stdout,
+               f"gen --key {key} to stdout: the same bytes as without", text(p.stderr))
+    p = sluice(*argv, "--key", "ip")
+    expect(p.returncode == 2 and all(c in text(p.stderr) for c in ("user_id", "none", "source_ip")),
+           "gen --key ip exits 2 and lists the choices", f"exit {p.returncode}: {text(p.stderr)}")
+    p = sluice("run", "--key", "none", "--trigger", "available-now", "SELECT user_id FROM logs")
+    expect(p.returncode == 2 and "--key" in text(p.stderr), "run has no --key (exit 2)",
+           f"exit {p.returncode}: {text(p.stderr)[-500:]}")
+
+
 def test_gen_into_closed_pipe_is_quiet():
     p = subprocess.Popen([SLUICE, "gen", "--rate", "max"], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, env=CLEAN_ENV)

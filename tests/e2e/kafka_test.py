@@ -8,6 +8,7 @@ writes the topic's records to a file (plain partition assignment, no consumer gr
 same query runs over that file with the file source.
 """
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -228,6 +229,58 @@ class KafkaTest(unittest.TestCase):
         r = sluice("dev-kafka", "dump", "--bootstrap", self.kafka.bootstrap, "--out",
                    self.path("d.jsonl"))
         self.assertIn("40000 records", r.stderr)
+
+    def gen_and_dump_keys(self, topic, *key_args):
+        """`sluice gen [--key KEY]` into a new 4-partition topic, read back with the dump's --keys:
+        a list of (partition, key, record); key is None for a message without one."""
+        self.kafka.command(f"topic {topic}:4")
+        r = sluice("gen", "--to", self.kafka.url(topic), "--count", "20000", "--rate", "max",
+                   "--start", START, "--seed", "3", *key_args)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("20000 delivered, 0 failed", r.stderr)
+        dump = self.path(f"{topic}.keys")
+        r = sluice("dev-kafka", "dump", "--bootstrap", self.kafka.bootstrap, "--topic", topic,
+                   "--with-partition", "--keys", "--out", dump)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        messages = []
+        with open(dump, encoding="utf-8") as f:
+            for line in f:
+                partition, _offset, key_json, value = line.rstrip("\n").split("\t", 3)
+                messages.append((int(partition), json.loads(key_json), json.loads(value)))
+        self.assertEqual(len(messages), 20000)
+        return messages
+
+    def test_gen_key_source_ip_keys_each_message_by_its_source_ip(self):
+        messages = self.gen_and_dump_keys("by_ip", "--key", "source_ip")
+        partitions_of = {}
+        for partition, key, record in messages:
+            self.assertEqual(key, record["source_ip"])
+            partitions_of.setdefault(key, set()).add(partition)
+        self.assertGreater(len(partitions_of), 200)
+        self.assertTrue(all(len(p) == 1 for p in partitions_of.values()))  # an IP, a partition
+
+    def test_gen_key_user_id_is_the_default(self):
+        for topic, key_args in (("default", ()), ("by_user", ("--key", "user_id"))):
+            messages = self.gen_and_dump_keys(topic, *key_args)
+            self.assertTrue(all(key == record["user_id"] for _, key, record in messages), topic)
+
+    def test_gen_key_none_sends_keyless_messages_over_all_partitions(self):
+        messages = self.gen_and_dump_keys("unkeyed", "--key", "none")
+        self.assertTrue(all(key is None for _, key, _ in messages))
+        per_partition = {}
+        for partition, _, record in messages:
+            per_partition.setdefault(partition, set()).add(record["user_id"])
+        self.assertEqual(sorted(per_partition), [0, 1, 2, 3])
+        # A user's records are spread over the partitions: the topic does not line up with Q2.
+        users_in_several = set.union(*(per_partition[p] & per_partition[q]
+                                       for p in per_partition for q in per_partition if p < q))
+        self.assertGreater(len(users_in_several), 500)
+
+    def test_gen_key_rejects_other_values(self):
+        r = sluice("gen", "--to", self.kafka.url(), "--count", "10", "--key", "ip")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        for choice in ("user_id", "none", "source_ip"):
+            self.assertIn(choice, r.stderr)
 
     def test_user_errors_fail_fast_with_exit_2(self):
         cases = [
