@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/generator_flags.h"
 #include "cli/query_flags.h"
+#include "cli/run_group.h"
 #include "common/duration.h"
 #include "exec/engine.h"
 #include "exec/run_reporter.h"
@@ -41,6 +42,8 @@ struct RunFlags {
   std::string checkpoint;
   int64_t max_records_per_trigger = 0;
   uint32_t state_partitions = EngineOptions::kDefaultStatePartitions;
+  int exchange_partitions = 0;
+  bool allow_state_loss = false;
   GeneratorOptions generator;
   KafkaClientOptions kafka;
 };
@@ -92,6 +95,30 @@ int Run(RunFlags& f) {
   }
   if (f.state_partitions < 1 || f.state_partitions > 32768) {
     return Fail(Status::InvalidArgument("--state-partitions must be between 1 and 32768"));
+  }
+
+  // A consumer group: several processes, one query (group mode), with a shared checkpoint.
+  if (f.query.source.rfind("kafka://", 0) == 0) {
+    Result<KafkaEndpoint> ep = ResolveKafkaEndpoint(f.query.source, f.kafka);
+    if (!ep.ok()) return Fail(ep.status());
+    if (ep->group_given && !f.checkpoint.empty()) {
+      GroupRunFlags gf;
+      gf.sink = f.sink;
+      gf.checkpoint = f.checkpoint;
+      gf.idle_timeout_ms = *idle;
+      gf.state_partitions = f.state_partitions;
+      gf.exchange_partitions = f.exchange_partitions;
+      gf.allow_state_loss = f.allow_state_loss;
+      gf.console_rows = f.console_rows;
+      return RunGroupMember(pq, f.query, f.kafka, gf);
+    }
+    if (ep->group_given && pq.query.aggregating && !f.allow_state_loss) {
+      return Fail(Status::InvalidArgument(
+          "--group-id " + ep->group_id + ": the processes of a consumer group share partitions, "
+          "so their state must be shared too: give every process the same --checkpoint DIR "
+          "(a directory all of them see), or --allow-state-loss to let each process aggregate "
+          "only what it reads"));
+    }
   }
 
   // --checkpoint: lock the directory, check the query against it, load the last epoch.
@@ -303,6 +330,12 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
                   "read at most this many records per trigger, in whole batches of 10,000 "
                   "(Spark's maxOffsetsPerTrigger); 0 = no cap")
       ->capture_default_str();
+  cmd->add_option("--exchange-partitions", flags->exchange_partitions,
+                  "consumer group: partitions of the repartition topic of partial aggregates "
+                  "(default: as many as the input topic)");
+  cmd->add_flag("--allow-state-loss", flags->allow_state_loss,
+                "consumer group without --checkpoint: let each process aggregate only what it "
+                "reads (results are per process, and a moved partition starts with no state)");
   cmd->add_option("--state-partitions", flags->state_partitions,
                   "key groups the aggregation state is split into; fixed for the life of a "
                   "checkpoint (Spark's spark.sql.shuffle.partitions)")

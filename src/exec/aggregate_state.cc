@@ -29,6 +29,7 @@ void AggregateState::Accumulate(int64_t window_start, std::string_view key, cons
   }
   GroupState& g = it->second;
   g.dirty = true;
+  ++g.rows;
   changed_ = true;
   const char* p = args;
   for (size_t a = 0; a < functions_.size(); ++a) {
@@ -125,6 +126,7 @@ void AggregateState::Serialize(ByteWriter& w) const {
       const char* p = key.data();
       for (size_t k = 0; k < num_keys; ++k) WriteValue(w, DecodeValue(p));
       w.U8(g.dirty ? 1 : 0);
+      w.Varint(static_cast<uint64_t>(g.rows));
       for (size_t a = 0; a < functions_.size(); ++a) functions_[a]->serialize(g.accs[a], w);
     }
   }
@@ -136,6 +138,45 @@ bool AggregateState::PlausibleWindowStart(int64_t start) const {
   // A start the window assigner can produce: aligned, and whose end is representable.
   return start != kNoWindow && start <= kMaxTime - w.size_ms &&
          FloorMod(start - w.offset_ms, w.slide_ms) == 0;
+}
+
+void AggregateState::Clear() {
+  windows_.clear();
+  rows_ = 0;
+  key_bytes_ = 0;
+  last_groups_ = nullptr;
+  changed_ = true;
+}
+
+void AggregateState::MergeFrom(const AggregateState& partial, int64_t watermark,
+                               int64_t* late_groups, int64_t* late_rows) {
+  const int64_t size = query_.window ? query_.window->size_ms : 0;
+  for (const auto& [start, groups] : partial.windows_) {
+    if (query_.window && start + size <= watermark) {
+      for (const auto& [key, g] : groups) {
+        ++*late_groups;
+        *late_rows += g.rows;
+      }
+      continue;
+    }
+    Groups& mine = windows_[start];
+    for (const auto& [key, g] : groups) {
+      auto it = mine.find(key);
+      if (it == mine.end()) {
+        it = mine.emplace(key, GroupState{}).first;
+        it->second.accs.resize(functions_.size());
+        for (size_t a = 0; a < functions_.size(); ++a) functions_[a]->initialize(it->second.accs[a]);
+        ++rows_;
+        key_bytes_ += static_cast<int64_t>(key.size());
+      }
+      GroupState& into = it->second;
+      for (size_t a = 0; a < functions_.size(); ++a) functions_[a]->combine(into.accs[a], g.accs[a]);
+      into.rows += g.rows;
+      into.dirty = true;
+      changed_ = true;
+    }
+    if (mine.empty()) windows_.erase(start);
+  }
 }
 
 Status AggregateState::Deserialize(std::string_view bytes) {
@@ -159,6 +200,7 @@ Status AggregateState::Deserialize(std::string_view bytes) {
       for (size_t k = 0; k < num_keys; ++k) EncodeValue(key, ReadValue(r));
       GroupState g;
       g.dirty = r.U8() != 0;
+      g.rows = static_cast<int64_t>(r.Varint());
       g.accs.resize(functions_.size());
       for (size_t a = 0; a < functions_.size() && r.ok(); ++a) {
         if (!functions_[a]->deserialize(g.accs[a], r)) r.Fail();

@@ -28,6 +28,7 @@ inline constexpr int64_t kNoWindow = INT64_MIN;
 
 struct GroupState {
   std::vector<Accumulator> accs;
+  int64_t rows = 0;    // input rows folded in (for per-window input counts and late partials)
   bool dirty = false;  // updated since the last update-mode emission
 };
 
@@ -54,6 +55,14 @@ class AggregateState {
   int64_t bytes() const;  // an estimate, for the UI and EXPLAIN
   // Window start -> number of groups, for the "open windows" view.
   std::vector<std::pair<int64_t, int64_t>> WindowSizes() const;
+
+  // Folds a partial aggregate (e.g. from another process) into this state with the functions'
+  // combine. Groups of windows that ended at or before `watermark` are late: dropped and counted
+  // in *late_groups and, by their input rows, *late_rows.
+  void MergeFrom(const AggregateState& partial, int64_t watermark, int64_t* late_groups,
+                 int64_t* late_rows);
+  void Clear();
+  bool empty() const { return windows_.empty(); }
 
   // Appends the whole state in the checkpoint encoding (versioned by the checkpoint that holds
   // it; see docs/fault-tolerance.md): windows, their group keys and accumulators.

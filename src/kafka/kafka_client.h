@@ -57,6 +57,11 @@ enum class TopicCreation : uint8_t { kNever, kAllow };
 [[nodiscard]] Result<int> CheckKafkaTopic(rd_kafka_t* rk, std::string_view bootstrap,
                                           std::string_view topic, TopicCreation creation);
 
+// Creates `topic` with `partitions` partitions (Admin API CreateTopics) unless it exists, and
+// returns its partition count (which may differ if it existed before).
+[[nodiscard]] Result<int> EnsureKafkaTopic(rd_kafka_t* rk, std::string_view bootstrap,
+                                           std::string_view topic, int partitions);
+
 // "Local: Broker transport failure" style text for an error code.
 std::string KafkaErrorText(rd_kafka_resp_err_t err);
 

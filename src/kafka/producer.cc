@@ -36,13 +36,14 @@ void KafkaProducer::DeliveryCb(rd_kafka_t* /*rk*/, const rd_kafka_message_t* m, 
 }
 
 Status KafkaProducer::Send(std::string_view key, std::string_view value,
-                           const std::atomic<bool>* stop, const KafkaHeader* header) {
+                           const std::atomic<bool>* stop, const KafkaHeader* header,
+                           int32_t partition) {
   // librdkafka takes non-const pointers but copies (RD_KAFKA_MSG_F_COPY) and never writes.
   void* payload = const_cast<char*>(value.data());
   const void* k = key.empty() ? nullptr : key.data();
   auto produce = [&]() -> rd_kafka_resp_err_t {
     if (header == nullptr) {
-      return rd_kafka_produce(rkt_, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, payload,
+      return rd_kafka_produce(rkt_, partition, RD_KAFKA_MSG_F_COPY, payload,
                               value.size(), k, key.size(), nullptr) == 0
                  ? RD_KAFKA_RESP_ERR_NO_ERROR
                  : rd_kafka_last_error();
@@ -51,7 +52,7 @@ Status KafkaProducer::Send(std::string_view key, std::string_view value,
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wold-style-cast"
     return rd_kafka_producev(
-        rk_.get(), RD_KAFKA_V_RKT(rkt_), RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
+        rk_.get(), RD_KAFKA_V_RKT(rkt_), RD_KAFKA_V_PARTITION(partition),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE(payload, value.size()),
         RD_KAFKA_V_KEY(k, key.size()),
         RD_KAFKA_V_HEADER(header->name.c_str(), header->value.data(),

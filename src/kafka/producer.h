@@ -31,12 +31,14 @@ class KafkaProducer {
   KafkaProducer(const KafkaProducer&) = delete;
   KafkaProducer& operator=(const KafkaProducer&) = delete;
 
-  // Queues one message for the topic, partitioned by key (empty key: no key). While the local
+  // Queues one message for the topic, partitioned by key (empty key: no key) unless a partition
+  // is given. While the local
   // queue is full, serves delivery reports and retries; gives up (Unavailable) if `stop` is set
   // or on a fatal producer error.
   [[nodiscard]] Status Send(std::string_view key, std::string_view value,
                             const std::atomic<bool>* stop = nullptr,
-                            const KafkaHeader* header = nullptr);
+                            const KafkaHeader* header = nullptr,
+                            int32_t partition = RD_KAFKA_PARTITION_UA);
   // Serves delivery reports without blocking.
   void Poll() { rd_kafka_poll(rk_.get(), 0); }
   // Waits up to timeout_ms for queued messages; what is still undelivered counts as failed.

@@ -25,19 +25,29 @@ int64_t Bucket(int64_t offset) { return offset / static_cast<int64_t>(kMaxBatchR
 
 class KafkaSource final : public Source {
  public:
-  KafkaSource(KafkaEndpoint ep, bool available_now, const std::vector<PartitionPosition>* start)
-      : ep_(std::move(ep)), available_now_(available_now), restoring_(start != nullptr) {
+  KafkaSource(KafkaEndpoint ep, bool available_now, const std::vector<PartitionPosition>* start,
+              KafkaGroupHooks hooks)
+      : ep_(std::move(ep)), available_now_(available_now), restoring_(start != nullptr),
+        hooks_(std::move(hooks)) {
     if (start != nullptr) {
-      for (const auto& p : *start) PartFor(p.partition.value).next_offset = p.next_offset.value;
+      for (const auto& p : *start) PartFor(0, p.partition.value).next_offset = p.next_offset.value;
     }
   }
   // Closes the consumer while the partition table is alive: closing runs the revoke callback.
   ~KafkaSource() override {
-    if (rk_ && !rd_kafka_consumer_closed(rk_.get())) rd_kafka_consumer_close(rk_.get());
+    if (rk_ && !rd_kafka_consumer_closed(rk_.get())) {
+      if (ep_.group_given) LeaveGroup();
+      rd_kafka_consumer_close(rk_.get());
+    }
     queue_.reset();
   }
 
   Status Start();
+  // Unsubscribes and serves the resulting revocation before the consumer is closed: librdkafka
+  // 2.0's cooperative-sticky assignor aborts when a consumer is closed in the middle of a
+  // rebalance (librdkafka issue #4312, fixed in 2.2), which happens when several members of a
+  // group stop at once.
+  void LeaveGroup();
   Status Poll(std::vector<RawBatch>& out, size_t max_batches,
               std::chrono::milliseconds timeout) override;
   bool Finished() const override;
@@ -66,15 +76,23 @@ class KafkaSource final : public Source {
   // Sets each partition's start (our position, else the starting offsets) before an assign.
   void PrepareAssign(rd_kafka_topic_partition_list_t* list);
   void FinishAssign(rd_kafka_topic_partition_list_t* list);
-  Part& PartFor(int32_t p) {
-    if (static_cast<size_t>(p) >= parts_.size()) parts_.resize(static_cast<size_t>(p) + 1);
-    return parts_[static_cast<size_t>(p)];
+  // 0: the input topic; 1: the exchange topic of group mode.
+  int StreamOf(const char* topic) const {
+    return !hooks_.exchange_topic.empty() && hooks_.exchange_topic == topic ? 1 : 0;
+  }
+  Part& PartFor(int stream, int32_t p) {
+    auto& parts = parts_[stream];
+    if (static_cast<size_t>(p) >= parts.size()) parts.resize(static_cast<size_t>(p) + 1);
+    return parts[static_cast<size_t>(p)];
   }
   // Appends one message to its partition's batch; returns an error only for fatal failures.
   Status Absorb(const rd_kafka_message_t& m);
-  void SealBuilding(int32_t p, Part& s);
+  void SealBuilding(int stream, int32_t p, Part& s);
+  // Group mode: forgets what was fetched of a partition another process now owns.
+  void DropBuffered(int stream, int32_t p, Part& s);
   void MarkDone(int32_t p, Part& s);
-  void FlushPartials();
+  // Seals what each partition has so far: the exchange stream always, the input if asked.
+  void FlushPartials(bool input);
   void ReportError(const rd_kafka_message_t& m);
 
   KafkaEndpoint ep_;
@@ -82,7 +100,8 @@ class KafkaSource final : public Source {
   bool restoring_;  // started from a checkpoint
   KafkaHandle rk_;
   KafkaQueue queue_;  // the consumer queue: messages, rebalances and errors
-  std::vector<Part> parts_;
+  KafkaGroupHooks hooks_;
+  std::vector<Part> parts_[2];  // per stream, by partition
   std::deque<RawBatch> ready_;  // sealed, not yet returned by Poll
   bool got_assignment_ = false;
   std::vector<rd_kafka_message_t*> pending_;  // scratch for consume_batch_queue (borrowed per call)
@@ -117,7 +136,7 @@ Status KafkaSource::Start() {
 
   Result<int> partitions = CheckKafkaTopic(rk_.get(), ep_.bootstrap, ep_.topic, TopicCreation::kNever);
   if (!partitions.ok()) return partitions.status();
-  parts_.resize(static_cast<size_t>(*partitions));
+  parts_[0].resize(static_cast<size_t>(*partitions));
 
   if (available_now_) {
     // The end of the bounded read: each partition's high watermark now, all in one ListOffsets
@@ -139,7 +158,7 @@ Status KafkaSource::Start() {
       for (int i = 0; i < ends->cnt; ++i) ends->elems[i].offset = RD_KAFKA_OFFSET_END;
     }
     for (int i = 0; err == RD_KAFKA_RESP_ERR_NO_ERROR && i < ends->cnt; ++i) {
-      parts_[static_cast<size_t>(ends->elems[i].partition)].target = ends->elems[i].offset;
+      parts_[0][static_cast<size_t>(ends->elems[i].partition)].target = ends->elems[i].offset;
     }
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       return Status::Unavailable("cannot read the end offsets of " + ep_.topic + " at " +
@@ -164,8 +183,12 @@ Status KafkaSource::Start() {
     }
     FinishAssign(all.get());
   } else {
-    KafkaPartitionList topics(rd_kafka_topic_partition_list_new(1));
+    KafkaPartitionList topics(rd_kafka_topic_partition_list_new(2));
     rd_kafka_topic_partition_list_add(topics.get(), ep_.topic.c_str(), RD_KAFKA_PARTITION_UA);
+    if (!hooks_.exchange_topic.empty()) {
+      rd_kafka_topic_partition_list_add(topics.get(), hooks_.exchange_topic.c_str(),
+                                        RD_KAFKA_PARTITION_UA);
+    }
     rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_.get(), topics.get());
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       return Status::InvalidArgument("cannot subscribe to Kafka topic '" + ep_.topic +
@@ -174,6 +197,20 @@ Status KafkaSource::Start() {
   }
   pending_.resize(kConsumeChunk);
   return Status::Ok();
+}
+
+void KafkaSource::LeaveGroup() {
+  rd_kafka_unsubscribe(rk_.get());
+  const Clock::time_point deadline = Clock::now() + std::chrono::seconds(10);
+  while (Clock::now() < deadline) {
+    rd_kafka_topic_partition_list_t* assigned = nullptr;
+    if (rd_kafka_assignment(rk_.get(), &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR) break;
+    const int n = assigned->cnt;
+    rd_kafka_topic_partition_list_destroy(assigned);
+    if (n == 0) break;
+    // Serves the revoke callback (and drops whatever is fetched meanwhile).
+    if (rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_.get(), 100)) rd_kafka_message_destroy(m);
+  }
 }
 
 void KafkaSource::RebalanceCb(rd_kafka_t* /*rk*/, rd_kafka_resp_err_t err,
@@ -196,11 +233,21 @@ void KafkaSource::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_
     }
     FinishAssign(list);
   } else {
-    // Revoked (or lost): hand out what was read, keep the position in case it comes back.
+    // Revoked (or lost). Group mode: the owner commits the partition and lets it go, and what
+    // was fetched but not processed is dropped (the next owner reads it again). Otherwise hand
+    // out what was read and keep the position in case the partition comes back.
     for (int i = 0; i < list->cnt; ++i) {
-      int32_t p = list->elems[i].partition;
-      Part& s = PartFor(p);
-      SealBuilding(p, s);
+      const int stream = StreamOf(list->elems[i].topic);
+      const int32_t p = list->elems[i].partition;
+      Part& s = PartFor(stream, p);
+      if (!s.assigned) continue;
+      if (hooks_.owner != nullptr) {
+        DropBuffered(stream, p, s);
+        Status st = hooks_.owner->OnRevoked(stream, p);
+        if (!st.ok() && fatal_.ok()) fatal_ = st;
+      } else {
+        SealBuilding(stream, p, s);
+      }
       s.assigned = false;
     }
     if (cooperative) {
@@ -215,8 +262,21 @@ void KafkaSource::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_
 void KafkaSource::PrepareAssign(rd_kafka_topic_partition_list_t* list) {
   for (int i = 0; i < list->cnt; ++i) {
     rd_kafka_topic_partition_t& tp = list->elems[i];
-    Part& s = PartFor(tp.partition);
+    const int stream = StreamOf(tp.topic);
+    Part& s = PartFor(stream, tp.partition);
     s.assigned = true;
+    if (hooks_.owner != nullptr) {
+      // Group mode: the owner restores the partition's state and says where it resumes.
+      Result<int64_t> start = hooks_.owner->OnAssigned(stream, tp.partition);
+      if (!start.ok() && fatal_.ok()) fatal_ = start.status();
+      const int64_t at = start.ok() ? *start : -1;
+      s.next_offset = at >= 0 ? at : -1;
+      s.done = false;
+      if (at == kOwnerEarliest) {
+        tp.offset = RD_KAFKA_OFFSET_BEGINNING;
+        continue;
+      }
+    }
     // Never the group's committed offset: ours (read before, or from the checkpoint), else
     // the starting offsets; a partition the checkpoint does not know is new: from its start.
     if (s.next_offset >= 0) {
@@ -231,16 +291,25 @@ void KafkaSource::PrepareAssign(rd_kafka_topic_partition_list_t* list) {
 
 void KafkaSource::FinishAssign(rd_kafka_topic_partition_list_t* list) {
   for (int i = 0; i < list->cnt; ++i) {
-    Part& s = PartFor(list->elems[i].partition);
+    if (StreamOf(list->elems[i].topic) != 0) continue;
+    Part& s = PartFor(0, list->elems[i].partition);
     // available_now with nothing left to read: done without waiting for EOF.
     if (s.target >= 0 && s.next_offset >= s.target) MarkDone(list->elems[i].partition, s);
   }
   got_assignment_ = true;
 }
 
-void KafkaSource::SealBuilding(int32_t p, Part& s) {
+void KafkaSource::DropBuffered(int stream, int32_t p, Part& s) {
+  s.building = RawBatch();
+  s.building_gapless = true;
+  std::erase_if(ready_, [&](const RawBatch& b) { return b.stream == stream && b.partition.value == p; });
+  s.next_offset = -1;
+}
+
+void KafkaSource::SealBuilding(int stream, int32_t p, Part& s) {
   if (s.building.size() == 0) return;
   s.building.partition = PartitionId(p);
+  s.building.stream = static_cast<uint8_t>(stream);
   s.building.Seal();
   s.last_batch_bytes = s.building.data.size();
   ready_.push_back(std::move(s.building));
@@ -251,7 +320,7 @@ void KafkaSource::SealBuilding(int32_t p, Part& s) {
 void KafkaSource::MarkDone(int32_t p, Part& s) {
   if (s.done) return;
   s.done = true;
-  SealBuilding(p, s);
+  SealBuilding(0, p, s);
   // Stop fetching what was produced after the start: it belongs to no bounded read.
   KafkaPartitionList l(rd_kafka_topic_partition_list_new(1));
   rd_kafka_topic_partition_list_add(l.get(), ep_.topic.c_str(), p);
@@ -270,7 +339,7 @@ void KafkaSource::ReportError(const rd_kafka_message_t& m) {
 Status KafkaSource::Absorb(const rd_kafka_message_t& m) {
   if (m.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     if (m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      Part& s = PartFor(m.partition);
+      Part& s = PartFor(m.rkt ? StreamOf(rd_kafka_topic_name(m.rkt)) : 0, m.partition);
       if (!s.assigned) return Status::Ok();
       if (m.offset > s.next_offset) s.next_offset = m.offset;  // skips control records
       if (s.target >= 0 && s.next_offset >= s.target) MarkDone(m.partition, s);
@@ -289,7 +358,8 @@ Status KafkaSource::Absorb(const rd_kafka_message_t& m) {
     ReportError(m);
     return Status::Ok();
   }
-  Part& s = PartFor(m.partition);
+  const int stream = StreamOf(rd_kafka_topic_name(m.rkt));
+  Part& s = PartFor(stream, m.partition);
   const int64_t offset = m.offset;
   // Stale (revoked partition, or re-fetched after an error) or past the bounded read's end.
   if (!s.assigned || s.done || offset < s.next_offset) return Status::Ok();
@@ -299,7 +369,7 @@ Status KafkaSource::Absorb(const rd_kafka_message_t& m) {
   }
   RawBatch& b = s.building;
   if (b.size() > 0 && Bucket(offset) != Bucket(b.offset(b.size() - 1))) {
-    SealBuilding(m.partition, s);
+    SealBuilding(stream, m.partition, s);
   }
   if (b.size() == 0) {
     b.first_offset = Offset(offset);
@@ -318,8 +388,12 @@ Status KafkaSource::Absorb(const rd_kafka_message_t& m) {
   return Status::Ok();
 }
 
-void KafkaSource::FlushPartials() {
-  for (size_t p = 0; p < parts_.size(); ++p) SealBuilding(static_cast<int32_t>(p), parts_[p]);
+void KafkaSource::FlushPartials(bool input) {
+  for (int stream = input ? 0 : 1; stream < 2; ++stream) {
+    for (size_t p = 0; p < parts_[stream].size(); ++p) {
+      SealBuilding(stream, static_cast<int32_t>(p), parts_[stream][p]);
+    }
+  }
 }
 
 Status KafkaSource::Poll(std::vector<RawBatch>& out, size_t max_batches,
@@ -350,10 +424,10 @@ Status KafkaSource::Poll(std::vector<RawBatch>& out, size_t max_batches,
     if (taken > 0) break;
     // A continuous read hands out partial batches when the input pauses (latency); a bounded
     // read waits for bucket boundaries so its batches do not depend on timing.
-    if (!available_now_) {
-      FlushPartials();
-      if (!ready_.empty()) continue;
-    }
+    // The exchange topic of group mode is always handed out as it arrives (it is not part of
+    // the bounded read).
+    FlushPartials(/*input=*/!available_now_);
+    if (!ready_.empty()) continue;
     if (Finished()) break;
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) break;
@@ -370,7 +444,7 @@ Status KafkaSource::Poll(std::vector<RawBatch>& out, size_t max_batches,
 
 bool KafkaSource::Finished() const {
   if (!available_now_ || !got_assignment_ || !ready_.empty()) return false;
-  for (const Part& s : parts_) {
+  for (const Part& s : parts_[0]) {
     if (s.assigned && !s.done) return false;
   }
   return true;
@@ -378,8 +452,8 @@ bool KafkaSource::Finished() const {
 
 std::vector<PartitionInfo> KafkaSource::Partitions() const {
   std::vector<PartitionInfo> infos;
-  for (size_t p = 0; p < parts_.size(); ++p) {
-    const Part& s = parts_[p];
+  for (size_t p = 0; p < parts_[0].size(); ++p) {
+    const Part& s = parts_[0][p];
     if (!s.assigned) continue;
     PartitionInfo info;
     info.id = PartitionId(static_cast<int32_t>(p));
@@ -391,6 +465,7 @@ std::vector<PartitionInfo> KafkaSource::Partitions() const {
       hi = s.target;
     }
     info.end_offset = hi;
+    info.target_offset = s.target;
     if (s.next_offset < 0 && lo >= 0 && hi >= 0) {
       info.next_offset = Offset(ep_.starting_offsets == "earliest" ? lo : hi);
     }
@@ -404,7 +479,7 @@ void KafkaSource::OnEpochCommitted(int64_t epoch, const std::vector<PartitionPos
   KafkaPartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(positions.size())));
   const std::string meta = "sluice epoch " + std::to_string(epoch);
   for (const auto& p : positions) {
-    if (!PartFor(p.partition.value).assigned) continue;  // not ours to commit any more
+    if (!PartFor(0, p.partition.value).assigned) continue;  // not ours to commit any more
     rd_kafka_topic_partition_t* tp =
         rd_kafka_topic_partition_list_add(list.get(), ep_.topic.c_str(), p.partition.value);
     tp->offset = p.next_offset.value;
@@ -422,10 +497,11 @@ void KafkaSource::OnEpochCommitted(int64_t epoch, const std::vector<PartitionPos
 Result<std::unique_ptr<Source>> MakeKafkaSource(std::string_view url,
                                                 const KafkaClientOptions& options,
                                                 bool available_now,
-                                                const std::vector<PartitionPosition>* start) {
+                                                const std::vector<PartitionPosition>* start,
+                                                KafkaGroupHooks hooks) {
   Result<KafkaEndpoint> ep = ResolveKafkaEndpoint(url, options);
   if (!ep.ok()) return ep.status();
-  auto source = std::make_unique<KafkaSource>(std::move(*ep), available_now, start);
+  auto source = std::make_unique<KafkaSource>(std::move(*ep), available_now, start, std::move(hooks));
   SLUICE_RETURN_IF_ERROR(source->Start());
   return std::unique_ptr<Source>(std::move(source));
 }

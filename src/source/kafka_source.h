@@ -28,9 +28,33 @@ namespace sluice {
 // and report Finished() once every assigned partition got there (Spark's Trigger.AvailableNow).
 // Fails within about 5 s with InvalidArgument (CLI exit 2) on a bad URL or property, an
 // unreachable broker or a missing topic.
+// Group mode (several processes, one query): the engine owns each partition's state, so the
+// source asks it, when librdkafka assigns a partition, where reading starts, and tells it before
+// a partition is taken away. Called on the driver thread, inside Poll (rebalance callbacks run
+// there), before any record of a newly assigned partition is handed out.
+inline constexpr int64_t kOwnerEarliest = -2;
+
+class PartitionOwner {
+ public:
+  virtual ~PartitionOwner() = default;
+  // stream 0: the input topic; 1: the exchange topic. Returns the offset to start at, -1 for
+  // the starting offsets (--starting-offsets) or kOwnerEarliest. An error stops the run.
+  [[nodiscard]] virtual Result<int64_t> OnAssigned(int stream, int32_t partition) = 0;
+  // Batches of the partition that were fetched but not handed out are dropped.
+  [[nodiscard]] virtual Status OnRevoked(int stream, int32_t partition) = 0;
+
+ protected:
+  PartitionOwner() = default;
+};
+
+struct KafkaGroupHooks {
+  std::string exchange_topic;        // also subscribed (stream 1), if not empty
+  PartitionOwner* owner = nullptr;   // not owned
+};
+
 // `start`: the checkpoint's positions when resuming (nullptr for a new query).
 [[nodiscard]] Result<std::unique_ptr<Source>> MakeKafkaSource(
     std::string_view url, const KafkaClientOptions& options, bool available_now,
-    const std::vector<PartitionPosition>* start = nullptr);
+    const std::vector<PartitionPosition>* start = nullptr, KafkaGroupHooks hooks = {});
 
 }  // namespace sluice

@@ -30,6 +30,7 @@ inline constexpr size_t kBatchPadding = 64;
 // (a memory-mapped file, so large files are never copied); `starts` are relative to bytes().
 struct RawBatch {
   PartitionId partition{0};
+  uint8_t stream = 0;  // 0: the input; 1: the exchange topic of a group-mode Kafka source
   Offset first_offset{0};        // offset of record 0
   std::vector<int64_t> offsets;  // per-record offsets when not consecutive (Kafka); else empty
   std::string data;
@@ -74,6 +75,7 @@ struct PartitionInfo {
   PartitionId id{0};
   Offset next_offset{0};   // next offset to read
   int64_t end_offset = -1;  // high watermark of the partition, -1 if unknown (lag = end - next)
+  int64_t target_offset = -1;  // a bounded read (available-now) ends here; -1 otherwise
 };
 
 class Source {

@@ -138,10 +138,22 @@ class KafkaTest(unittest.TestCase):
 
     def test_consumer_group_run_equals_reference(self):
         self.generate()
-        out = self.path("out.jsonl")
-        r = self.run_q2(out, "--group-id", "q2-workers")
+        out = self.path("out")
+        r = sluice("run", "--source", self.kafka.url(), "--starting-offsets", "earliest",
+                   "--trigger", "available-now", "--sink", f"jsonl:{out}/", "--watermark", "30s",
+                   "--group-id", "q2-workers", "--checkpoint", self.path("ckpt"), Q2)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(sorted_lines(out), self.reference())
+        rows = []
+        for name in os.listdir(out):
+            if not name.startswith((".", "_")):
+                rows += sorted_lines(os.path.join(out, name))
+        self.assertEqual(sorted(rows), self.reference())
+
+    def test_consumer_group_aggregation_without_checkpoint_is_refused(self):
+        self.generate()
+        r = self.run_q2(self.path("out.jsonl"), "--group-id", "q2-workers")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("--checkpoint", r.stderr)
 
     def test_broker_down_and_request_errors_lose_and_duplicate_nothing(self):
         self.generate()
@@ -188,7 +200,7 @@ class KafkaTest(unittest.TestCase):
         self.generate()
         expected = self.reference()
         out = self.path("out.jsonl")
-        hits = self.checkpointed_run_with_kills(f"jsonl:{out}", "--group-id", "q2-ckpt")
+        hits = self.checkpointed_run_with_kills(f"jsonl:{out}")
         self.assertGreater(hits, 0)
         self.assertEqual(sorted_lines(out), expected)
 

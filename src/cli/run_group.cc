@@ -1,0 +1,170 @@
+#include "cli/run_group.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+
+#include "exec/group_engine.h"
+#include "kafka/kafka_client.h"
+#include "kafka/producer.h"
+#include "plan/query_identity.h"
+#include "sink/console_sink.h"
+#include "sink/jsonl_dir_sink.h"
+#include "sink/sink_factory.h"
+
+namespace sluice::cli {
+namespace {
+
+std::atomic<GroupEngine*> g_group_engine{nullptr};
+
+void OnGroupSignal(int) {
+  if (GroupEngine* e = g_group_engine.load()) e->Stop();
+}
+
+// The user's -X properties apply to every client; these only make sense for the consumer.
+KafkaProperties ProducerProperties(const KafkaProperties& all) {
+  static const char* const kConsumerOnly[] = {
+      "group.id", "group.instance.id", "session.timeout.ms", "heartbeat.interval.ms",
+      "partition.assignment.strategy", "auto.offset.reset", "enable.auto.commit",
+      "auto.commit.interval.ms", "enable.auto.offset.store", "max.poll.interval.ms",
+      "fetch.wait.max.ms", "fetch.min.bytes", "fetch.max.bytes", "max.partition.fetch.bytes",
+      "queued.min.messages", "queued.max.messages.kbytes", "enable.partition.eof",
+      "isolation.level", "coordinator.query.interval.ms", "check.crcs"};
+  KafkaProperties out;
+  for (const auto& kv : all) {
+    if (std::find(std::begin(kConsumerOnly), std::end(kConsumerOnly), kv.first) == std::end(kConsumerOnly)) {
+      out.push_back(kv);
+    }
+  }
+  return out;
+}
+
+int Fail(const Status& st) {
+  std::fprintf(stderr, "error: %s\n", st.message().c_str());
+  return st.exit_code();
+}
+
+}  // namespace
+
+int RunGroupMember(const PreparedQuery& pq, const QueryFlags& query, const KafkaClientOptions& kafka,
+                   const GroupRunFlags& flags) {
+  Result<KafkaEndpoint> ep = ResolveKafkaEndpoint(query.source, kafka);
+  if (!ep.ok()) return Fail(ep.status());
+  if (flags.sink.rfind("jsonl:", 0) == 0 && flags.sink.back() != '/' && flags.sink != "jsonl:-") {
+    return Fail(Status::InvalidArgument(
+        "--sink " + flags.sink + ": the processes of a consumer group cannot share one file; "
+        "write to a directory of part files (jsonl:" + flags.sink.substr(6) + "/) or to Kafka"));
+  }
+
+  // The query's identity: every unit of the shared checkpoint checks it.
+  QueryIdentity identity;
+  identity.parts.emplace_back("source", query.source);
+  identity.parts.emplace_back("group", ep->group_id);
+  for (auto& part : QueryStateParts(pq.query, pq.mode)) identity.parts.push_back(std::move(part));
+  identity.parts.emplace_back("state partitions", std::to_string(flags.state_partitions));
+  identity.sql = pq.sql;
+  std::string identity_text;
+  for (const auto& [k, v] : identity.parts) identity_text += k + "=" + v + "\n";
+  char hash[17];
+  std::snprintf(hash, sizeof(hash), "%016llx",
+                static_cast<unsigned long long>(XXH3_64bits(identity_text.data(), identity_text.size())));
+
+  // The input's partition count, and the repartition topic (created by whoever comes first).
+  Result<KafkaConf> conf =
+      MakeKafkaConf(ep->bootstrap, {{"client.id", "sluice-admin"}}, ProducerProperties(ep->properties));
+  if (!conf.ok()) return Fail(conf.status());
+  Result<KafkaHandle> admin = NewKafkaHandle(RD_KAFKA_PRODUCER, std::move(*conf));
+  if (!admin.ok()) return Fail(admin.status());
+  Result<int> input_partitions = CheckKafkaTopic(admin->get(), ep->bootstrap, ep->topic, TopicCreation::kNever);
+  if (!input_partitions.ok()) return Fail(input_partitions.status());
+  const std::string exchange_topic = ep->group_id + "-" + std::string(hash, 8) + "-repartition";
+  int exchange_partitions = 0;
+  std::unique_ptr<KafkaProducer> producer;
+  if (pq.query.aggregating) {
+    const int wanted = flags.exchange_partitions > 0 ? flags.exchange_partitions : *input_partitions;
+    Result<int> got = EnsureKafkaTopic(admin->get(), ep->bootstrap, exchange_topic, wanted);
+    if (!got.ok()) return Fail(got.status());
+    exchange_partitions = *got;
+    identity.parts.emplace_back("exchange partitions", std::to_string(exchange_partitions));
+    KafkaEndpoint xep = *ep;
+    xep.topic = exchange_topic;
+    xep.properties = ProducerProperties(ep->properties);
+    auto opened = KafkaProducer::Open(xep, {{"client.id", "sluice-exchange"},
+                                            {"enable.idempotence", "true"},
+                                            {"linger.ms", "5"},
+                                            {"compression.type", "lz4"}});
+    if (!opened.ok()) return Fail(opened.status());
+    producer = std::move(*opened);
+  }
+  admin->reset();
+
+  GroupEngineOptions go;
+  go.engine.mode = pq.mode;
+  go.engine.threads = pq.threads;
+  go.engine.watermark_delay_ms = pq.watermark_ms;
+  go.engine.trigger_ms = pq.trigger_ms;
+  go.engine.idle_timeout_ms = flags.idle_timeout_ms;
+  go.engine.time_zone = pq.time_zone;
+  go.engine.state_partitions = flags.state_partitions;
+  go.checkpoint_dir = flags.checkpoint;
+  while (go.checkpoint_dir.size() > 1 && go.checkpoint_dir.back() == '/') go.checkpoint_dir.pop_back();
+  go.identity = identity;
+  go.input_partitions = *input_partitions;
+  go.exchange_partitions = exchange_partitions;
+  go.available_now = pq.available_now;
+  go.allow_state_loss = flags.allow_state_loss;
+  SinkOptions so;
+  so.time_zone = pq.time_zone;
+  so.console_rows = flags.console_rows;
+  so.kafka = &kafka;
+  so.mode = pq.mode;
+  so.checkpointed = true;
+  const std::string sink_spec = flags.sink;
+  go.make_sink = [sink_spec, so](const std::string& unit) -> Result<std::unique_ptr<Sink>> {
+    SinkOptions o = so;
+    o.writer = unit;
+    return MakeSink(sink_spec, o);
+  };
+  GroupEngine engine(pq.query, go);
+
+  KafkaGroupHooks hooks;
+  hooks.exchange_topic = pq.query.aggregating ? exchange_topic : "";
+  hooks.owner = &engine;
+  auto source = MakeKafkaSource(query.source, kafka, pq.available_now, nullptr, hooks);
+  if (!source.ok()) return Fail(source.status());
+  engine.Attach(source->get(), producer.get());
+  std::fprintf(stderr, "sluice: group %s, %d input partitions%s; checkpoint %s\n",
+               ep->group_id.c_str(), *input_partitions,
+               pq.query.aggregating ? (", partial aggregates through " + exchange_topic + " (" +
+                                       std::to_string(exchange_partitions) + " partitions)").c_str()
+                                    : "",
+               go.checkpoint_dir.c_str());
+
+  g_group_engine.store(&engine);
+  std::signal(SIGINT, OnGroupSignal);
+  std::signal(SIGTERM, OnGroupSignal);
+  Status st = engine.Run();
+  g_group_engine.store(nullptr);
+  source->reset();  // leaves the group (its revoke callbacks still reach the engine)
+  const GroupCounters& c = engine.counters();
+  std::fprintf(stderr,
+               "sluice: this member read %lld records (%lld malformed), merged %lld partial "
+               "aggregates (%lld replays dropped, %lld late groups), wrote %lld rows; exchange "
+               "%lld bytes\n",
+               static_cast<long long>(c.input_records), static_cast<long long>(c.malformed_records),
+               static_cast<long long>(c.messages_merged), static_cast<long long>(c.replays_dropped),
+               static_cast<long long>(c.late_groups), static_cast<long long>(c.output_rows),
+               static_cast<long long>(c.exchange_bytes));
+  std::fprintf(stderr,
+               "summary member_input_records=%lld member_malformed_records=%lld member_output_rows=%lld "
+               "exchange_bytes=%lld\n",
+               static_cast<long long>(c.input_records), static_cast<long long>(c.malformed_records),
+               static_cast<long long>(c.output_rows), static_cast<long long>(c.exchange_bytes));
+  if (!st.ok()) return Fail(st);
+  return 0;
+}
+
+}  // namespace sluice::cli

@@ -1,0 +1,637 @@
+#include "exec/group_engine.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "exec/exchange_message.h"
+#include "exec/window_assigner.h"
+#include "format/row_codec.h"
+
+namespace sluice {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr int64_t kHeartbeatEveryMs = 2'000;
+// A unit another process still holds (it is committing it during the rebalance) is retried.
+constexpr int kLockAttempts = 100;
+constexpr auto kLockRetry = std::chrono::milliseconds(100);
+
+std::string Name(std::string_view prefix, int32_t p) { return std::string(prefix) + std::to_string(p); }
+
+}  // namespace
+
+// An input partition this process owns. See group_engine.h.
+struct GroupEngine::SourceUnit {
+  int32_t partition = 0;
+  std::unique_ptr<CheckpointStore> store;
+  int64_t epoch = 0;            // the epoch being read
+  int64_t epoch_start = -1;     // its first offset (-1: not known before the first record)
+  int64_t next_offset = -1;     // the next offset to process
+  int64_t planned_end = -1;     // a replayed epoch ends exactly here (its checkpoint says so)
+  int64_t max_event = kMinTime;
+  int64_t max_event_before = kMinTime;  // at the start of the epoch
+  int64_t last_record_ms = 0;
+  bool idle = false;
+  bool finished = false;
+  bool records_in_epoch = false;
+  int64_t input = 0, malformed = 0, filtered = 0;  // before the epoch
+  int64_t input_epoch = 0, malformed_epoch = 0, filtered_epoch = 0;
+  std::vector<std::unique_ptr<AggregateState>> partials;  // per exchange partition
+  std::unique_ptr<Sink> sink;                             // a query without aggregation
+  std::vector<std::vector<OwnedValue>> rows;
+  int64_t last_heartbeat_ms = 0;
+  bool announced_idle = false, announced_finished = false;
+};
+
+// An exchange partition this process owns. See group_engine.h.
+struct GroupEngine::Shard {
+  struct Upstream {
+    int64_t merged_epoch = -1;  // the highest epoch of that input partition merged here
+    int64_t seen_epoch = -1;    // the newest epoch any message of it carried
+    int64_t max_event = kMinTime;
+    bool idle = false;
+    bool finished = false;
+    bool known = false;
+  };
+  int32_t partition = 0;
+  std::unique_ptr<CheckpointStore> store;
+  std::unique_ptr<AggregateState> state;
+  std::unique_ptr<Sink> sink;
+  std::vector<Upstream> upstream;
+  std::vector<StateRef> state_refs;
+  int64_t epoch = 0;         // the next output epoch
+  int64_t next_offset = -1;  // in the repartition topic
+  int64_t watermark = kMinTime;
+  int64_t late_groups = 0, late_rows = 0, output_rows = 0;
+  bool consumed = false;     // messages merged since the last commit
+  bool finished = false;     // every input partition finished and the last windows emitted
+};
+
+GroupEngine::GroupEngine(const BoundQuery& query, GroupEngineOptions options)
+    : query_(query),
+      options_(std::move(options)),
+      clock_(options_.engine.clock != nullptr ? *options_.engine.clock : SystemClock::Default()),
+      pool_(options_.engine.threads),
+      results_(query, options_.engine.time_zone) {
+  if (options_.engine.state_partitions == 0) options_.engine.state_partitions = 1;
+  for (int i = 0; i < pool_.size(); ++i) {
+    processors_.push_back(
+        std::make_unique<BatchProcessor>(query_, 1, options_.engine.state_partitions));
+  }
+}
+
+GroupEngine::~GroupEngine() = default;
+
+Result<std::unique_ptr<CheckpointStore>> GroupEngine::OpenUnit(const std::string& kind, int32_t id) {
+  QueryIdentity identity = options_.identity;
+  identity.parts.emplace_back("unit", kind + " " + std::to_string(id));
+  const std::string dir = options_.checkpoint_dir + "/" + kind + "/" + std::to_string(id);
+  for (int attempt = 0;; ++attempt) {
+    auto store = CheckpointStore::Open(dir, identity);
+    if (store.ok() || attempt + 1 >= kLockAttempts ||
+        store.status().message().find("is in use by another") == std::string::npos) {
+      return store;
+    }
+    // The previous owner is still committing it during the rebalance.
+    std::this_thread::sleep_for(kLockRetry);
+  }
+}
+
+Result<int64_t> GroupEngine::OnAssigned(int stream, int32_t partition) {
+  ++counters_.rebalances;
+  if (stream == 0) {
+    auto u = std::make_unique<SourceUnit>();
+    u->partition = partition;
+    SLUICE_ASSIGN_OR_RETURN(u->store, OpenUnit("sources", partition));
+    SLUICE_ASSIGN_OR_RETURN(std::optional<EpochRecord> rec, u->store->LoadLatest());
+    u->last_record_ms = NowMs();
+    if (query_.aggregating) {
+      for (int q = 0; q < options_.exchange_partitions; ++q) {
+        u->partials.push_back(std::make_unique<AggregateState>(query_));
+      }
+    } else {
+      SLUICE_ASSIGN_OR_RETURN(u->sink, options_.make_sink(Name("p", partition)));
+      const std::string* st = rec ? rec->SinkState("output") : nullptr;
+      SLUICE_RETURN_IF_ERROR(u->sink->Recover(st ? std::string_view(*st) : std::string_view()));
+    }
+    int64_t start = -1;
+    if (rec) {
+      u->epoch = rec->epoch;
+      u->finished = rec->input_finished;
+      u->input = rec->input_records;
+      u->malformed = rec->malformed_records;
+      u->filtered = rec->filtered_records;
+      if (!rec->partition_watermarks.empty()) u->max_event = rec->partition_watermarks[0].max_event_ms;
+      u->max_event_before = u->max_event;
+      if (query_.aggregating) {
+        // The manifest of epoch e was written before e was produced: produce e again, from
+        // exactly the same records (the shards drop it if they merged it already).
+        u->epoch_start = rec->SourceValue("epoch.start", -1);
+        u->planned_end = rec->SourceValue("epoch.end", -1);
+        if (u->planned_end <= u->epoch_start) {
+          // An epoch with nothing to replay: go on after it.
+          u->epoch += 1;
+          u->planned_end = -1;
+        }
+        start = u->epoch_start;
+      } else {
+        u->epoch += 1;
+        start = rec->positions.empty() ? -1 : rec->positions[0].next_offset.value;
+        u->epoch_start = start;
+      }
+      u->next_offset = start;
+    }
+    sources_[partition] = std::move(u);
+    return start;
+  }
+  auto s = std::make_unique<Shard>();
+  s->partition = partition;
+  s->upstream.resize(static_cast<size_t>(options_.input_partitions));
+  s->state = std::make_unique<AggregateState>(query_);
+  SLUICE_ASSIGN_OR_RETURN(s->store, OpenUnit("shards", partition));
+  SLUICE_ASSIGN_OR_RETURN(std::optional<EpochRecord> rec, s->store->LoadLatest());
+  SLUICE_ASSIGN_OR_RETURN(s->sink, options_.make_sink(Name("q", partition)));
+  int64_t start = kOwnerEarliest;
+  if (rec) {
+    for (const StateRef& ref : rec->state) {
+      SLUICE_ASSIGN_OR_RETURN(std::string bytes, s->store->ReadState(ref));
+      SLUICE_RETURN_IF_ERROR(s->state->Deserialize(bytes));
+    }
+    s->state->ClearChanged();
+    s->state_refs = rec->state;
+    s->epoch = rec->epoch + 1;
+    s->watermark = rec->watermark_ms;
+    s->late_groups = rec->late_records;
+    s->late_rows = rec->late_rows;
+    s->output_rows = rec->output_rows;
+    s->finished = rec->input_finished;
+    if (!rec->positions.empty()) start = rec->positions[0].next_offset.value;
+    s->next_offset = start;
+    for (const auto& w : rec->partition_watermarks) {
+      const auto p = static_cast<size_t>(w.partition.value);
+      if (p >= s->upstream.size()) continue;
+      Shard::Upstream& up = s->upstream[p];
+      up.known = true;
+      up.max_event = w.max_event_ms;
+      up.merged_epoch = rec->SourceValue(Name("merged.", w.partition.value), -1);
+      up.seen_epoch = rec->SourceValue(Name("seen.", w.partition.value), -1);
+      const int64_t flags = rec->SourceValue(Name("flags.", w.partition.value), 0);
+      up.idle = (flags & 1) != 0;
+      up.finished = (flags & 2) != 0;
+    }
+  }
+  const std::string* st = rec ? rec->SinkState("output") : nullptr;
+  SLUICE_RETURN_IF_ERROR(s->sink->Recover(st ? std::string_view(*st) : std::string_view()));
+  shards_[partition] = std::move(s);
+  return start;
+}
+
+Status GroupEngine::OnRevoked(int stream, int32_t partition) {
+  ++counters_.rebalances;
+  if (stream == 0) {
+    auto it = sources_.find(partition);
+    if (it == sources_.end()) return Status::Ok();
+    SourceUnit& u = *it->second;
+    // Hand the partition over at an epoch boundary: what was read is produced (or written).
+    if (u.planned_end < 0 && u.records_in_epoch) {
+      if (query_.aggregating) {
+        SLUICE_RETURN_IF_ERROR(EndSourceEpoch(u, false));
+        if (exchange_ != nullptr) exchange_->Flush(60'000);
+      } else {
+        SLUICE_RETURN_IF_ERROR(CommitProjection(u));
+      }
+    }
+    if (u.sink) SLUICE_RETURN_IF_ERROR(u.sink->Close());
+    sources_.erase(it);  // releases its checkpoint's lock
+    return Status::Ok();
+  }
+  auto it = shards_.find(partition);
+  if (it == shards_.end()) return Status::Ok();
+  if (it->second->consumed) SLUICE_RETURN_IF_ERROR(CommitShard(*it->second));
+  SLUICE_RETURN_IF_ERROR(it->second->sink->Close());
+  shards_.erase(it);
+  return Status::Ok();
+}
+
+Status GroupEngine::Run() {
+  std::vector<RawBatch> batches;
+  auto last_trigger = SteadyClock::now();
+  const auto trigger = std::chrono::milliseconds(options_.engine.trigger_ms);
+  bool assigned_once = false;
+  while (!stop_.load()) {
+    batches.clear();
+    const auto poll_start = SteadyClock::now();
+    SLUICE_RETURN_IF_ERROR(source_->Poll(batches, 16, std::chrono::milliseconds(50)));
+    if (batches.empty() && SteadyClock::now() - poll_start < std::chrono::milliseconds(5)) {
+      // A finished bounded read returns at once: do not spin while the shards catch up.
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    // Batches of partitions revoked during this poll belong to their next owner now.
+    std::erase_if(batches, [&](const RawBatch& b) {
+      return b.stream == 0 ? sources_.count(b.partition.value) == 0
+                           : shards_.count(b.partition.value) == 0;
+    });
+    std::vector<RawBatch> input;
+    for (auto& b : batches) {
+      if (b.stream == 1) {
+        SLUICE_RETURN_IF_ERROR(ProcessExchange(b));
+      } else {
+        input.push_back(std::move(b));
+      }
+    }
+    if (!input.empty()) SLUICE_RETURN_IF_ERROR(ProcessInput(input));
+    assigned_once = assigned_once || !sources_.empty() || !shards_.empty();
+
+    const bool due = options_.engine.trigger_ms == 0 || SteadyClock::now() - last_trigger >= trigger;
+    if (!due) continue;
+    last_trigger = SteadyClock::now();
+    const int64_t now = NowMs();
+    std::map<int32_t, int64_t> targets;
+    if (options_.available_now) {
+      for (const PartitionInfo& info : source_->Partitions()) {
+        targets[info.id.value] = info.target_offset;
+      }
+    }
+    for (auto& [p, u] : sources_) {
+      if (u->planned_end >= 0) continue;  // replaying: the epoch ends at its planned end
+      if (options_.available_now && !u->finished) {
+        const auto t = targets.find(p);
+        if (t != targets.end() && t->second >= 0 &&
+            (u->next_offset >= t->second || (u->next_offset < 0 && t->second == 0))) {
+          u->finished = true;
+        }
+      }
+      if (u->records_in_epoch) {
+        SLUICE_RETURN_IF_ERROR(query_.aggregating ? EndSourceEpoch(*u, false) : CommitProjection(*u));
+      } else if (!query_.aggregating && u->finished && !u->announced_finished) {
+        SLUICE_RETURN_IF_ERROR(CommitProjection(*u));  // records that the partition is done
+        u->announced_finished = true;
+      }
+      const bool was_idle = u->idle;
+      u->idle = !u->finished && options_.engine.idle_timeout_ms > 0 &&
+                now - u->last_record_ms >= options_.engine.idle_timeout_ms;
+      if (query_.aggregating &&
+          (u->idle != was_idle || u->finished != u->announced_finished ||
+           now - u->last_heartbeat_ms >= kHeartbeatEveryMs)) {
+        SLUICE_RETURN_IF_ERROR(SendHeartbeat(*u));
+      }
+    }
+    if (exchange_ != nullptr) {
+      exchange_->Flush(60'000);
+      if (exchange_->failed() > 0) {
+        return Status::Unavailable("partial aggregates could not be delivered to the repartition "
+                                   "topic: " + exchange_->first_error());
+      }
+    }
+    for (auto& [q, s] : shards_) SLUICE_RETURN_IF_ERROR(EmitShard(*s, false));
+    if (options_.available_now && assigned_once) {
+      bool done = true;
+      for (const auto& [p, u] : sources_) done = done && u->finished && !u->records_in_epoch && u->planned_end < 0;
+      if (query_.aggregating) done = done && AllShardsFinished();
+      if (done) break;
+    }
+  }
+  // Stopped or finished: what was read is produced or written, every owned unit committed.
+  for (auto& [p, u] : sources_) {
+    if (u->planned_end < 0 && u->records_in_epoch) {
+      SLUICE_RETURN_IF_ERROR(query_.aggregating ? EndSourceEpoch(*u, false) : CommitProjection(*u));
+    }
+    if (u->sink) SLUICE_RETURN_IF_ERROR(u->sink->Close());
+  }
+  if (exchange_ != nullptr) exchange_->Flush(60'000);
+  for (auto& [q, s] : shards_) {
+    if (s->consumed) SLUICE_RETURN_IF_ERROR(CommitShard(*s));
+    SLUICE_RETURN_IF_ERROR(s->sink->Close());
+  }
+  return Status::Ok();
+}
+
+bool GroupEngine::AllShardsFinished() const {
+  for (const auto& [q, s] : shards_) {
+    if (!s->finished) return false;
+  }
+  return true;
+}
+
+Status GroupEngine::ProcessInput(std::vector<RawBatch>& batches) {
+  // A replayed epoch must end exactly where its checkpoint says: a batch that crosses that
+  // offset is cut in two, and the epoch is produced between the halves.
+  std::vector<RawBatch> work;
+  std::vector<bool> ends_replay;
+  for (auto& b : batches) {
+    SourceUnit& u = *sources_.at(b.partition.value);
+    if (u.finished || b.size() == 0) continue;
+    if (u.planned_end < 0 || b.offset(b.size() - 1) < u.planned_end) {
+      work.push_back(std::move(b));
+      ends_replay.push_back(false);
+      continue;
+    }
+    RawBatch head, tail;
+    head.partition = tail.partition = b.partition;
+    for (size_t i = 0; i < b.size(); ++i) {
+      RawBatch& into = b.offset(i) < u.planned_end ? head : tail;
+      if (into.size() == 0) into.first_offset = Offset(b.offset(i));
+      into.Add(b.record(i));
+      into.offsets.push_back(b.offset(i));
+    }
+    head.Seal();
+    tail.Seal();
+    work.push_back(std::move(head));  // possibly empty: the replayed epoch still ends here
+    ends_replay.push_back(true);
+    if (tail.size() > 0) {
+      work.push_back(std::move(tail));
+      ends_replay.push_back(false);
+    }
+  }
+  // Parsing is parallel; everything after it runs in input order. A batch after a cut depends
+  // on the replay having ended, so the work is processed in segments ending at each cut.
+  for (size_t begin = 0; begin < work.size();) {
+    size_t end = begin;
+    while (end < work.size() && !ends_replay[end]) ++end;
+    if (end < work.size()) ++end;  // the head of a cut closes its segment
+    const size_t n = end - begin;
+    if (parsed_.size() < n) parsed_.resize(n);
+    pool_.ParallelFor(n, [&](size_t i, int worker) {
+      processors_[static_cast<size_t>(worker)]->Process(work[begin + i], parsed_[i]);
+    });
+    const int64_t now = NowMs();
+    for (size_t i = 0; i < n; ++i) {
+      const RawBatch& b = work[begin + i];
+      SourceUnit& u = *sources_.at(b.partition.value);
+      if (b.size() > 0) Absorb(u, b, parsed_[i], now);
+      if (ends_replay[begin + i]) {
+        u.next_offset = u.planned_end;
+        SLUICE_RETURN_IF_ERROR(EndSourceEpoch(u, /*replaying=*/true));
+      } else if (u.planned_end >= 0 && u.next_offset >= u.planned_end) {
+        SLUICE_RETURN_IF_ERROR(EndSourceEpoch(u, /*replaying=*/true));
+      }
+    }
+    begin = end;
+  }
+  return Status::Ok();
+}
+
+void GroupEngine::Absorb(SourceUnit& u, const RawBatch& b, const ParsedBatch& pb, int64_t now) {
+  if (u.epoch_start < 0) u.epoch_start = b.offset(0);
+  u.next_offset = b.end_position().next_offset.value;
+  u.records_in_epoch = true;
+  u.last_record_ms = now;
+  u.max_event = std::max(u.max_event, pb.max_event_time);
+  u.input_epoch += pb.input_records;
+  u.malformed_epoch += static_cast<int64_t>(pb.malformed.size());
+  u.filtered_epoch += pb.passed_filter;
+  counters_.input_records += pb.input_records;
+  counters_.malformed_records += static_cast<int64_t>(pb.malformed.size());
+  if (!query_.aggregating) {
+    for (uint32_t off : pb.out_offsets) {
+      const char* p = pb.out_bytes.data() + off;
+      std::vector<OwnedValue> row;
+      for (size_t c = 0; c < query_.select.size(); ++c) row.emplace_back(DecodeValue(p));
+      u.rows.push_back(std::move(row));
+    }
+    return;
+  }
+  // Pre-aggregate by (window, key) into the partial of the key's exchange partition: key groups
+  // map onto exchange partitions in contiguous ranges, as Flink's key groups onto tasks.
+  const Bucket& bucket = pb.buckets[0];
+  const auto groups = static_cast<uint64_t>(options_.engine.state_partitions);
+  const auto q_count = static_cast<uint64_t>(options_.exchange_partitions);
+  for (const KeyedRow& r : bucket.rows) {
+    const std::string_view key(bucket.bytes.data() + r.key_offset, r.key_len);
+    const char* args = bucket.bytes.data() + r.key_offset + r.key_len;
+    AggregateState& partial = *u.partials[static_cast<size_t>(uint64_t{r.key_group} * q_count / groups)];
+    if (!query_.window) {
+      partial.Accumulate(kNoWindow, key, args);
+    } else {
+      ForEachWindow(*query_.window, r.event_time, [&](int64_t w) { partial.Accumulate(w, key, args); });
+    }
+  }
+}
+
+Status GroupEngine::EndSourceEpoch(SourceUnit& u, bool replaying) {
+  if (!replaying) {
+    // Write ahead: the epoch's extent is durable before any of it leaves the process.
+    EpochRecord rec;
+    rec.epoch = u.epoch;
+    rec.committed_ms = NowMs();
+    rec.input_finished = u.finished;
+    rec.positions.push_back({PartitionId(u.partition), Offset(u.epoch_start), -1});
+    rec.source_values = {{"epoch.start", u.epoch_start}, {"epoch.end", u.next_offset}};
+    rec.partition_watermarks.push_back({PartitionId(u.partition), u.max_event_before});
+    rec.input_records = u.input;
+    rec.malformed_records = u.malformed;
+    rec.filtered_records = u.filtered;
+    SLUICE_RETURN_IF_ERROR(u.store->Commit(rec, {}));
+  }
+  std::string bytes;
+  for (int32_t q = 0; q < options_.exchange_partitions; ++q) {
+    bytes.clear();
+    ByteWriter w(bytes);
+    u.partials[static_cast<size_t>(q)]->Serialize(w);
+    SLUICE_RETURN_IF_ERROR(Produce(u, q, &bytes));
+    u.partials[static_cast<size_t>(q)]->Clear();
+  }
+  ++counters_.epochs_produced;
+  u.input += u.input_epoch;
+  u.malformed += u.malformed_epoch;
+  u.filtered += u.filtered_epoch;
+  u.input_epoch = u.malformed_epoch = u.filtered_epoch = 0;
+  u.max_event_before = u.max_event;
+  u.epoch += 1;
+  u.epoch_start = u.next_offset;
+  u.planned_end = -1;
+  u.records_in_epoch = false;
+  u.last_heartbeat_ms = NowMs();
+  return Status::Ok();
+}
+
+Status GroupEngine::SendHeartbeat(SourceUnit& u) {
+  for (int32_t q = 0; q < options_.exchange_partitions; ++q) SLUICE_RETURN_IF_ERROR(Produce(u, q, nullptr));
+  u.last_heartbeat_ms = NowMs();
+  u.announced_idle = u.idle;
+  u.announced_finished = u.finished;
+  return Status::Ok();
+}
+
+Status GroupEngine::Produce(SourceUnit& u, int32_t q, const std::string* partial) {
+  ExchangeMessage m;
+  m.input_partition = u.partition;
+  // A heartbeat repeats the last epoch produced, so shards can order it against data.
+  m.epoch = partial != nullptr ? u.epoch : u.epoch - 1;
+  m.max_event_ms = u.max_event;
+  m.idle = u.idle;
+  m.finished = u.finished && u.planned_end < 0;
+  m.has_data = partial != nullptr;
+  m.first_offset = u.epoch_start;
+  m.end_offset = u.next_offset;
+  if (partial != nullptr) m.partial = *partial;
+  m.Encode(scratch_);
+  counters_.exchange_bytes += static_cast<int64_t>(scratch_.size());
+  return exchange_->Send({}, scratch_, &stop_, nullptr, q);
+}
+
+Status GroupEngine::ProcessExchange(const RawBatch& batch) {
+  Shard& s = *shards_.at(batch.partition.value);
+  AggregateState partial(query_);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const std::string_view bytes(batch.bytes() + batch.starts[i], batch.starts[i + 1] - batch.starts[i]);
+    ExchangeMessage m;
+    if (!m.Decode(bytes) || m.input_partition >= options_.input_partitions) {
+      return Status::Corruption("repartition topic partition " + std::to_string(s.partition) +
+                                " offset " + std::to_string(batch.offset(i)) +
+                                " is not a sluice exchange message of this query");
+    }
+    Shard::Upstream& up = s.upstream[static_cast<size_t>(m.input_partition)];
+    if (m.has_data) {
+      if (m.epoch <= up.merged_epoch) {
+        ++counters_.replays_dropped;  // an epoch replayed after a takeover: merged already
+      } else {
+        SLUICE_RETURN_IF_ERROR(partial.Deserialize(m.partial));
+        // Judged against the watermark before this message, as a batch in one process.
+        s.state->MergeFrom(partial, s.watermark, &s.late_groups, &s.late_rows);
+        up.merged_epoch = m.epoch;
+        ++counters_.messages_merged;
+      }
+    }
+    up.known = true;
+    up.max_event = std::max(up.max_event, m.max_event_ms);
+    up.finished = up.finished || m.finished;
+    if (m.epoch >= up.seen_epoch) {
+      up.idle = m.idle;
+      up.seen_epoch = m.epoch;
+    }
+    s.next_offset = batch.offset(i) + 1;
+    s.consumed = true;
+    s.watermark = ShardWatermark(s);
+  }
+  return Status::Ok();
+}
+
+int64_t GroupEngine::ShardWatermark(const Shard& s) const {
+  if (s.watermark == kMaxTime) return kMaxTime;
+  int64_t low = kMaxTime;
+  bool all_finished = true, any_active = false;
+  for (const Shard::Upstream& up : s.upstream) {
+    if (!up.known) return s.watermark;  // an input partition not heard of yet holds it back
+    if (up.finished) continue;
+    all_finished = false;
+    if (up.idle) continue;
+    any_active = true;
+    if (up.max_event == kMinTime) return s.watermark;
+    low = std::min(low, up.max_event - options_.engine.watermark_delay_ms);
+  }
+  if (all_finished) return kMaxTime;
+  if (!any_active) return s.watermark;  // everything idle: hold, as in one process
+  return std::max(s.watermark, low);
+}
+
+Status GroupEngine::EmitShard(Shard& s, bool force_commit) {
+  if (s.finished) return Status::Ok();
+  s.watermark = ShardWatermark(s);
+  std::vector<AggregateRow> rows;
+  switch (options_.engine.mode) {
+    case OutputMode::kAppend: s.state->TakeClosed(s.watermark, rows); break;
+    case OutputMode::kUpdate: s.state->TakeUpdated(s.watermark, rows); break;
+    case OutputMode::kComplete:
+      if (s.state->changed() || s.watermark == kMaxTime) s.state->CollectAll(rows);
+      break;
+  }
+  const bool final_emit = s.watermark == kMaxTime;
+  if (rows.empty() && !s.consumed && !force_commit && !final_emit) return Status::Ok();
+  if (!rows.empty() || options_.engine.mode == OutputMode::kComplete) {
+    OutputBatch out;
+    out.batch_id = s.epoch;
+    out.mode = options_.engine.mode;
+    out.column_names = results_.names();
+    out.column_types = results_.types();
+    results_.FromAggregates(rows, out);
+    s.output_rows += static_cast<int64_t>(out.rows.size());
+    counters_.output_rows += static_cast<int64_t>(out.rows.size());
+    if (!out.rows.empty() || options_.engine.mode == OutputMode::kComplete) {
+      SLUICE_RETURN_IF_ERROR(s.sink->Write(out));
+    }
+  }
+  if (final_emit) s.finished = true;
+  return CommitShard(s);
+}
+
+Status GroupEngine::CommitShard(Shard& s) {
+  SLUICE_ASSIGN_OR_RETURN(std::string sink_state, s.sink->Prepare(s.epoch));
+  EpochRecord rec;
+  rec.epoch = s.epoch;
+  rec.committed_ms = NowMs();
+  rec.input_finished = s.finished;
+  rec.positions.push_back({PartitionId(s.partition), Offset(std::max<int64_t>(s.next_offset, 0)), -1});
+  rec.watermark_ms = s.watermark;
+  for (size_t p = 0; p < s.upstream.size(); ++p) {
+    const Shard::Upstream& up = s.upstream[p];
+    if (!up.known) continue;
+    const auto id = static_cast<int32_t>(p);
+    rec.partition_watermarks.push_back({PartitionId(id), up.max_event});
+    rec.source_values.emplace_back(Name("merged.", id), up.merged_epoch);
+    rec.source_values.emplace_back(Name("seen.", id), up.seen_epoch);
+    rec.source_values.emplace_back(Name("flags.", id), (up.idle ? 1 : 0) | (up.finished ? 2 : 0));
+  }
+  rec.late_records = s.late_groups;
+  rec.late_rows = s.late_rows;
+  rec.output_rows = s.output_rows;
+  rec.sinks = {{"output", sink_state}};
+  rec.state_partitions = 1;
+  rec.state = s.state_refs;
+  std::vector<StateBlob> blobs;
+  if (s.state->changed()) {
+    StateBlob blob;
+    blob.state_partition = 0;
+    blob.rows = s.state->rows();
+    ByteWriter w(blob.bytes);
+    s.state->Serialize(w);
+    blobs.push_back(std::move(blob));
+  }
+  SLUICE_RETURN_IF_ERROR(s.store->Commit(rec, blobs));
+  s.state->ClearChanged();
+  s.state_refs = std::move(rec.state);
+  SLUICE_RETURN_IF_ERROR(s.sink->Commit(s.epoch));
+  s.epoch += 1;
+  s.consumed = false;
+  return Status::Ok();
+}
+
+Status GroupEngine::CommitProjection(SourceUnit& u) {
+  OutputBatch out;
+  out.batch_id = u.epoch;
+  out.mode = options_.engine.mode;
+  out.column_names = results_.names();
+  out.column_types = results_.types();
+  results_.AppendProjected(std::move(u.rows), out);
+  u.rows.clear();
+  counters_.output_rows += static_cast<int64_t>(out.rows.size());
+  if (!out.rows.empty()) SLUICE_RETURN_IF_ERROR(u.sink->Write(out));
+  SLUICE_ASSIGN_OR_RETURN(std::string sink_state, u.sink->Prepare(u.epoch));
+  EpochRecord rec;
+  rec.epoch = u.epoch;
+  rec.committed_ms = NowMs();
+  rec.input_finished = u.finished;
+  rec.positions.push_back({PartitionId(u.partition), Offset(std::max<int64_t>(u.next_offset, 0)), -1});
+  rec.partition_watermarks.push_back({PartitionId(u.partition), u.max_event});
+  rec.input_records = u.input + u.input_epoch;
+  rec.malformed_records = u.malformed + u.malformed_epoch;
+  rec.filtered_records = u.filtered + u.filtered_epoch;
+  rec.sinks = {{"output", sink_state}};
+  SLUICE_RETURN_IF_ERROR(u.store->Commit(rec, {}));
+  SLUICE_RETURN_IF_ERROR(u.sink->Commit(u.epoch));
+  u.input += u.input_epoch;
+  u.malformed += u.malformed_epoch;
+  u.filtered += u.filtered_epoch;
+  u.input_epoch = u.malformed_epoch = u.filtered_epoch = 0;
+  u.epoch += 1;
+  u.epoch_start = u.next_offset;
+  u.records_in_epoch = false;
+  return Status::Ok();
+}
+
+}  // namespace sluice
