@@ -73,6 +73,18 @@ Status ParseHostPort(const std::string& text, std::string& host, int& port) {
   return Status::Ok();
 }
 
+// The monitoring UI on --ui HOST:PORT, or nothing without --ui.
+Result<std::unique_ptr<UiServer>> StartUi(const std::string& spec, RunMonitor& monitor) {
+  if (spec.empty()) return std::unique_ptr<UiServer>();
+  std::string host;
+  int port = 0;
+  SLUICE_RETURN_IF_ERROR(ParseHostPort(spec, host, port));
+  auto started = UiServer::Start(host, port, monitor);
+  if (!started.ok()) return started.status();
+  std::fprintf(stderr, "sluice: monitoring UI at %s\n", (*started)->url().c_str());
+  return std::move(*started);
+}
+
 int64_t WallMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch()).count();
@@ -110,7 +122,27 @@ int Run(RunFlags& f) {
       gf.exchange_partitions = f.exchange_partitions;
       gf.allow_state_loss = f.allow_state_loss;
       gf.console_rows = f.console_rows;
-      return RunGroupMember(pq, f.query, f.kafka, gf);
+      RunMonitor monitor;
+      QueryInfo info;
+      info.id = NewQueryId();
+      info.run_id = NewQueryId();
+      info.name = "group " + ep->group_id;
+      info.sql = pq.sql;
+      info.output_mode = std::string(OutputModeName(pq.mode));
+      info.trigger_interval_ms = pq.trigger_ms;
+      info.watermark_delay_ms = pq.watermark_ms;
+      info.source_description = f.query.source + " (group " + ep->group_id + ")";
+      info.sink_description = f.sink;
+      info.num_workers = pq.threads;
+      info.started_ms = WallMs();
+      monitor.SetQueryInfo(std::move(info));
+      auto ui = StartUi(f.ui, monitor);
+      if (!ui.ok()) return Fail(ui.status());
+      monitor.SetState(RunState::kRunning);
+      const int rc = RunGroupMember(pq, f.query, f.kafka, gf, monitor);
+      monitor.SetState(rc == 0 ? RunState::kFinished : RunState::kFailed);
+      if (*ui) (*ui)->Stop();
+      return rc;
     }
     if (ep->group_given && pq.query.aggregating && !f.allow_state_loss) {
       return Fail(Status::InvalidArgument(
@@ -243,16 +275,8 @@ int Run(RunFlags& f) {
     if (progress) PrintProgress(monitor);
   });
 
-  std::unique_ptr<UiServer> ui;
-  if (!f.ui.empty()) {
-    std::string host;
-    int port = 0;
-    if (Status st = ParseHostPort(f.ui, host, port); !st.ok()) return Fail(st);
-    auto started = UiServer::Start(host, port, monitor);
-    if (!started.ok()) return Fail(started.status());
-    ui = std::move(started).value();
-    std::fprintf(stderr, "sluice: monitoring UI at %s\n", ui->url().c_str());
-  }
+  auto ui = StartUi(f.ui, monitor);
+  if (!ui.ok()) return Fail(ui.status());
   monitor.SetState(RunState::kRunning);
 
   g_engine.store(&engine);
@@ -293,7 +317,7 @@ int Run(RunFlags& f) {
                static_cast<long long>(c.output_rows));
   monitor.SetState(st.ok() ? RunState::kFinished : RunState::kFailed, st.message());
   if (progress) PrintRunSummary(monitor, WallMs());
-  if (ui) ui->Stop();
+  if (*ui) (*ui)->Stop();
   if (!st.ok()) return Fail(st);
   return 0;
 }

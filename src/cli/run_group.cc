@@ -4,9 +4,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <sstream>
+#include <thread>
 #include <csignal>
 #include <cstdio>
 
+#include "common/file_util.h"
 #include "exec/group_engine.h"
 #include "kafka/kafka_client.h"
 #include "kafka/producer.h"
@@ -42,6 +47,73 @@ KafkaProperties ProducerProperties(const KafkaProperties& all) {
   return out;
 }
 
+// Reads, every 2 s, the member files every process of the group keeps in the shared checkpoint
+// directory (DIR/members/, written by GroupEngine), for the UI's Workers page: who is in the
+// group and what each owns. (The group coordinator's DescribeGroups would say the same on a real
+// cluster, but librdkafka's mock behind `sluice dev-kafka` does not answer it.) Its own thread:
+// a slow shared filesystem never stalls the engine.
+class GroupWatcher {
+ public:
+  GroupWatcher(std::string dir, std::string self, RunMonitor& monitor)
+      : dir_(std::move(dir)), self_(std::move(self)), monitor_(monitor) {
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~GroupWatcher() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock lock(mu_);
+    while (!stop_) {
+      lock.unlock();
+      Refresh();
+      lock.lock();
+      cv_.wait_for(lock, std::chrono::seconds(2), [&] { return stop_; });
+    }
+  }
+  void Refresh() {
+    auto names = ListDir(dir_);
+    if (!names.ok()) return;
+    std::vector<GroupMemberStatus> members;
+    for (const auto& n : *names) {
+      if (n.empty() || n[0] == '.' || n.size() < 8 || n.substr(n.size() - 7) != ".member") continue;
+      auto text = ReadWholeFile(dir_ + "/" + n);
+      if (!text.ok()) continue;
+      GroupMemberStatus m;
+      std::istringstream in(*text);
+      std::string word;
+      while (in >> word) {
+        if (word == "member") in >> m.member_id;
+        else if (word == "host") in >> m.host;
+        else if (word == "updated_ms") in >> m.updated_ms;
+        else if (word == "unit") {
+          std::string kind, partition, rest;
+          in >> kind >> partition;
+          std::getline(in, rest);
+          m.partitions.push_back(kind + " " + partition + rest);
+        }
+      }
+      m.self = m.member_id == self_;
+      members.push_back(std::move(m));
+    }
+    monitor_.SetGroupMembers(std::move(members));
+  }
+
+  std::string dir_;
+  std::string self_;
+  RunMonitor& monitor_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;  // guarded by mu_
+  std::thread thread_;
+};
+
 int Fail(const Status& st) {
   std::fprintf(stderr, "error: %s\n", st.message().c_str());
   return st.exit_code();
@@ -50,7 +122,7 @@ int Fail(const Status& st) {
 }  // namespace
 
 int RunGroupMember(const PreparedQuery& pq, const QueryFlags& query, const KafkaClientOptions& kafka,
-                   const GroupRunFlags& flags) {
+                   const GroupRunFlags& flags, RunMonitor& monitor) {
   Result<KafkaEndpoint> ep = ResolveKafkaEndpoint(query.source, kafka);
   if (!ep.ok()) return Fail(ep.status());
   if (flags.sink.rfind("jsonl:", 0) == 0 && flags.sink.back() != '/' && flags.sink != "jsonl:-") {
@@ -136,6 +208,8 @@ int RunGroupMember(const PreparedQuery& pq, const QueryFlags& query, const Kafka
   auto source = MakeKafkaSource(query.source, kafka, pq.available_now, nullptr, hooks);
   if (!source.ok()) return Fail(source.status());
   engine.Attach(source->get(), producer.get());
+  engine.SetMonitor(&monitor, ep->group_id, pq.query.aggregating ? exchange_topic : "");
+  GroupWatcher watcher(go.checkpoint_dir + "/members", engine.member_id(), monitor);
   std::fprintf(stderr, "sluice: group %s, %d input partitions%s; checkpoint %s\n",
                ep->group_id.c_str(), *input_partitions,
                pq.query.aggregating ? (", partial aggregates through " + exchange_topic + " (" +

@@ -7,6 +7,10 @@
 #include <cstdio>
 #include <thread>
 
+#include <unistd.h>
+
+#include "common/file_util.h"
+
 #include "exec/exchange_message.h"
 #include "exec/window_assigner.h"
 #include "format/row_codec.h"
@@ -46,6 +50,7 @@ struct GroupEngine::SourceUnit {
   std::vector<std::vector<OwnedValue>> rows;
   int64_t last_heartbeat_ms = 0;
   bool announced_idle = false, announced_finished = false;
+  int64_t committed_epoch_reported = -1;  // the last epoch whose offset went to the group
 };
 
 // An exchange partition this process owns. See group_engine.h.
@@ -83,9 +88,15 @@ GroupEngine::GroupEngine(const BoundQuery& query, GroupEngineOptions options)
     processors_.push_back(
         std::make_unique<BatchProcessor>(query_, 1, options_.engine.state_partitions));
   }
+  char host[256] = {};
+  ::gethostname(host, sizeof(host) - 1);
+  member_id_ = std::string(host) + "-" + std::to_string(::getpid());
 }
 
-GroupEngine::~GroupEngine() = default;
+GroupEngine::~GroupEngine() {
+  // A member that leaves says so: its file goes (a killed one's file just stops being updated).
+  if (!member_id_.empty()) ::unlink((options_.checkpoint_dir + "/members/" + member_id_ + ".member").c_str());
+}
 
 Result<std::unique_ptr<CheckpointStore>> GroupEngine::OpenUnit(const std::string& kind, int32_t id) {
   QueryIdentity identity = options_.identity;
@@ -102,8 +113,21 @@ Result<std::unique_ptr<CheckpointStore>> GroupEngine::OpenUnit(const std::string
   }
 }
 
-Result<int64_t> GroupEngine::OnAssigned(int stream, int32_t partition) {
+Result<int64_t> GroupEngine::OnAssigned(int stream, int32_t partition, std::string_view group_commit) {
   ++counters_.rebalances;
+  const auto t0 = SteadyClock::now();
+  Result<int64_t> start = Assign(stream, partition, group_commit);
+  NoteRebalance(std::string("assigned ") + (stream == 0 ? "input " : "shard ") + std::to_string(partition),
+                std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - t0).count());
+  return start;
+}
+
+void GroupEngine::NoteRebalance(std::string change, int64_t restore_ms) {
+  rebalances_.push_back({NowMs(), std::move(change), restore_ms});
+  if (rebalances_.size() > 100) rebalances_.erase(rebalances_.begin());
+}
+
+Result<int64_t> GroupEngine::Assign(int stream, int32_t partition, std::string_view group_commit) {
   if (stream == 0) {
     auto u = std::make_unique<SourceUnit>();
     u->partition = partition;
@@ -118,6 +142,15 @@ Result<int64_t> GroupEngine::OnAssigned(int stream, int32_t partition) {
       SLUICE_ASSIGN_OR_RETURN(u->sink, options_.make_sink(Name("p", partition)));
       const std::string* st = rec ? rec->SinkState("output") : nullptr;
       SLUICE_RETURN_IF_ERROR(u->sink->Recover(st ? std::string_view(*st) : std::string_view()));
+    }
+    if (!rec && group_commit.rfind("sluice epoch ", 0) == 0 && !options_.allow_state_loss) {
+      return Status::InvalidArgument(
+          "input partition " + std::to_string(partition) + " was processed by another sluice "
+          "process of this group (the group's offset says '" + std::string(group_commit) +
+          "'), but its checkpoint is not in " + options_.checkpoint_dir +
+          "/sources/: every process of a group needs the same --checkpoint directory (the same "
+          "machine or a shared filesystem). --allow-state-loss starts the partition over "
+          "without it");
     }
     int64_t start = -1;
     if (rec) {
@@ -193,6 +226,7 @@ Result<int64_t> GroupEngine::OnAssigned(int stream, int32_t partition) {
 
 Status GroupEngine::OnRevoked(int stream, int32_t partition) {
   ++counters_.rebalances;
+  NoteRebalance(std::string("revoked ") + (stream == 0 ? "input " : "shard ") + std::to_string(partition), 0);
   if (stream == 0) {
     auto it = sources_.find(partition);
     if (it == sources_.end()) return Status::Ok();
@@ -223,6 +257,8 @@ Status GroupEngine::Run() {
   auto last_trigger = SteadyClock::now();
   const auto trigger = std::chrono::milliseconds(options_.engine.trigger_ms);
   bool assigned_once = false;
+  auto previous_trigger = SteadyClock::now();
+  SteadyClock::duration busy{};  // processing time since the previous trigger (not polling)
   while (!stop_.load()) {
     batches.clear();
     const auto poll_start = SteadyClock::now();
@@ -231,6 +267,7 @@ Status GroupEngine::Run() {
       // A finished bounded read returns at once: do not spin while the shards catch up.
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    const auto work_start = SteadyClock::now();
     // Batches of partitions revoked during this poll belong to their next owner now.
     std::erase_if(batches, [&](const RawBatch& b) {
       return b.stream == 0 ? sources_.count(b.partition.value) == 0
@@ -245,6 +282,7 @@ Status GroupEngine::Run() {
       }
     }
     if (!input.empty()) SLUICE_RETURN_IF_ERROR(ProcessInput(input));
+    busy += SteadyClock::now() - work_start;
     assigned_once = assigned_once || !sources_.empty() || !shards_.empty();
 
     const bool due = options_.engine.trigger_ms == 0 || SteadyClock::now() - last_trigger >= trigger;
@@ -288,7 +326,17 @@ Status GroupEngine::Run() {
                                    "topic: " + exchange_->first_error());
       }
     }
+    // The group's offsets follow the epochs, for lag tools (the checkpoints are the truth).
+    for (auto& [p, u] : sources_) {
+      if (u->committed_epoch_reported == u->epoch - 1 || u->epoch == 0) continue;
+      source_->OnEpochCommitted(u->epoch - 1, {{PartitionId(p), Offset(u->epoch_start), -1}});
+      u->committed_epoch_reported = u->epoch - 1;
+    }
     for (auto& [q, s] : shards_) SLUICE_RETURN_IF_ERROR(EmitShard(*s, false));
+    Publish(std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - previous_trigger).count(),
+            std::chrono::duration_cast<std::chrono::nanoseconds>(busy).count());
+    busy = SteadyClock::duration::zero();
+    previous_trigger = SteadyClock::now();
     if (options_.available_now && assigned_once) {
       bool done = true;
       for (const auto& [p, u] : sources_) done = done && u->finished && !u->records_in_epoch && u->planned_end < 0;
@@ -316,6 +364,74 @@ bool GroupEngine::AllShardsFinished() const {
     if (!s->finished) return false;
   }
   return true;
+}
+
+void GroupEngine::Publish(int64_t trigger_wall_ms, int64_t busy_ns) {
+  if (monitor_ == nullptr) return;
+  TriggerProgress p;
+  p.batch_id = trigger_id_++;
+  p.timestamp_ms = NowMs() - trigger_wall_ms;
+  p.num_input_rows = counters_.input_records - published_.input_records;
+  p.input_rows_per_second = static_cast<double>(p.num_input_rows) * 1000.0 /
+                            static_cast<double>(std::max<int64_t>(trigger_wall_ms, 1));
+  p.processed_rows_per_second = static_cast<double>(p.num_input_rows) * 1e9 /
+                                static_cast<double>(std::max<int64_t>(busy_ns, 1));
+  p.duration.total_ms = busy_ns / 1'000'000;
+  p.malformed_rows = counters_.malformed_records - published_.malformed_records;
+  p.output_rows = counters_.output_rows - published_.output_rows;
+  p.late_rows = counters_.late_rows - published_.late_rows;
+  std::vector<GroupUnitStatus> units;
+  std::map<int32_t, int64_t> ends;
+  for (const PartitionInfo& info : source_->Partitions()) ends[info.id.value] = info.end_offset;
+  std::optional<int64_t> watermark, max_event;
+  for (const auto& [id, u] : sources_) {
+    GroupUnitStatus st;
+    st.kind = "input";
+    st.partition = id;
+    st.epoch = u->epoch;
+    st.next_offset = u->next_offset;
+    st.end_offset = ends.count(id) ? ends[id] : -1;
+    if (u->max_event != kMinTime) {
+      st.watermark_ms = u->max_event;
+      max_event = std::max(max_event.value_or(kMinTime), u->max_event);
+    }
+    units.push_back(st);
+  }
+  for (const auto& [id, s] : shards_) {
+    GroupUnitStatus st;
+    st.kind = "shard";
+    st.partition = id;
+    st.epoch = s->epoch;
+    st.next_offset = s->next_offset;
+    st.state_rows = s->state->rows();
+    p.state.rows_total += s->state->rows();
+    p.state.memory_bytes += s->state->bytes();
+    if (s->watermark != kMinTime && s->watermark != kMaxTime) {
+      st.watermark_ms = s->watermark;
+      watermark = std::min(watermark.value_or(kMaxTime), s->watermark);
+    }
+    units.push_back(st);
+  }
+  p.watermark_ms = watermark;
+  p.max_event_time_ms = max_event;
+  published_ = counters_;
+  const int64_t now = NowMs();
+  if (now - member_file_written_ms_ >= 1000) {
+    // What this member owns, for every member's Workers page (best effort).
+    member_file_written_ms_ = now;
+    char host[256] = {};
+    ::gethostname(host, sizeof(host) - 1);
+    std::string text = "member " + member_id_ + "\nhost " + host + "\nupdated_ms " + std::to_string(now) + "\n";
+    for (const auto& u : units) {
+      text += "unit " + u.kind + " " + std::to_string(u.partition) + " epoch " + std::to_string(u.epoch) +
+              " next " + std::to_string(u.next_offset) +
+              (u.end_offset >= 0 ? " end " + std::to_string(u.end_offset) : std::string()) + "\n";
+    }
+    const std::string dir = options_.checkpoint_dir + "/members";
+    if (MakeDirs(dir).ok()) (void)WriteFileAtomic(dir + "/" + member_id_ + ".member", text);
+  }
+  monitor_->PublishTrigger(std::move(p));
+  monitor_->SetGroupUnits(group_id_, exchange_topic_, std::move(units), rebalances_);
 }
 
 Status GroupEngine::ProcessInput(std::vector<RawBatch>& batches) {
@@ -493,7 +609,10 @@ Status GroupEngine::ProcessExchange(const RawBatch& batch) {
       } else {
         SLUICE_RETURN_IF_ERROR(partial.Deserialize(m.partial));
         // Judged against the watermark before this message, as a batch in one process.
+        const int64_t late_before = s.late_rows, groups_before = s.late_groups;
         s.state->MergeFrom(partial, s.watermark, &s.late_groups, &s.late_rows);
+        counters_.late_rows += s.late_rows - late_before;
+        counters_.late_groups += s.late_groups - groups_before;
         up.merged_epoch = m.epoch;
         ++counters_.messages_merged;
       }
@@ -534,16 +653,18 @@ Status GroupEngine::EmitShard(Shard& s, bool force_commit) {
   if (s.finished) return Status::Ok();
   s.watermark = ShardWatermark(s);
   std::vector<AggregateRow> rows;
+  bool whole_table = false;  // complete mode: the table changed, write all of it again
   switch (options_.engine.mode) {
     case OutputMode::kAppend: s.state->TakeClosed(s.watermark, rows); break;
     case OutputMode::kUpdate: s.state->TakeUpdated(s.watermark, rows); break;
     case OutputMode::kComplete:
-      if (s.state->changed() || s.watermark == kMaxTime) s.state->CollectAll(rows);
+      whole_table = s.state->changed();
+      if (whole_table) s.state->CollectAll(rows);
       break;
   }
   const bool final_emit = s.watermark == kMaxTime;
-  if (rows.empty() && !s.consumed && !force_commit && !final_emit) return Status::Ok();
-  if (!rows.empty() || options_.engine.mode == OutputMode::kComplete) {
+  if (rows.empty() && !whole_table && !s.consumed && !force_commit && !final_emit) return Status::Ok();
+  if (!rows.empty() || whole_table) {
     OutputBatch out;
     out.batch_id = s.epoch;
     out.mode = options_.engine.mode;
@@ -552,9 +673,7 @@ Status GroupEngine::EmitShard(Shard& s, bool force_commit) {
     results_.FromAggregates(rows, out);
     s.output_rows += static_cast<int64_t>(out.rows.size());
     counters_.output_rows += static_cast<int64_t>(out.rows.size());
-    if (!out.rows.empty() || options_.engine.mode == OutputMode::kComplete) {
-      SLUICE_RETURN_IF_ERROR(s.sink->Write(out));
-    }
+    SLUICE_RETURN_IF_ERROR(s.sink->Write(out));
   }
   if (final_emit) s.finished = true;
   return CommitShard(s);

@@ -33,6 +33,7 @@
 #include "exec/engine.h"
 #include "exec/result_builder.h"
 #include "kafka/producer.h"
+#include "monitor/run_monitor.h"
 #include "source/kafka_source.h"
 
 namespace sluice {
@@ -68,10 +69,19 @@ class GroupEngine final : public PartitionOwner {
     exchange_ = exchange;
   }
 
-  Result<int64_t> OnAssigned(int stream, int32_t partition) override;
+  Result<int64_t> OnAssigned(int stream, int32_t partition, std::string_view group_commit) override;
   Status OnRevoked(int stream, int32_t partition) override;
 
+  // Publishes each trigger's progress and this member's units and rebalances (not owned).
+  void SetMonitor(RunMonitor* monitor, std::string group_id, std::string exchange_topic) {
+    monitor_ = monitor;
+    group_id_ = std::move(group_id);
+    exchange_topic_ = std::move(exchange_topic);
+  }
+
   [[nodiscard]] Status Run();
+  // HOST-PID: names this process's file in DIR/members/.
+  const std::string& member_id() const { return member_id_; }
   void Stop() { stop_.store(true); }
   const GroupCounters& counters() const { return counters_; }
 
@@ -79,6 +89,7 @@ class GroupEngine final : public PartitionOwner {
   struct SourceUnit;
   struct Shard;
 
+  Result<int64_t> Assign(int stream, int32_t partition, std::string_view group_commit);
   Status ProcessInput(std::vector<RawBatch>& batches);
   Status ProcessExchange(const RawBatch& batch);
   // Folds one parsed batch into its unit: progress, counters, and partials (or rows).
@@ -94,6 +105,8 @@ class GroupEngine final : public PartitionOwner {
   bool AllShardsFinished() const;
   Result<std::unique_ptr<CheckpointStore>> OpenUnit(const std::string& kind, int32_t id);
   int64_t NowMs() const { return clock_.NowMs(); }
+  void Publish(int64_t trigger_wall_ms, int64_t busy_ns);
+  void NoteRebalance(std::string change, int64_t restore_ms);
 
   const BoundQuery& query_;
   GroupEngineOptions options_;
@@ -108,7 +121,14 @@ class GroupEngine final : public PartitionOwner {
   std::map<int32_t, std::unique_ptr<SourceUnit>> sources_;
   std::map<int32_t, std::unique_ptr<Shard>> shards_;
   GroupCounters counters_;
+  GroupCounters published_;  // at the previous trigger, for per-trigger figures
   std::string scratch_;
+  RunMonitor* monitor_ = nullptr;
+  std::string group_id_, exchange_topic_;
+  std::vector<RebalanceRecord> rebalances_;
+  int64_t trigger_id_ = 0;
+  std::string member_id_;
+  int64_t member_file_written_ms_ = 0;
 };
 
 }  // namespace sluice

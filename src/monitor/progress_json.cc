@@ -271,6 +271,35 @@ std::string WorkersJson(const RunMonitor& monitor) {
       .Field("rows", latest ? latest->state.rows_total : 0)
       .Field("memoryBytes", latest ? latest->state.memory_bytes : 0)
       .EndObject();
+  if (auto g = monitor.group()) {
+    j.Key("group").BeginObject().Field("id", g->group_id).Field("exchangeTopic", g->exchange_topic);
+    j.Key("members").BeginArray();
+    for (const auto& m : g->members) {
+      j.BeginObject().Field("memberId", m.member_id).Field("host", m.host)
+          .Field("updatedMs", m.updated_ms).Field("self", m.self);
+      j.Key("partitions").BeginArray();
+      for (const auto& p : m.partitions) j.String(p);
+      j.EndArray().EndObject();
+    }
+    j.EndArray();
+    j.Key("units").BeginArray();
+    for (const auto& u : g->units) {
+      j.BeginObject().Field("kind", u.kind).Field("partition", u.partition)
+          .Field("epoch", u.epoch).Field("nextOffset", u.next_offset)
+          .Field("endOffset", u.end_offset)
+          .Field("lag", u.end_offset < 0 || u.next_offset < 0 ? -1 : std::max<int64_t>(0, u.end_offset - u.next_offset))
+          .Field("stateRows", u.state_rows);
+      if (u.watermark_ms) j.Field("watermarkMs", *u.watermark_ms);
+      j.EndObject();
+    }
+    j.EndArray();
+    j.Key("rebalances").BeginArray();
+    for (const auto& r : g->rebalances) {
+      j.BeginObject().Field("atMs", r.at_ms).Field("change", r.change)
+          .Field("restoreMs", r.restore_ms).EndObject();
+    }
+    j.EndArray().EndObject();
+  }
   j.EndObject();
   return j.Take();
 }

@@ -101,6 +101,30 @@ void RunMonitor::SetWorkers(std::vector<WorkerStatus> workers) {
   workers_.swap(next);
 }
 
+void RunMonitor::SetGroupUnits(std::string group_id, std::string exchange_topic,
+                               std::vector<GroupUnitStatus> units,
+                               std::vector<RebalanceRecord> rebalances) {
+  std::lock_guard lock(mu_);
+  auto next = std::make_shared<GroupSnapshot>(group_ ? *group_ : GroupSnapshot{});
+  next->group_id = std::move(group_id);
+  next->exchange_topic = std::move(exchange_topic);
+  next->units = std::move(units);
+  next->rebalances = std::move(rebalances);
+  group_ = std::move(next);
+}
+
+void RunMonitor::SetGroupMembers(std::vector<GroupMemberStatus> members) {
+  std::lock_guard lock(mu_);
+  auto next = std::make_shared<GroupSnapshot>(group_ ? *group_ : GroupSnapshot{});
+  next->members = std::move(members);
+  group_ = std::move(next);
+}
+
+std::shared_ptr<const GroupSnapshot> RunMonitor::group() const {
+  std::lock_guard lock(mu_);
+  return group_;
+}
+
 std::shared_ptr<const QueryInfo> RunMonitor::query() const {
   std::lock_guard lock(mu_);
   return query_;

@@ -173,6 +173,40 @@ struct WorkerStatus {
   int64_t records_total = 0;
 };
 
+// Group mode (several processes, one query): what this member owns and what it knows of the
+// group. Units are input partitions ("input") and exchange partitions ("shard").
+struct GroupUnitStatus {
+  std::string kind;  // "input" or "shard"
+  int32_t partition = 0;
+  int64_t epoch = 0;         // the unit's next epoch
+  int64_t next_offset = -1;  // input: next record; shard: next message of the repartition topic
+  int64_t end_offset = -1;   // input: the partition's high watermark (lag = end - next), or -1
+  std::optional<int64_t> watermark_ms;  // shard: its watermark; input: its max event time
+  int64_t state_rows = 0;    // shard
+};
+
+struct RebalanceRecord {
+  int64_t at_ms = 0;       // wall clock
+  std::string change;      // "assigned input 3", "revoked shard 1"
+  int64_t restore_ms = 0;  // assigned: reading the unit's checkpoint (state, position)
+};
+
+struct GroupMemberStatus {
+  std::string member_id;  // HOST-PID
+  std::string host;
+  int64_t updated_ms = 0;  // when the member last wrote its status (a dead one stops)
+  std::vector<std::string> partitions;  // "input 3 epoch 12 next 4943 end 4943", "shard 1 ..."
+  bool self = false;
+};
+
+struct GroupSnapshot {
+  std::string group_id;
+  std::string exchange_topic;  // empty without aggregation
+  std::vector<GroupMemberStatus> members;  // from DIR/members/, refreshed every 2 s
+  std::vector<GroupUnitStatus> units;      // this member's
+  std::vector<RebalanceRecord> rebalances;  // this member's, newest last, at most 100
+};
+
 enum class RunState : uint8_t { kStarting, kRunning, kFinished, kFailed };
 std::string_view RunStateName(RunState s);
 
@@ -199,6 +233,11 @@ class RunMonitor {
   // Truncates rows to kMaxResultRows; total_rows is set from the untruncated size if 0.
   void SetResults(ResultsSnapshot results);
   void SetWorkers(std::vector<WorkerStatus> workers);
+  // Group mode: this member's units and rebalances (driver thread) and the group's members
+  // (the thread that asks the coordinator); each call replaces its part.
+  void SetGroupUnits(std::string group_id, std::string exchange_topic,
+                     std::vector<GroupUnitStatus> units, std::vector<RebalanceRecord> rebalances);
+  void SetGroupMembers(std::vector<GroupMemberStatus> members);
 
   // --- readers: any thread; each returns an immutable snapshot, never null ---
   std::shared_ptr<const QueryInfo> query() const;
@@ -211,6 +250,7 @@ class RunMonitor {
   std::shared_ptr<const WindowsSnapshot> windows() const;
   std::shared_ptr<const ResultsSnapshot> results() const;
   std::shared_ptr<const std::vector<WorkerStatus>> workers() const;
+  std::shared_ptr<const GroupSnapshot> group() const;  // null outside group mode
   RunTotals totals() const;
 
  private:
@@ -225,6 +265,7 @@ class RunMonitor {
   std::shared_ptr<const WindowsSnapshot> windows_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const ResultsSnapshot> results_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const std::vector<WorkerStatus>> workers_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const GroupSnapshot> group_ ABSL_GUARDED_BY(mu_);
 };
 
 // A random UUID-like id ("8-4-4-4-12" hex digits), for QueryInfo::id and run_id.

@@ -260,6 +260,13 @@ void KafkaSource::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_
 }
 
 void KafkaSource::PrepareAssign(rd_kafka_topic_partition_list_t* list) {
+  // Group mode: what the group committed tells whether another process had state for a
+  // partition (its checkpoint must then be visible here).
+  KafkaPartitionList committed(rd_kafka_topic_partition_list_copy(list));
+  if (hooks_.owner != nullptr &&
+      rd_kafka_committed(rk_.get(), committed.get(), kKafkaStartupTimeoutMs) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    for (int i = 0; i < committed->cnt; ++i) committed->elems[i].metadata_size = 0;
+  }
   for (int i = 0; i < list->cnt; ++i) {
     rd_kafka_topic_partition_t& tp = list->elems[i];
     const int stream = StreamOf(tp.topic);
@@ -267,7 +274,12 @@ void KafkaSource::PrepareAssign(rd_kafka_topic_partition_list_t* list) {
     s.assigned = true;
     if (hooks_.owner != nullptr) {
       // Group mode: the owner restores the partition's state and says where it resumes.
-      Result<int64_t> start = hooks_.owner->OnAssigned(stream, tp.partition);
+      const rd_kafka_topic_partition_t& prior = committed->elems[i];
+      const std::string_view group_commit =
+          prior.err == RD_KAFKA_RESP_ERR_NO_ERROR && prior.metadata != nullptr && stream == 0
+              ? std::string_view(static_cast<const char*>(prior.metadata), prior.metadata_size)
+              : std::string_view();
+      Result<int64_t> start = hooks_.owner->OnAssigned(stream, tp.partition, group_commit);
       if (!start.ok() && fatal_.ok()) fatal_ = start.status();
       const int64_t at = start.ok() ? *start : -1;
       s.next_offset = at >= 0 ? at : -1;

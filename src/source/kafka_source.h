@@ -37,9 +37,12 @@ inline constexpr int64_t kOwnerEarliest = -2;
 class PartitionOwner {
  public:
   virtual ~PartitionOwner() = default;
-  // stream 0: the input topic; 1: the exchange topic. Returns the offset to start at, -1 for
-  // the starting offsets (--starting-offsets) or kOwnerEarliest. An error stops the run.
-  [[nodiscard]] virtual Result<int64_t> OnAssigned(int stream, int32_t partition) = 0;
+  // stream 0: the input topic; 1: the exchange topic. `group_commit` is the metadata of the
+  // offset the consumer group last committed for an input partition ("" if none), e.g.
+  // "sluice epoch 12". Returns the offset to start at, -1 for the starting offsets
+  // (--starting-offsets) or kOwnerEarliest. An error stops the run.
+  [[nodiscard]] virtual Result<int64_t> OnAssigned(int stream, int32_t partition,
+                                                   std::string_view group_commit) = 0;
   // Batches of the partition that were fetched but not handed out are dropped.
   [[nodiscard]] virtual Status OnRevoked(int stream, int32_t partition) = 0;
 
