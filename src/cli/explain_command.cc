@@ -10,10 +10,14 @@ namespace sluice::cli {
 void AddExplainCommand(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<QueryFlags>();
   auto sink = std::make_shared<std::string>("console");
+  auto group = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand("explain", "Print the physical plan of a query as stages.");
   AddQueryFlags(*cmd, *flags);
   cmd->add_option("--sink", *sink, "the sink the plan would write to")->capture_default_str();
-  cmd->callback([flags, sink, &exit_code] {
+  cmd->add_option("--group-id", *group,
+                  "plan for several processes in this Kafka consumer group (shows whether "
+                  "partial aggregates are exchanged)");
+  cmd->callback([flags, sink, group, &exit_code] {
     auto pq = PrepareQuery(*flags);
     if (!pq.ok()) {
       std::fprintf(stderr, "%s%s\n", pq.status().message().rfind("error:", 0) == 0 ? "" : "error: ",
@@ -28,6 +32,8 @@ void AddExplainCommand(CLI::App& app, int& exit_code) {
     ctx.threads = pq->threads;
     ctx.watermark_ms = pq->watermark_ms;
     ctx.trigger_ms = pq->trigger_ms;
+    ctx.group_id = *group;
+    ctx.partitioned_by = flags->partitioned_by;
     std::fputs(ExplainText(BuildPlan(pq->query, ctx)).c_str(), stdout);
     exit_code = 0;
   });

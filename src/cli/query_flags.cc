@@ -34,6 +34,10 @@ void AddQueryFlags(CLI::App& cmd, QueryFlags& f) {
                  "record fields as 'name TYPE, ...' (default: the lab's log record)");
   cmd.add_option("--timezone", f.timezone, "time zone for printed times (IANA name)")
       ->capture_default_str();
+  cmd.add_option("--partitioned-by", f.partitioned_by,
+                 "consumer group: the record field the Kafka input is keyed by (as `sluice gen "
+                 "--key user_id` writes it); when it is a GROUP BY key the processes need no "
+                 "exchange of partial aggregates");
 }
 
 Result<PreparedQuery> PrepareQuery(const QueryFlags& f) {
@@ -95,6 +99,15 @@ Result<PreparedQuery> PrepareQuery(const QueryFlags& f) {
   auto tz = TimeZone::Named(f.timezone);
   if (!tz.ok()) return Status::InvalidArgument("--timezone: " + tz.status().message());
   pq.time_zone = *tz;
+  if (!f.partitioned_by.empty()) {
+    bool known = false;
+    for (const auto& field : LabSchema().fields) known = known || field.name == f.partitioned_by;
+    for (const auto& field : pq.query.input_fields) known = known || field.name == f.partitioned_by;
+    if (!known && f.schema.empty()) {
+      return Status::InvalidArgument("--partitioned-by: '" + f.partitioned_by +
+                                     "' is not a field of the record");
+    }
+  }
   return pq;
 }
 

@@ -24,6 +24,7 @@ struct QueryFlags {
   std::string event_time = "timestamp";
   std::string schema;
   std::string timezone = "UTC";
+  std::string partitioned_by;  // the field the Kafka input's messages are keyed by
 };
 
 struct PreparedQuery {

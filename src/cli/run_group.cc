@@ -15,6 +15,7 @@
 #include "exec/group_engine.h"
 #include "kafka/kafka_client.h"
 #include "kafka/producer.h"
+#include "plan/physical_plan.h"
 #include "plan/query_identity.h"
 #include "sink/console_sink.h"
 #include "sink/jsonl_dir_sink.h"
@@ -155,7 +156,13 @@ int RunGroupMember(const PreparedQuery& pq, const QueryFlags& query, const Kafka
   const std::string exchange_topic = ep->group_id + "-" + std::string(hash, 8) + "-repartition";
   int exchange_partitions = 0;
   std::unique_ptr<KafkaProducer> producer;
+  const GroupPlan plan = ChooseGroupPlan(pq.query, query.partitioned_by);
+  const bool exchange = pq.query.aggregating && plan.exchange;
   if (pq.query.aggregating) {
+    std::fprintf(stderr, "sluice: exchange: %s\n", plan.reason.c_str());
+    identity.parts.emplace_back("exchange", plan.exchange ? "repartition topic" : "none");
+  }
+  if (exchange) {
     const int wanted = flags.exchange_partitions > 0 ? flags.exchange_partitions : *input_partitions;
     Result<int> got = EnsureKafkaTopic(admin->get(), ep->bootstrap, exchange_topic, wanted);
     if (!got.ok()) return Fail(got.status());
@@ -188,6 +195,7 @@ int RunGroupMember(const PreparedQuery& pq, const QueryFlags& query, const Kafka
   go.exchange_partitions = exchange_partitions;
   go.available_now = pq.available_now;
   go.allow_state_loss = flags.allow_state_loss;
+  go.aligned = pq.query.aggregating && !exchange;
   SinkOptions so;
   so.time_zone = pq.time_zone;
   so.console_rows = flags.console_rows;
@@ -203,16 +211,16 @@ int RunGroupMember(const PreparedQuery& pq, const QueryFlags& query, const Kafka
   GroupEngine engine(pq.query, go);
 
   KafkaGroupHooks hooks;
-  hooks.exchange_topic = pq.query.aggregating ? exchange_topic : "";
+  hooks.exchange_topic = exchange ? exchange_topic : "";
   hooks.owner = &engine;
   auto source = MakeKafkaSource(query.source, kafka, pq.available_now, nullptr, hooks);
   if (!source.ok()) return Fail(source.status());
   engine.Attach(source->get(), producer.get());
-  engine.SetMonitor(&monitor, ep->group_id, pq.query.aggregating ? exchange_topic : "");
+  engine.SetMonitor(&monitor, ep->group_id, exchange ? exchange_topic : "");
   GroupWatcher watcher(go.checkpoint_dir + "/members", engine.member_id(), monitor);
   std::fprintf(stderr, "sluice: group %s, %d input partitions%s; checkpoint %s\n",
                ep->group_id.c_str(), *input_partitions,
-               pq.query.aggregating ? (", partial aggregates through " + exchange_topic + " (" +
+               exchange ? (", partial aggregates through " + exchange_topic + " (" +
                                        std::to_string(exchange_partitions) + " partitions)").c_str()
                                     : "",
                go.checkpoint_dir.c_str());

@@ -46,7 +46,13 @@ struct GroupEngine::SourceUnit {
   int64_t input = 0, malformed = 0, filtered = 0;  // before the epoch
   int64_t input_epoch = 0, malformed_epoch = 0, filtered_epoch = 0;
   std::vector<std::unique_ptr<AggregateState>> partials;  // per exchange partition
-  std::unique_ptr<Sink> sink;                             // a query without aggregation
+  std::unique_ptr<Sink> sink;  // a unit that writes its own rows (projection, aligned)
+  // Aligned aggregation: the state of the partition's keys, judged by the partition's own
+  // watermark (each key's records are all here).
+  std::unique_ptr<AggregateState> local;
+  std::vector<StateRef> state_refs;
+  int64_t watermark = kMinTime;
+  int64_t late_records = 0, late_rows = 0, output_rows = 0;
   std::vector<std::vector<OwnedValue>> rows;
   int64_t last_heartbeat_ms = 0;
   bool announced_idle = false, announced_finished = false;
@@ -134,11 +140,26 @@ Result<int64_t> GroupEngine::Assign(int stream, int32_t partition, std::string_v
     SLUICE_ASSIGN_OR_RETURN(u->store, OpenUnit("sources", partition));
     SLUICE_ASSIGN_OR_RETURN(std::optional<EpochRecord> rec, u->store->LoadLatest());
     u->last_record_ms = NowMs();
-    if (query_.aggregating) {
+    if (exchanging()) {
       for (int q = 0; q < options_.exchange_partitions; ++q) {
         u->partials.push_back(std::make_unique<AggregateState>(query_));
       }
     } else {
+      if (query_.aggregating) {
+        u->local = std::make_unique<AggregateState>(query_);
+        for (const StateRef& ref : rec ? rec->state : std::vector<StateRef>{}) {
+          SLUICE_ASSIGN_OR_RETURN(std::string bytes, u->store->ReadState(ref));
+          SLUICE_RETURN_IF_ERROR(u->local->Deserialize(bytes));
+        }
+        u->local->ClearChanged();
+        if (rec) {
+          u->state_refs = rec->state;
+          u->watermark = rec->watermark_ms;
+          u->late_records = rec->late_records;
+          u->late_rows = rec->late_rows;
+          u->output_rows = rec->output_rows;
+        }
+      }
       SLUICE_ASSIGN_OR_RETURN(u->sink, options_.make_sink(Name("p", partition)));
       const std::string* st = rec ? rec->SinkState("output") : nullptr;
       SLUICE_RETURN_IF_ERROR(u->sink->Recover(st ? std::string_view(*st) : std::string_view()));
@@ -161,7 +182,7 @@ Result<int64_t> GroupEngine::Assign(int stream, int32_t partition, std::string_v
       u->filtered = rec->filtered_records;
       if (!rec->partition_watermarks.empty()) u->max_event = rec->partition_watermarks[0].max_event_ms;
       u->max_event_before = u->max_event;
-      if (query_.aggregating) {
+      if (exchanging()) {
         // The manifest of epoch e was written before e was produced: produce e again, from
         // exactly the same records (the shards drop it if they merged it already).
         u->epoch_start = rec->SourceValue("epoch.start", -1);
@@ -233,11 +254,11 @@ Status GroupEngine::OnRevoked(int stream, int32_t partition) {
     SourceUnit& u = *it->second;
     // Hand the partition over at an epoch boundary: what was read is produced (or written).
     if (u.planned_end < 0 && u.records_in_epoch) {
-      if (query_.aggregating) {
+      if (exchanging()) {
         SLUICE_RETURN_IF_ERROR(EndSourceEpoch(u, false));
         if (exchange_ != nullptr) exchange_->Flush(60'000);
       } else {
-        SLUICE_RETURN_IF_ERROR(CommitProjection(u));
+        SLUICE_RETURN_IF_ERROR(CommitLocal(u));
       }
     }
     if (u.sink) SLUICE_RETURN_IF_ERROR(u.sink->Close());
@@ -305,15 +326,15 @@ Status GroupEngine::Run() {
         }
       }
       if (u->records_in_epoch) {
-        SLUICE_RETURN_IF_ERROR(query_.aggregating ? EndSourceEpoch(*u, false) : CommitProjection(*u));
-      } else if (!query_.aggregating && u->finished && !u->announced_finished) {
-        SLUICE_RETURN_IF_ERROR(CommitProjection(*u));  // records that the partition is done
+        SLUICE_RETURN_IF_ERROR(exchanging() ? EndSourceEpoch(*u, false) : CommitLocal(*u));
+      } else if (!exchanging() && u->finished && !u->announced_finished) {
+        SLUICE_RETURN_IF_ERROR(CommitLocal(*u));  // records that the partition is done
         u->announced_finished = true;
       }
       const bool was_idle = u->idle;
       u->idle = !u->finished && options_.engine.idle_timeout_ms > 0 &&
                 now - u->last_record_ms >= options_.engine.idle_timeout_ms;
-      if (query_.aggregating &&
+      if (exchanging() &&
           (u->idle != was_idle || u->finished != u->announced_finished ||
            now - u->last_heartbeat_ms >= kHeartbeatEveryMs)) {
         SLUICE_RETURN_IF_ERROR(SendHeartbeat(*u));
@@ -340,14 +361,14 @@ Status GroupEngine::Run() {
     if (options_.available_now && assigned_once) {
       bool done = true;
       for (const auto& [p, u] : sources_) done = done && u->finished && !u->records_in_epoch && u->planned_end < 0;
-      if (query_.aggregating) done = done && AllShardsFinished();
+      if (exchanging()) done = done && AllShardsFinished();
       if (done) break;
     }
   }
   // Stopped or finished: what was read is produced or written, every owned unit committed.
   for (auto& [p, u] : sources_) {
     if (u->planned_end < 0 && u->records_in_epoch) {
-      SLUICE_RETURN_IF_ERROR(query_.aggregating ? EndSourceEpoch(*u, false) : CommitProjection(*u));
+      SLUICE_RETURN_IF_ERROR(exchanging() ? EndSourceEpoch(*u, false) : CommitLocal(*u));
     }
     if (u->sink) SLUICE_RETURN_IF_ERROR(u->sink->Close());
   }
@@ -510,6 +531,33 @@ void GroupEngine::Absorb(SourceUnit& u, const RawBatch& b, const ParsedBatch& pb
       for (size_t c = 0; c < query_.select.size(); ++c) row.emplace_back(DecodeValue(p));
       u.rows.push_back(std::move(row));
     }
+    return;
+  }
+  if (u.local) {
+    // Aligned: straight into the unit's state, the batch judged by the watermark before it.
+    const Bucket& rows = pb.buckets[0];
+    int64_t late_rows = 0;
+    for (const KeyedRow& r : rows.rows) {
+      const std::string_view key(rows.bytes.data() + r.key_offset, r.key_len);
+      const char* args = rows.bytes.data() + r.key_offset + r.key_len;
+      if (!query_.window) {
+        u.local->Accumulate(kNoWindow, key, args);
+        continue;
+      }
+      bool late = false;
+      ForEachWindow(*query_.window, r.event_time, [&](int64_t w) {
+        if (options_.engine.mode != OutputMode::kComplete && w + query_.window->size_ms <= u.watermark) {
+          ++late_rows;
+          late = true;
+        } else {
+          u.local->Accumulate(w, key, args);
+        }
+      });
+      u.late_records += late ? 1 : 0;
+    }
+    u.late_rows += late_rows;
+    counters_.late_rows += late_rows;
+    if (u.max_event != kMinTime) u.watermark = std::max(u.watermark, u.max_event - options_.engine.watermark_delay_ms);
     return;
   }
   // Pre-aggregate by (window, key) into the partial of the key's exchange partition: key groups
@@ -720,14 +768,26 @@ Status GroupEngine::CommitShard(Shard& s) {
   return Status::Ok();
 }
 
-Status GroupEngine::CommitProjection(SourceUnit& u) {
+Status GroupEngine::CommitLocal(SourceUnit& u) {
   OutputBatch out;
   out.batch_id = u.epoch;
   out.mode = options_.engine.mode;
   out.column_names = results_.names();
   out.column_types = results_.types();
-  results_.AppendProjected(std::move(u.rows), out);
-  u.rows.clear();
+  if (u.local) {
+    if (u.finished) u.watermark = kMaxTime;  // the end of a bounded read closes every window
+    std::vector<AggregateRow> rows;
+    switch (options_.engine.mode) {
+      case OutputMode::kAppend: u.local->TakeClosed(u.watermark, rows); break;
+      case OutputMode::kUpdate: u.local->TakeUpdated(u.watermark, rows); break;
+      case OutputMode::kComplete: u.local->CollectAll(rows); break;
+    }
+    results_.FromAggregates(rows, out);
+    u.output_rows += static_cast<int64_t>(out.rows.size());
+  } else {
+    results_.AppendProjected(std::move(u.rows), out);
+    u.rows.clear();
+  }
   counters_.output_rows += static_cast<int64_t>(out.rows.size());
   if (!out.rows.empty()) SLUICE_RETURN_IF_ERROR(u.sink->Write(out));
   SLUICE_ASSIGN_OR_RETURN(std::string sink_state, u.sink->Prepare(u.epoch));
@@ -741,7 +801,27 @@ Status GroupEngine::CommitProjection(SourceUnit& u) {
   rec.malformed_records = u.malformed + u.malformed_epoch;
   rec.filtered_records = u.filtered + u.filtered_epoch;
   rec.sinks = {{"output", sink_state}};
-  SLUICE_RETURN_IF_ERROR(u.store->Commit(rec, {}));
+  std::vector<StateBlob> blobs;
+  if (u.local) {
+    rec.watermark_ms = u.watermark;
+    rec.late_records = u.late_records;
+    rec.late_rows = u.late_rows;
+    rec.output_rows = u.output_rows;
+    rec.state_partitions = 1;
+    rec.state = u.state_refs;
+    if (u.local->changed()) {
+      StateBlob blob;
+      blob.rows = u.local->rows();
+      ByteWriter w(blob.bytes);
+      u.local->Serialize(w);
+      blobs.push_back(std::move(blob));
+    }
+  }
+  SLUICE_RETURN_IF_ERROR(u.store->Commit(rec, blobs));
+  if (u.local) {
+    u.local->ClearChanged();
+    u.state_refs = std::move(rec.state);
+  }
   SLUICE_RETURN_IF_ERROR(u.sink->Commit(u.epoch));
   u.input += u.input_epoch;
   u.malformed += u.malformed_epoch;

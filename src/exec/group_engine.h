@@ -46,6 +46,9 @@ struct GroupEngineOptions {
   int exchange_partitions = 0;     // of the repartition topic (0 for a query without aggregation)
   bool available_now = false;      // read to the end offsets, close every window, exit
   bool allow_state_loss = false;   // go on when a partition's checkpoint cannot be found
+  // The input topic is keyed by a group key (--partitioned-by): each key's records are in one
+  // partition, so a source unit keeps its keys' state itself and there is no exchange.
+  bool aligned = false;
   // Makes the sink of one unit ("q3" for shard 3, "p5" for source unit 5).
   std::function<Result<std::unique_ptr<Sink>>(const std::string& unit)> make_sink;
 };
@@ -100,7 +103,10 @@ class GroupEngine final : public PartitionOwner {
   Status Produce(SourceUnit& u, int32_t q, const std::string* partial);
   Status EmitShard(Shard& s, bool force_commit);
   Status CommitShard(Shard& s);
-  Status CommitProjection(SourceUnit& u);
+  // A unit that writes its own rows (a projection, or an aligned aggregation): emits, then
+  // commits its position, state and sink together.
+  Status CommitLocal(SourceUnit& u);
+  bool exchanging() const { return query_.aggregating && !options_.aligned; }
   int64_t ShardWatermark(const Shard& s) const;
   bool AllShardsFinished() const;
   Result<std::unique_ptr<CheckpointStore>> OpenUnit(const std::string& kind, int32_t id);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "plan/expr_printer.h"
 
 namespace sluice {
@@ -33,6 +35,35 @@ std::vector<std::string> AggregateRowNames(const BoundQuery& q) {
 }
 
 }  // namespace
+
+GroupPlan ChooseGroupPlan(const BoundQuery& q, std::string_view partitioned_by) {
+  GroupPlan plan;
+  std::vector<std::string> keys;
+  for (const auto& k : q.group_keys) {
+    if (k->kind == ExprKind::kColumn) keys.push_back(q.input_fields[static_cast<size_t>(k->slot)].name);
+  }
+  std::string listed;
+  for (size_t i = 0; i < q.group_keys.size(); ++i) {
+    if (i) listed += ", ";
+    listed += ExprToSql(*q.group_keys[i], InputNames(q));
+  }
+  if (!partitioned_by.empty() &&
+      std::find(keys.begin(), keys.end(), partitioned_by) != keys.end()) {
+    plan.reason = "none: the input is partitioned by " + std::string(partitioned_by) +
+                  " (--partitioned-by), a group key, so all records of a key are in one "
+                  "partition and its process finalizes it";
+    return plan;
+  }
+  plan.exchange = true;
+  plan.reason = partitioned_by.empty()
+                    ? "the input's partitioning is not known (no --partitioned-by): partial "
+                      "aggregates by (" + (listed.empty() ? std::string("()") : listed) +
+                      ") go through the repartition topic, so each key is finalized by one process"
+                    : "the input is partitioned by " + std::string(partitioned_by) +
+                      ", not a group key (" + listed + "): partial aggregates go through the "
+                      "repartition topic, so each key is finalized by one process";
+  return plan;
+}
 
 std::string_view OutputModeName(OutputMode m) {
   switch (m) {
@@ -144,6 +175,12 @@ PhysicalPlan BuildPlan(const BoundQuery& q, const PlanContext& ctx) {
     }
     const auto agg_names = AggregateRowNames(q);
     if (q.having) emit += "; HAVING " + ExprToSql(*q.having, agg_names);
+    if (!ctx.group_id.empty()) {
+      const GroupPlan gp = ChooseGroupPlan(q, ctx.partitioned_by);
+      add("Repartition", gp.exchange ? "Kafka topic " + ctx.group_id + "-…-repartition: " + gp.reason
+                                     : gp.reason,
+          gp.exchange ? "per input partition, at each trigger" : "none");
+    }
     add("FinalAggregate", emit, "driver, at each trigger");
     std::string cols;
     for (size_t i = 0; i < q.select.size() - q.hidden_columns; ++i) {

@@ -26,7 +26,18 @@ struct PlanContext {
   int threads = 1;
   int64_t watermark_ms = 10'000;
   int64_t trigger_ms = 1'000;
+  std::string group_id;        // a consumer group: several processes run the query
+  std::string partitioned_by;  // --partitioned-by: the field the input topic is keyed by
 };
+
+// How the processes of a consumer group split an aggregation: through an exchange of partial
+// aggregates (a repartition topic), or not at all when the input is already partitioned by a
+// group key. `reason` says why, for EXPLAIN and the log.
+struct GroupPlan {
+  bool exchange = false;
+  std::string reason;
+};
+GroupPlan ChooseGroupPlan(const BoundQuery& query, std::string_view partitioned_by);
 
 struct PhysicalPlan {
   std::vector<PlanStage> stages;
