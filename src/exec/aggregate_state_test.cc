@@ -437,3 +437,57 @@ TEST(AggregateStateTest, HugeCountsAreRefusedWithoutAllocating) {
 
 }  // namespace
 }  // namespace sluice
+
+namespace sluice {
+namespace {
+
+// The exchange of group mode: partial states of disjoint parts of the input, serialized and
+// merged into one state, equal the state of the whole input, for every aggregate.
+TEST(AggregateStateMergeTest, MergedPartialsEqualTheWholeInput) {
+  for (std::string_view sql :
+       {kEveryAggregate,
+        std::string_view("SELECT window.start, s, count(*), sum(d), min(i), avg(i) FROM t "
+                         "GROUP BY window(ts, '10 seconds', '5 seconds'), s")}) {
+    SCOPED_TRACE(sql);
+    auto q = Compile(sql);
+    AggregateState whole(*q), merged(*q);
+    Feed(*q, whole, Records(0, 900));
+    for (int part = 0; part < 3; ++part) {
+      AggregateState partial(*q);
+      Feed(*q, partial, Records(part * 300, part * 300 + 300));
+      AggregateState received(*q);  // as a shard gets it: through the serialized form
+      ASSERT_TRUE(received.Deserialize(Serialized(partial)).ok());
+      int64_t late_groups = 0, late_rows = 0;
+      merged.MergeFrom(received, kMinTime, &late_groups, &late_rows);
+      EXPECT_EQ(late_groups, 0);
+      EXPECT_EQ(late_rows, 0);
+    }
+    EXPECT_EQ(All(merged), All(whole));
+    EXPECT_EQ(merged.rows(), whole.rows());
+  }
+}
+
+TEST(AggregateStateMergeTest, GroupsOfClosedWindowsAreLateAndCountTheirRows) {
+  auto q = Compile("SELECT window.start, s, count(*) FROM t GROUP BY window(ts, '10 seconds'), s");
+  AggregateState partial(*q), merged(*q);
+  Feed(*q, partial, Records(0, 600));  // 60 s of event time from kT0: six windows
+  int64_t late_groups = 0, late_rows = 0;
+  // Windows ending at or before kT0 + 20 s are closed: the first two.
+  merged.MergeFrom(partial, kT0 + 20'000, &late_groups, &late_rows);
+  std::vector<AggregateRow> before;
+  partial.CollectAll(before);
+  int64_t want_groups = 0, want_rows = 0;
+  for (const auto& row : before) {
+    if (row[0].i + 10'000 <= kT0 + 20'000) {
+      ++want_groups;
+      want_rows += row[3].i;  // [window start, window end, s, count(*)]
+    }
+  }
+  EXPECT_GT(want_groups, 0);
+  EXPECT_EQ(late_groups, want_groups);
+  EXPECT_EQ(late_rows, want_rows);  // count(*) of a group = the input rows folded into it
+  EXPECT_EQ(merged.rows(), partial.rows() - want_groups);
+}
+
+}  // namespace
+}  // namespace sluice
