@@ -89,4 +89,14 @@ target_compile_options(ui_demo PRIVATE ${SLUICE_WARNINGS})
 add_test(NAME web_ui_e2e
          COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tests/e2e/ui_test.py
                  --demo $<TARGET_FILE:ui_demo> --out ${CMAKE_BINARY_DIR}/ui-screenshots)
-set_tests_properties(web_ui_e2e PROPERTIES LABELS "e2e;browser" TIMEOUT 300 SKIP_RETURN_CODE 77)
+set_tests_properties(web_ui_e2e PROPERTIES LABELS "e2e;browser" TIMEOUT 300 SKIP_RETURN_CODE 77
+                     RESOURCE_LOCK sluice_e2e_npm)
+
+# The Workers page's Group section on a real group-mode run: `sluice dev-kafka`, two
+# `sluice run --group-id g --checkpoint DIR` processes (one with --ui), checked against /api/workers.
+add_test(NAME web_ui_group_e2e
+         COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tests/e2e/ui_test.py --group
+                 --sluice $<TARGET_FILE:sluice> --out ${CMAKE_BINARY_DIR}/ui-screenshots)
+# Both install playwright-core into <build>/e2e-npm on first use: never at the same time.
+set_tests_properties(web_ui_group_e2e PROPERTIES LABELS "e2e;browser;kafka" TIMEOUT 120 SKIP_RETURN_CODE 77
+                     RESOURCE_LOCK sluice_e2e_npm)

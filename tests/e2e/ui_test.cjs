@@ -1,12 +1,14 @@
 // Opens every page of a live sluice UI in headless Chromium (Debian's, via playwright-core),
 // checks that charts are drawn and tables hold data, and saves a screenshot of each page.
-// Usage: node ui_test.cjs URL OUT_DIR   (ui_test.py installs playwright-core and starts the run)
+// With --group (a member of a group-mode run, see docs/scaling.md) it checks the Workers page's
+// Group section against /api/workers instead, and saves workers-group.png.
+// Usage: node ui_test.cjs URL OUT_DIR [--group]   (ui_test.py installs playwright-core and starts the run)
 "use strict";
 const { chromium } = require("playwright-core");
 const fs = require("fs");
 const path = require("path");
 
-const [url, outDir] = process.argv.slice(2);
+const [url, outDir, mode] = process.argv.slice(2);
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const failures = [];
 function check(ok, what) {
@@ -47,6 +49,18 @@ async function tableRows(page, id) {
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("request", (r) => { if (!r.url().startsWith(origin) && !r.url().startsWith("data:")) foreign.push(r.url()); });
 
+  if (mode === "--group") await checkGroup(page);
+  else await checkPages(page);
+  check(errors.length === 0, "no console errors" + (errors.length ? ": " + errors.join("; ") : ""));
+  check(foreign.length === 0, "no request leaves the server's origin" + (foreign.length ? ": " + foreign.join(", ") : ""));
+  await context.close();
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+  console.log(failures.length ? `${failures.length} check(s) failed` : "all checks passed; screenshots in " + outDir);
+  process.exit(failures.length ? 1 : 0);
+})().catch((e) => { console.error(e); process.exit(1); });
+
+// Every page of a run: live updates, charts drawn, tables filled.
+async function checkPages(page) {
   await page.goto(url + "#streaming");
   // Wait for a few polls so live updates and chart history exist.
   await page.waitForFunction(() => Number(document.body.dataset.updated || 0) > 0, null, { timeout: 15000 });
@@ -93,10 +107,59 @@ async function tableRows(page, id) {
     if (spec.extra) await spec.extra();
     await page.screenshot({ path: path.join(outDir, name + ".png"), fullPage: true });
   }
-  check(errors.length === 0, "no console errors" + (errors.length ? ": " + errors.join("; ") : ""));
-  check(foreign.length === 0, "no request leaves the server's origin" + (foreign.length ? ": " + foreign.join(", ") : ""));
-  await context.close();
-  fs.rmSync(userDataDir, { recursive: true, force: true });
-  console.log(failures.length ? `${failures.length} check(s) failed` : "all checks passed; screenshots in " + outDir);
-  process.exit(failures.length ? 1 : 0);
-})().catch((e) => { console.error(e); process.exit(1); });
+}
+
+// What the Workers page's Group section shows, read from the DOM.
+function groupView() {
+  const rows = (id) => [...document.querySelectorAll("#" + id + " tbody tr")].filter((tr) => !tr.querySelector("td.empty"))
+    .map((tr) => ({ cls: tr.className, cells: [...tr.children].map((td) => td.textContent) }));
+  const cards = {};
+  for (const c of document.querySelectorAll("#group-cards .card")) {
+    cards[c.querySelector(".label").textContent] = c.querySelector(".value").textContent;
+  }
+  return { shown: !document.getElementById("group").hidden, cards, members: rows("group-members"), units: rows("group-units"),
+    rebalances: rows("group-rebalances"), marks: document.querySelectorAll("#group-timeline .mark").length };
+}
+
+// Group mode: the section matches /api/workers (polled once a second, so compare a few times
+// until a poll has caught up with the API's answer).
+async function checkGroup(page) {
+  await page.goto(url + "#workers");
+  await page.waitForFunction(() => document.querySelectorAll("#group-members tbody tr:not(:has(td.empty))").length >= 2,
+    null, { timeout: 20000 });
+  let view, g;
+  for (let i = 0; i < 8; i++) {
+    await page.waitForTimeout(1200);
+    g = (await (await page.request.get(url + "api/workers")).json()).group;
+    view = await page.evaluate(groupView);
+    if (view.units.length === g.units.length && view.rebalances.length === g.rebalances.length) break;
+  }
+  check(view.shown, "workers: the Group section is shown");
+  check(view.cards.Group === g.id, `workers: group id shown (${view.cards.Group})`);
+  check(view.cards["Exchange topic"] === (g.exchangeTopic || "none"), `workers: exchange topic shown (${view.cards["Exchange topic"]})`);
+  check(view.members.length === 2 && g.members.length === 2, `workers: ${view.members.length} members shown, /api/workers has ${g.members.length}`);
+  const self = view.members.filter((m) => /\bself\b/.test(m.cls));
+  const apiSelf = g.members.find((m) => m.self);
+  check(self.length === 1 && apiSelf && self[0].cells[0] === apiSelf.memberId + "this process",
+    `workers: this process marked (${self.map((m) => m.cells[0]).join(", ")})`);
+  check(view.members.every((m) => /^\d+s ago$/.test(m.cells[2]) && !/gone/.test(m.cls)),
+    "workers: members seen seconds ago, none gone: " + view.members.map((m) => m.cells[2]).join(", "));
+  const owned = view.members.map((m) => m.cells[3]).join(" ");
+  check(/input \d/.test(owned) && /shard \d/.test(owned), "workers: members own inputs and shards: " + owned);
+  check(view.units.length > 0 && view.units.length === g.units.length,
+    `workers: ${view.units.length} units of this member shown, /api/workers has ${g.units.length}`);
+  const unitsShown = view.units.map((u) => u.cells[0]).sort().join(",");
+  const unitsApi = g.units.map((u) => u.kind + " " + u.partition).sort().join(",");
+  check(unitsShown === unitsApi, `workers: units shown are the API's (${unitsShown})`);
+  check(view.rebalances.length >= 1 && view.rebalances.length === g.rebalances.length,
+    `workers: ${view.rebalances.length} rebalance rows, /api/workers has ${g.rebalances.length}`);
+  const newest = g.rebalances[g.rebalances.length - 1];
+  check(view.rebalances.length && view.rebalances[0].cells[2] === newest.change &&
+    (newest.change.startsWith("assigned") ? view.rebalances[0].cells[3] === newest.restoreMs + " ms" : true),
+    `workers: newest rebalance first (${view.rebalances.length && view.rebalances[0].cells.join(" | ")})`);
+  check(view.marks === g.rebalances.length, `workers: timeline has ${view.marks} marks`);
+  check(await page.isVisible("#work-cards .card"), "workers: the thread workers view is still shown");
+  const px = await chartPixels(page, ["ch-memory"]);
+  check(px[0] > 500, `workers: chart ch-memory drawn (${px[0]} px)`);
+  await page.screenshot({ path: path.join(outDir, "workers-group.png"), fullPage: true });
+}

@@ -5,14 +5,23 @@ screenshots. Exit 77 (skipped) when Chromium or npm is missing.
 
   ui_test.py --demo build/ui_demo --out build/ui-screenshots
   ui_test.py --sluice build/sluice --out build/ui-screenshots [-- extra run arguments]
+  ui_test.py --sluice build/sluice --group --out build/ui-screenshots
+
+--group runs a real group-mode query (docs/scaling.md): `sluice dev-kafka` with a 4-partition
+topic, 20,000 unkeyed records, and two `sluice run --group-id g --checkpoint DIR` processes (the
+first with --ui) aggregating through the exchange. Once /api/workers lists both members and this
+member's units and rebalances, it checks the Workers page's Group section against /api/workers
+and saves workers-group.png; then stops every process with SIGTERM (each must exit 0).
 """
 import argparse
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -48,25 +57,107 @@ def install_playwright(npm_dir):
         skip("npm ci failed: " + r.stderr.strip()[-500:])
 
 
-def wait_ready(url, proc, timeout=30):
+def get_json(url):
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return json.loads(r.read() or b"null")
+    except (OSError, ValueError):
+        return None
+
+
+def wait_for(what, ready, procs, timeout):
     deadline = time.time() + timeout
     while time.time() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the run exited early with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url + "api/progress", timeout=2) as r:
-                if json.loads(r.read() or b"null") is not None:
-                    return
-        except OSError:
-            pass
+        for p in procs:
+            if p.poll() is not None:
+                raise SystemExit(f"{' '.join(p.args[:2])} exited early with {p.returncode}")
+        value = ready()
+        if value:
+            return value
         time.sleep(0.3)
-    raise SystemExit("the UI did not report a trigger within %d s" % timeout)
+    raise SystemExit(f"{what} within {timeout} s")
+
+
+def wait_ready(url, proc, timeout=30):
+    wait_for("the UI did not report a trigger", lambda: get_json(url + "api/progress") is not None, [proc], timeout)
+
+
+def stop(procs):
+    """SIGTERM, in order; returns the exit codes (None: killed after 15 s)."""
+    codes = []
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+        try:
+            codes.append(p.wait(timeout=15))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            codes.append(None)
+    return codes
+
+
+def start_group(sluice, port, work):
+    """dev-kafka, 20,000 records in logs (4 partitions), two members of group g; returns
+    ([member with --ui, other member], dev-kafka)."""
+    bootstrap_file = os.path.join(work, "bootstrap")
+
+    def log(name):
+        return open(os.path.join(work, name), "w")
+
+    kafka = subprocess.Popen([sluice, "dev-kafka", "--no-stdin", "--bootstrap-file", bootstrap_file,
+                              "--topic", "logs:4"], stdout=log("dev-kafka.out"), stderr=log("dev-kafka.err"))
+    members = []
+    try:
+        wait_for("dev-kafka did not start", lambda: os.path.exists(bootstrap_file) and
+                 open(bootstrap_file).read().strip(), [kafka], 15)
+        topic = "kafka://%s/logs" % open(bootstrap_file).read().strip()
+        subprocess.run([sluice, "gen", "--to", topic, "--count", "20000", "--rate", "max", "--key", "none"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=log("gen.err"), timeout=30)
+        run = [sluice, "run", "--source", topic, "--group-id", "g", "--checkpoint", os.path.join(work, "ckpt"),
+               "--starting-offsets", "earliest", "--trigger", "500ms",
+               "--sink", "jsonl:" + os.path.join(work, "out") + "/"]
+        sql = "SELECT user_id, count(*) AS n FROM logs GROUP BY user_id"
+        for i, ui in enumerate([["--ui", f"127.0.0.1:{port}"], []]):
+            members.append(subprocess.Popen(run + ui + [sql], stdout=log(f"run{i}.out"), stderr=log(f"run{i}.err")))
+    except BaseException:
+        stop(members + [kafka])
+        raise
+    return members, kafka
+
+
+def group_ready(url):
+    g = (get_json(url + "api/workers") or {}).get("group") or {}
+    return len(g.get("members", [])) == 2 and g.get("units") and g.get("rebalances")
+
+
+def run_group(sluice, port, url, out, env):
+    """The --group test; returns its exit code."""
+    work = tempfile.mkdtemp(prefix="sluice-ui-group-")
+    members, kafka = start_group(sluice, port, work)
+    rc = 1
+    try:
+        wait_for("/api/workers did not list 2 members with units and rebalances",
+                 lambda: group_ready(url), members + [kafka], 40)
+        rc = subprocess.run(["node", os.path.join(HERE, "ui_test.cjs"), url, out, "--group"], env=env).returncode
+    finally:
+        codes = stop(members + [kafka])
+        print("exit codes after SIGTERM (members, dev-kafka):", codes)
+        if rc == 0 and any(c != 0 for c in codes[:2]):
+            print("FAIL a member did not exit 0 on SIGTERM")
+            rc = 1
+        if rc == 0:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print("logs in " + work)
+    return rc
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--demo")
     ap.add_argument("--sluice")
+    ap.add_argument("--group", action="store_true", help="a group-mode run of two processes (needs --sluice)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--npm-dir")
     ap.add_argument("run_args", nargs="*")
@@ -80,6 +171,12 @@ def main():
     install_playwright(npm_dir)
 
     port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    env = dict(os.environ, NODE_PATH=os.path.join(npm_dir, "node_modules"), CHROMIUM=chromium)
+    if a.group:
+        if not a.sluice:
+            ap.error("--group needs --sluice")
+        return run_group(a.sluice, port, url, a.out, env)
     if a.sluice:
         cmd = [a.sluice, "run", "--ui", f"127.0.0.1:{port}", "--watermark", "5s", "--trigger", "1s"] + \
               (a.run_args or [Q2])
@@ -87,19 +184,13 @@ def main():
         cmd = [a.demo, f"127.0.0.1:{port}"]
     else:
         ap.error("pass --demo or --sluice")
-    url = f"http://127.0.0.1:{port}/"
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_ready(url, proc)
-        env = dict(os.environ, NODE_PATH=os.path.join(npm_dir, "node_modules"), CHROMIUM=chromium)
         r = subprocess.run(["node", os.path.join(HERE, "ui_test.cjs"), url, a.out], env=env)
         return r.returncode
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop([proc])
 
 
 if __name__ == "__main__":

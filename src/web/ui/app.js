@@ -404,6 +404,98 @@ function renderWorkers(d) {
     ws.map((w) => [String(w.id), (w.busyShare * 100).toFixed(1) + " %", bar(w.busyShare, w.busyShare > 0.9), num(w.recordsLastTrigger),
       totalRecords ? (100 * w.recordsLastTrigger / totalRecords).toFixed(1) + " %" : "–", num(w.recordsTotal)]),
     "no worker reported yet");
+  renderGroup(d.group);
+}
+
+// ---------- Workers: group mode ----------
+const GONE_AFTER_MS = 15000;  // members write their file about once a second
+function ago(ms) {
+  if (ms == null) return "–";
+  const s = Math.max(0, Math.round((Date.now() - ms) / 1000));  // a member's clock may be ahead
+  return (s < 120 ? s + "s" : s < 7200 ? Math.round(s / 60) + " min" : (s / 3600).toFixed(1) + " h") + " ago";
+}
+// "input 3 epoch 12 next 4943 end 4943" -> {kind: "input", partition: 3, epoch: 12, next: 4943, end: 4943}
+function parseUnit(text) {
+  const w = text.trim().split(/\s+/);
+  const u = { kind: w[0], partition: Number(w[1]), text };
+  for (let i = 2; i + 1 < w.length; i += 2) u[w[i]] = Number(w[i + 1]);
+  return u;
+}
+function unitTag(kind, partition, title) {
+  return el("span", { class: "tag unit " + kind, title: title || "" }, kind + " " + partition);
+}
+function inputLag(units) {
+  const known = units.filter((u) => u.kind === "input" && u.end >= 0 && u.next >= 0);
+  return known.length ? known.reduce((a, u) => a + Math.max(0, u.end - u.next), 0) : null;
+}
+function renderGroup(g) {
+  $("group").hidden = !g;
+  if (!g) return;
+  const members = g.members || [], units = g.units || [];
+  const rebalances = (g.rebalances || []).slice().reverse();  // the API lists them oldest first
+  const gone = (m) => Date.now() - m.updatedMs > GONE_AFTER_MS;
+  const lags = units.filter((u) => u.kind === "input" && u.lag >= 0);
+  const count = (kind) => units.filter((u) => u.kind === kind).length;
+  const lastRb = rebalances[0];
+  const goneCount = members.filter(gone).length;
+  $("group-cards").replaceChildren(
+    card("Group", g.id, members.length + " member" + (members.length === 1 ? "" : "s")),
+    card("Exchange topic", g.exchangeTopic || "none", g.exchangeTopic ? "partial aggregates between members" : "no exchange: nothing travels between members", "wide"),
+    card("Members", String(members.length), goneCount ? goneCount + " not seen for over " + GONE_AFTER_MS / 1000 + " s" : "all seen lately", goneCount ? "warn" : ""),
+    card("Units here", String(units.length), count("input") + " input · " + count("shard") + " shard"),
+    card("Lag here", lags.length ? num(lags.reduce((a, u) => a + u.lag, 0)) : "–", "records behind the end, this member's inputs"),
+    card("Rebalances here", String(rebalances.length), lastRb ? "last " + ago(lastRb.atMs) : "none yet"));
+
+  fillTable($("group-members"),
+    [["member"], ["host"], ["last seen", true], ["owns"], ["input lag", true]],
+    members.map((m) => {
+      const us = (m.partitions || []).map(parseUnit);
+      const lag = inputLag(us);
+      return [el("span", {}, m.memberId, m.self ? el("span", { class: "tag self" }, "this process") : null),
+        m.host, el("span", {}, ago(m.updatedMs), gone(m) ? el("span", { class: "tag gone", title: "no update for over " + GONE_AFTER_MS / 1000 + " s: it may have died; what it owns is its last report" }, "gone?") : null),
+        us.length ? el("span", { class: "units" }, ...us.map((u) => unitTag(u.kind, u.partition, u.text))) : "nothing",
+        lag == null ? "–" : num(lag)];
+    }), "no member file yet", (i) => (gone(members[i]) ? "gone" : "") + (members[i].self ? " self" : ""));
+
+  fillTable($("group-units"),
+    [["kind"], ["partition", true], ["epoch", true], ["next offset", true], ["end offset", true], ["lag", true],
+     ["state rows", true], ["watermark"]],
+    units.map((u) => [unitTag(u.kind, u.partition), String(u.partition), num(u.epoch), u.nextOffset < 0 ? "–" : num(u.nextOffset),
+      u.endOffset < 0 ? "–" : num(u.endOffset), u.lag < 0 ? "–" : num(u.lag), num(u.stateRows), utc(u.watermarkMs)]),
+    "this member owns no unit (yet)");
+
+  renderTimeline($("group-timeline"), rebalances);
+  fillTable($("group-rebalances"),
+    [["time"], ["ago", true], ["change"], ["restore", true]],
+    rebalances.map((r) => {
+      const [verb, kind, partition] = r.change.split(" ");
+      return [utc(r.atMs), ago(r.atMs),
+        el("span", {}, el("span", { class: "tag " + verb }, verb), " ", kind && partition != null ? unitTag(kind, partition) : r.change),
+        verb === "assigned" ? r.restoreMs + " ms" : "–"];
+    }), "no rebalance yet");
+}
+// One mark per change on a time axis from the first one to now: assigned above, revoked below.
+function renderTimeline(div, rebalances) {
+  const width = Math.max(300, div.clientWidth - 2), height = 64, pad = 12, mid = 30;
+  const parts = [svg("line", { class: "axis", x1: pad, y1: mid, x2: width - pad, y2: mid })];
+  if (rebalances.length) {
+    const now = Date.now();
+    const t0 = Math.min(...rebalances.map((r) => r.atMs));
+    const span = Math.max(1000, now - t0);
+    const x = (t) => pad + (width - 2 * pad) * (t - t0) / span;
+    for (const r of rebalances) {
+      const up = r.change.startsWith("assigned");
+      const mark = svg("line", { class: "mark " + (up ? "assigned" : "revoked"), x1: x(r.atMs), x2: x(r.atMs), y1: up ? mid - 16 : mid, y2: up ? mid : mid + 16 });
+      mark.append(svg("title", {}, utc(r.atMs) + "  " + r.change + (up ? " · restore " + r.restoreMs + " ms" : "")));
+      parts.push(mark);
+    }
+    parts.push(svg("text", { x: pad, y: height - 4 }, utc(t0)), svg("text", { x: width - pad, y: height - 4, "text-anchor": "end" }, "now"));
+  } else {
+    parts.push(svg("text", { x: width / 2, y: height - 4, "text-anchor": "middle" }, "no rebalance yet"));
+  }
+  const s = svg("svg", { width, height, viewBox: "0 0 " + width + " " + height, role: "img", "aria-label": "rebalances over time" });
+  s.replaceChildren(...parts);
+  div.replaceChildren(s);
 }
 
 // ---------- polling and routing ----------
