@@ -412,6 +412,11 @@ void GroupEngine::Publish(int64_t trigger_wall_ms, int64_t busy_ns) {
     st.epoch = u->epoch;
     st.next_offset = u->next_offset;
     st.end_offset = ends.count(id) ? ends[id] : -1;
+    if (u->local) {
+      st.state_rows = u->local->rows();
+      p.state.rows_total += u->local->rows();
+      p.state.memory_bytes += u->local->bytes();
+    }
     if (u->max_event != kMinTime) {
       st.watermark_ms = u->max_event;
       max_event = std::max(max_event.value_or(kMinTime), u->max_event);
