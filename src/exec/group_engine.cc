@@ -57,6 +57,7 @@ struct GroupEngine::SourceUnit {
   int64_t last_heartbeat_ms = 0;
   bool announced_idle = false, announced_finished = false;
   int64_t committed_epoch_reported = -1;  // the last epoch whose offset went to the group
+  bool finish_committed = false;          // its checkpoint says the bounded read is done
 };
 
 // An exchange partition this process owns. See group_engine.h.
@@ -177,6 +178,7 @@ Result<int64_t> GroupEngine::Assign(int stream, int32_t partition, std::string_v
     if (rec) {
       u->epoch = rec->epoch;
       u->finished = rec->input_finished;
+      u->finish_committed = rec->input_finished;
       u->input = rec->input_records;
       u->malformed = rec->malformed_records;
       u->filtered = rec->filtered_records;
@@ -327,10 +329,12 @@ Status GroupEngine::Run() {
       }
       if (u->records_in_epoch) {
         SLUICE_RETURN_IF_ERROR(exchanging() ? EndSourceEpoch(*u, false) : CommitLocal(*u));
-      } else if (!exchanging() && u->finished && !u->announced_finished) {
-        SLUICE_RETURN_IF_ERROR(CommitLocal(*u));  // records that the partition is done
-        u->announced_finished = true;
+      } else if (u->finished && !u->finish_committed) {
+        // Record that the partition is done, so a process that takes it over does not read it
+        // again (an empty epoch: nothing to produce or replay).
+        SLUICE_RETURN_IF_ERROR(exchanging() ? CommitFinished(*u) : CommitLocal(*u));
       }
+      if (u->finished && !u->records_in_epoch) u->finish_committed = true;
       const bool was_idle = u->idle;
       u->idle = !u->finished && options_.engine.idle_timeout_ms > 0 &&
                 now - u->last_record_ms >= options_.engine.idle_timeout_ms;
@@ -467,7 +471,8 @@ Status GroupEngine::ProcessInput(std::vector<RawBatch>& batches) {
   std::vector<bool> ends_replay;
   for (auto& b : batches) {
     SourceUnit& u = *sources_.at(b.partition.value);
-    if (u.finished || b.size() == 0) continue;
+    // A finished partition reads nothing more, except the epoch it must produce again.
+    if ((u.finished && u.planned_end < 0) || b.size() == 0) continue;
     if (u.planned_end < 0 || b.offset(b.size() - 1) < u.planned_end) {
       work.push_back(std::move(b));
       ends_replay.push_back(false);
@@ -617,6 +622,21 @@ Status GroupEngine::EndSourceEpoch(SourceUnit& u, bool replaying) {
   u.records_in_epoch = false;
   u.last_heartbeat_ms = NowMs();
   return Status::Ok();
+}
+
+Status GroupEngine::CommitFinished(SourceUnit& u) {
+  EpochRecord rec;
+  rec.epoch = u.epoch;
+  rec.committed_ms = NowMs();
+  rec.input_finished = true;
+  const int64_t at = std::max<int64_t>(u.next_offset, 0);
+  rec.positions.push_back({PartitionId(u.partition), Offset(at), -1});
+  rec.source_values = {{"epoch.start", at}, {"epoch.end", at}};
+  rec.partition_watermarks.push_back({PartitionId(u.partition), u.max_event});
+  rec.input_records = u.input;
+  rec.malformed_records = u.malformed;
+  rec.filtered_records = u.filtered;
+  return u.store->Commit(rec, {});
 }
 
 Status GroupEngine::SendHeartbeat(SourceUnit& u) {

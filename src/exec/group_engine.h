@@ -100,6 +100,8 @@ class GroupEngine final : public PartitionOwner {
   // Ends the current epoch of a source unit: records its extent, produces its partials.
   Status EndSourceEpoch(SourceUnit& u, bool replaying);
   Status SendHeartbeat(SourceUnit& u);
+  // Writes that a source unit's bounded read is done (an empty epoch marked finished).
+  Status CommitFinished(SourceUnit& u);
   Status Produce(SourceUnit& u, int32_t q, const std::string* partial);
   Status EmitShard(Shard& s, bool force_commit);
   Status CommitShard(Shard& s);

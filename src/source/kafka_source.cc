@@ -279,6 +279,11 @@ void KafkaSource::PrepareAssign(rd_kafka_topic_partition_list_t* list) {
           prior.err == RD_KAFKA_RESP_ERR_NO_ERROR && prior.metadata != nullptr && stream == 0
               ? std::string_view(static_cast<const char*>(prior.metadata), prior.metadata_size)
               : std::string_view();
+      // A partition this process paused before (a bounded read that reached its end) and now
+      // gets back must fetch again: pausing outlives an unassign.
+      KafkaPartitionList one(rd_kafka_topic_partition_list_new(1));
+      rd_kafka_topic_partition_list_add(one.get(), tp.topic, tp.partition);
+      rd_kafka_resume_partitions(rk_.get(), one.get());
       Result<int64_t> start = hooks_.owner->OnAssigned(stream, tp.partition, group_commit);
       if (!start.ok() && fatal_.ok()) fatal_ = start.status();
       const int64_t at = start.ok() ? *start : -1;
