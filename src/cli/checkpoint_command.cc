@@ -5,7 +5,10 @@
 
 #include "checkpoint/checkpoint_store.h"
 #include "cli/commands.h"
+#include "common/file_util.h"
 #include "common/utf8.h"
+
+#include <algorithm>
 
 namespace sluice::cli {
 namespace {
@@ -72,9 +75,43 @@ std::string Describe(const std::string& metadata, const std::optional<EpochRecor
 void AddCheckpointCommand(CLI::App& app, int& exit_code) {
   auto dir = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand(
-      "checkpoint", "Show what a --checkpoint directory holds: its query and newest epoch (JSON).");
+      "checkpoint", "Show what a --checkpoint directory holds: its query and newest epoch (JSON); "
+                    "for a consumer group's checkpoint, every unit's.");
   cmd->add_option("dir", *dir, "the checkpoint directory")->required();
   cmd->callback([dir, &exit_code] {
+    // A consumer group's checkpoint: one checkpoint per unit (sources/P, shards/Q).
+    if (ListDir(*dir + "/sources").ok() || ListDir(*dir + "/shards").ok()) {
+      std::string out = "{\n  \"units\": {";
+      bool first = true;
+      for (const char* kind : {"sources", "shards"}) {
+        auto names = ListDir(*dir + "/" + kind);
+        if (!names.ok()) continue;
+        std::sort(names->begin(), names->end(), [](const std::string& a, const std::string& b) {
+          return a.size() != b.size() ? a.size() < b.size() : a < b;
+        });
+        for (const auto& n : *names) {
+          auto info = CheckpointStore::Inspect(*dir + "/" + kind + "/" + n);
+          if (!info.ok()) {
+            std::fprintf(stderr, "error: %s\n", info.status().message().c_str());
+            exit_code = info.status().exit_code();
+            return;
+          }
+          std::string unit = Describe(info->first, info->second);
+          while (!unit.empty() && unit.back() == '\n') unit.pop_back();
+          std::string indented;
+          for (char ch : unit) {
+            indented.push_back(ch);
+            if (ch == '\n') indented += "    ";
+          }
+          out += (first ? "\n    " : ",\n    ") + Quote(std::string(kind) + "/" + n) + ": " + indented;
+          first = false;
+        }
+      }
+      out += "\n  }\n}\n";
+      std::fputs(out.c_str(), stdout);
+      exit_code = 0;
+      return;
+    }
     auto info = CheckpointStore::Inspect(*dir);
     if (!info.ok()) {
       std::fprintf(stderr, "error: %s\n", info.status().message().c_str());
