@@ -68,6 +68,7 @@ class KafkaSource final : public Source {
     RawBatch building;         // records not yet handed out
     bool building_gapless = true;  // offsets consecutive so far (then `offsets` stays empty)
     size_t last_batch_bytes = 0;   // to reserve the next batch at once
+    uint32_t generation = 0;       // counts assignments: a batch from an earlier one is stale
   };
 
   static void RebalanceCb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -272,6 +273,7 @@ void KafkaSource::PrepareAssign(rd_kafka_topic_partition_list_t* list) {
     const int stream = StreamOf(tp.topic);
     Part& s = PartFor(stream, tp.partition);
     s.assigned = true;
+    ++s.generation;
     if (hooks_.owner != nullptr) {
       // Group mode: the owner restores the partition's state and says where it resumes.
       const rd_kafka_topic_partition_t& prior = committed->elems[i];
@@ -327,6 +329,7 @@ void KafkaSource::SealBuilding(int stream, int32_t p, Part& s) {
   if (s.building.size() == 0) return;
   s.building.partition = PartitionId(p);
   s.building.stream = static_cast<uint8_t>(stream);
+  s.building.generation = s.generation;
   s.building.Seal();
   s.last_batch_bytes = s.building.data.size();
   ready_.push_back(std::move(s.building));
@@ -455,6 +458,15 @@ Status KafkaSource::Poll(std::vector<RawBatch>& out, size_t max_batches,
       rd_kafka_message_destroy(m);
       SLUICE_RETURN_IF_ERROR(st);
     }
+  }
+  if (hooks_.owner != nullptr) {
+    // Group mode: a batch taken before its partition was revoked during this poll belongs to
+    // the next owner, even if the partition came back to us (it is fetched again from the
+    // position the owner restored).
+    std::erase_if(out, [&](const RawBatch& b) {
+      const Part& s = PartFor(b.stream, b.partition.value);
+      return !s.assigned || b.generation != s.generation;
+    });
   }
   return fatal_;
 }

@@ -31,6 +31,7 @@ inline constexpr size_t kBatchPadding = 64;
 struct RawBatch {
   PartitionId partition{0};
   uint8_t stream = 0;  // 0: the input; 1: the exchange topic of a group-mode Kafka source
+  uint32_t generation = 0;  // group mode: the partition's assignment this batch was read under
   Offset first_offset{0};        // offset of record 0
   std::vector<int64_t> offsets;  // per-record offsets when not consecutive (Kafka); else empty
   std::string data;

@@ -41,9 +41,9 @@ Checked for every scenario:
   - before the SIGTERMs, the live processes alone reached the result (the killed process's
     partitions were taken over): Q1's table is the final table, Q2 has every row of the windows
     the watermark has closed;
-  - no process reports late or malformed records; `sluice checkpoint` reads every unit of the
-    checkpoint (CKPT/sources/P, CKPT/shards/Q), one source unit per input partition, no position
-    beyond the end of its partition;
+  - no process reports late or malformed records; after the catch-up `sluice checkpoint` reads
+    the shared directory and every unit of it (CKPT/sources/P, CKPT/shards/Q): one source unit
+    per input partition, all marked finished, each source unit at the end of its partition;
   - the catch-up command run again exits 0 and writes no row.
 
 --soak runs every scenario twice on a longer input, with more membership changes (kill -9,
@@ -547,11 +547,12 @@ class Round:
         script = os.path.abspath(__file__)
         print(f"  work directory kept: {self.dir}")
         print("  reproduce this round: " + shlex.join(
-            [sys.executable, script, "--sluice", self.args.sluice, "--only", self.name,
+            [sys.executable, script, "--sluice", self.args.sluice, "--only",
+             self.name.split("#")[0],
              "--seed", str(self.args.seed)] + (["--soak"] if self.args.soak else [])))
         print("  or by hand: " + shlex.join(
-            [self.args.sluice, "dev-kafka", "--bootstrap-file", "/tmp/scaleout.bootstrap", "--topic",
-             f"logs:{PARTITIONS}"]) + "   # then, with B=$(cat /tmp/scaleout.bootstrap):")
+            [self.args.sluice, "dev-kafka", "--bootstrap-file", "/tmp/scaleout.bootstrap",
+             "--topic", f"logs:{PARTITIONS}"]) + "  # then B=$(cat /tmp/scaleout.bootstrap):")
         b = self.kafka.bootstrap if self.kafka else "B"
 
         def sub(cmd):
@@ -971,18 +972,18 @@ class Round:
         return m
 
     def check_checkpoint(self, reference):
-        """`sluice checkpoint` on the shared directory and on each of its units: readable, one
-        source unit per input partition, no position beyond the end of its partition."""
+        """After the catch-up, `sluice checkpoint` on the shared directory and on each of its
+        units: readable, one source unit per input partition, every unit finished, every source
+        unit's position the end of its partition."""
         dump = {}
         r = subprocess.run([self.args.sluice, "checkpoint", self.ckpt], capture_output=True,
                            text=True, timeout=60)
         dump["."] = r.stdout or r.stderr
         if r.returncode != 0:
-            first = (r.stderr.strip().splitlines() or [""])[0]
-            self.check.note(f"{self.name}: `sluice checkpoint DIR` on the group checkpoint: exit "
-                            f"{r.returncode}: {first[:200]}")
+            self.check.fail(f"{self.name}: sluice checkpoint {self.ckpt}: exit {r.returncode}",
+                            r.stderr[-1000:])
         units = unit_dirs(self.ckpt)
-        sources = {}
+        sources, unfinished = {}, []
         for unit, d in units.items():
             r = subprocess.run([self.args.sluice, "checkpoint", d], capture_output=True,
                                text=True, timeout=60)
@@ -996,24 +997,25 @@ class Round:
                                 r.stderr[-1000:])
                 continue
             epoch = info.get("latest_epoch") or {}
+            if not epoch.get("input_finished"):
+                unfinished.append(unit)
             if unit.startswith("sources/"):
                 for pos in epoch.get("positions", []):
                     sources[pos.get("partition")] = pos.get("next_offset")
-            elif not epoch.get("input_finished", True):
-                self.check.note(f"{self.name}: {unit} is not marked finished after the catch-up")
         with open(os.path.join(self.dir, "checkpoint.json"), "w") as f:
             json.dump(dump, f, indent=1)
         if not units:
-            self.check.note(f"{self.name}: no sources/ or shards/ under {self.ckpt}")
+            self.check.fail(f"{self.name}: no sources/ or shards/ under {self.ckpt}")
             return
-        if set(sources) != set(reference.per_partition):
-            self.check.fail(f"{self.name}: source units of the checkpoint cover partitions "
-                            f"{sorted(sources)}, the topic has {sorted(reference.per_partition)}")
-        beyond = {p: n for p, n in sources.items()
-                  if n is None or n > reference.per_partition.get(p, 0)}
-        if beyond:
-            self.check.fail(f"{self.name}: checkpoint positions beyond the end of their "
-                            f"partitions: {beyond}, ends {dict(reference.per_partition)}")
+        if unfinished:
+            self.check.fail(f"{self.name}: units not marked finished after the catch-up: "
+                            f"{', '.join(unfinished)}")
+        ends = dict(reference.per_partition)
+        if sources != ends:
+            self.check.fail(f"{self.name}: the source units' positions after the catch-up are "
+                            "not the ends of their partitions",
+                            f"checkpoint {dict(sorted(sources.items()))}\n"
+                            f"topic      {dict(sorted(ends.items()))}")
 
 
 # ---------------------------------------------------------------------------------------------
