@@ -46,6 +46,7 @@ struct Ast {
   bool star_arg = false;  // count(*)
   bool has_else = false;
   std::vector<std::unique_ptr<Ast>> children;
+  uint32_t height = 1;  // 1 + the tallest child: the parser refuses trees taller than it can check
 };
 
 using AstPtr = std::unique_ptr<Ast>;

@@ -60,6 +60,33 @@ class Parser {
   }
 
  private:
+  // Deeply nested or very long expressions would exhaust the stack of the recursive descent
+  // (and of the binder and evaluator after it): refuse them with a message instead.
+  static constexpr int kMaxNesting = 300;
+  static constexpr uint32_t kMaxHeight = 1000;
+  class NestingGuard {
+   public:
+    explicit NestingGuard(Parser& p) : p_(p) { ++p_.depth_; }
+    ~NestingGuard() { --p_.depth_; }
+    Status status() const {
+      if (p_.depth_ <= kMaxNesting) return Status::Ok();
+      return p_.Error(p_.Peek(),
+                      "the expression is nested too deeply (parentheses, NOT, signs, function "
+                      "calls or CASE inside one another, about 100 levels at most)",
+                      "simplify the query");
+    }
+
+   private:
+    Parser& p_;
+  };
+  Status CheckHeight(const Ast& a) const {
+    if (a.height <= kMaxHeight) return Status::Ok();
+    return Error(Peek(), "the expression is too long (more than " + std::to_string(kMaxHeight) +
+                             " operators in a chain such as a AND b AND ...)",
+                 "split it, or use IN (...) for a list of values");
+  }
+  int depth_ = 0;
+
   const Token& Peek(size_t ahead = 0) const { return tokens_[std::min(pos_ + ahead, tokens_.size() - 1)]; }
   const Token& Next() { return tokens_[pos_ < tokens_.size() - 1 ? pos_++ : pos_]; }
   bool Accept(std::string_view keyword) {
@@ -118,6 +145,13 @@ class Parser {
   size_t pos_ = 0;
 };
 
+// 1 + the tallest child.
+void UpdateHeight(Ast& a) {
+  uint32_t h = 0;
+  for (const auto& ch : a.children) h = std::max(h, ch->height);
+  a.height = h + 1;
+}
+
 AstPtr MakeBinary(BinaryOp op, AstPtr l, AstPtr r) {
   auto a = std::make_unique<Ast>();
   a->kind = AstKind::kBinary;
@@ -125,6 +159,7 @@ AstPtr MakeBinary(BinaryOp op, AstPtr l, AstPtr r) {
   a->span = {l->span.begin, r->span.end};
   a->children.push_back(std::move(l));
   a->children.push_back(std::move(r));
+  UpdateHeight(*a);
   return a;
 }
 
@@ -133,6 +168,7 @@ AstPtr MakeUnary(AstKind kind, AstPtr child, SourceSpan span) {
   a->kind = kind;
   a->span = span;
   a->children.push_back(std::move(child));
+  UpdateHeight(*a);
   return a;
 }
 
@@ -149,12 +185,15 @@ Status Parser::Unexpected(const Token& t, std::string_view expected) const {
 }
 
 Result<AstPtr> Parser::Or() {
+  NestingGuard guard(*this);
+  SLUICE_RETURN_IF_ERROR(guard.status());
   AstPtr left;
   SLUICE_ASSIGN_OR_RETURN(left, And());
   while (Accept("OR")) {
     AstPtr right;
     SLUICE_ASSIGN_OR_RETURN(right, And());
     left = MakeBinary(BinaryOp::kOr, std::move(left), std::move(right));
+    SLUICE_RETURN_IF_ERROR(CheckHeight(*left));
   }
   return left;
 }
@@ -166,11 +205,14 @@ Result<AstPtr> Parser::And() {
     AstPtr right;
     SLUICE_ASSIGN_OR_RETURN(right, Not());
     left = MakeBinary(BinaryOp::kAnd, std::move(left), std::move(right));
+    SLUICE_RETURN_IF_ERROR(CheckHeight(*left));
   }
   return left;
 }
 
 Result<AstPtr> Parser::Not() {
+  NestingGuard guard(*this);
+  SLUICE_RETURN_IF_ERROR(guard.status());
   if (Peek().Is("NOT")) {
     SourceSpan begin = Next().span;
     AstPtr child;
@@ -201,6 +243,7 @@ Result<AstPtr> Parser::Predicate() {
       AstPtr right;
       SLUICE_ASSIGN_OR_RETURN(right, Additive());
       left = MakeBinary(op, std::move(left), std::move(right));
+      SLUICE_RETURN_IF_ERROR(CheckHeight(*left));
       continue;
     }
     if (t.Is("IS")) {
@@ -227,6 +270,7 @@ Result<AstPtr> Parser::Predicate() {
         AstPtr item;
         SLUICE_ASSIGN_OR_RETURN(item, Expression());
         a->children.push_back(std::move(item));
+        UpdateHeight(*a);
       } while (Accept(TokenKind::kComma));
       if (Status st = Expect(TokenKind::kRParen, "',' or ')' in the IN list"); !st.ok()) return st;
       a->span = Through(a->children[0]->span);
@@ -241,6 +285,7 @@ Result<AstPtr> Parser::Predicate() {
       if (Peek().Is("ESCAPE")) return NotSupported(Peek(), "LIKE ... ESCAPE", "the escape character is \\, e.g. '50\\%'");
       auto a = MakeUnary(AstKind::kLike, std::move(left), {});
       a->children.push_back(std::move(pattern));
+      UpdateHeight(*a);
       a->negated = negated;
       a->case_insensitive = ci;
       a->span = Through(a->children[0]->span);
@@ -283,6 +328,7 @@ Result<AstPtr> Parser::Additive() {
     AstPtr right;
     SLUICE_ASSIGN_OR_RETURN(right, Multiplicative());
     left = MakeBinary(op, std::move(left), std::move(right));
+    SLUICE_RETURN_IF_ERROR(CheckHeight(*left));
   }
 }
 
@@ -299,10 +345,13 @@ Result<AstPtr> Parser::Multiplicative() {
     AstPtr right;
     SLUICE_ASSIGN_OR_RETURN(right, Unary());
     left = MakeBinary(op, std::move(left), std::move(right));
+    SLUICE_RETURN_IF_ERROR(CheckHeight(*left));
   }
 }
 
 Result<AstPtr> Parser::Unary() {
+  NestingGuard guard(*this);
+  SLUICE_RETURN_IF_ERROR(guard.status());
   if (Peek().kind == TokenKind::kPlus) {
     ++pos_;
     return Unary();
@@ -429,6 +478,7 @@ Result<AstPtr> Parser::Call(const Token& name) {
       AstPtr arg;
       SLUICE_ASSIGN_OR_RETURN(arg, Expression());
       a->children.push_back(std::move(arg));
+      UpdateHeight(*a);
     } while (Accept(TokenKind::kComma));
   }
   if (Status st = Expect(TokenKind::kRParen, "',' or ')' after a function argument"); !st.ok()) return st;
@@ -457,11 +507,13 @@ Result<AstPtr> Parser::CaseExpr(const Token& case_token) {
     SLUICE_ASSIGN_OR_RETURN(then, Expression());
     a->children.push_back(std::move(when));
     a->children.push_back(std::move(then));
+    UpdateHeight(*a);
   }
   if (Accept("ELSE")) {
     AstPtr otherwise;
     SLUICE_ASSIGN_OR_RETURN(otherwise, Expression());
     a->children.push_back(std::move(otherwise));
+    UpdateHeight(*a);
     a->has_else = true;
   }
   if (Status st = ExpectKeyword("END"); !st.ok()) return st;
@@ -476,6 +528,7 @@ Result<AstPtr> Parser::CastExpr(const Token& cast_token) {
   AstPtr value;
   SLUICE_ASSIGN_OR_RETURN(value, Expression());
   a->children.push_back(std::move(value));
+  UpdateHeight(*a);
   if (Status st = ExpectKeyword("AS"); !st.ok()) return st;
   const Token& type = Next();
   std::optional<Type> parsed = type.kind == TokenKind::kIdent ? ParseTypeName(type.text) : std::nullopt;

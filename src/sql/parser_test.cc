@@ -139,5 +139,38 @@ TEST(Parser, ImplicitAliasOnlyBeforeCommaOrFrom) {
   EXPECT_EQ(r.value().items[0].alias, "b");
 }
 
+std::string Repeat(std::string_view s, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+// Each of these crashed the parser, binder or evaluator with a stack overflow before.
+TEST(Parser, DeepNestingIsAnErrorNotACrash) {
+  for (const std::string& sql :
+       {"SELECT " + Repeat("(", 5000) + "1" + Repeat(")", 5000) + " FROM logs",
+        "SELECT " + Repeat("lower(", 4000) + "'a'" + Repeat(")", 4000) + " FROM logs",
+        "SELECT " + Repeat("CASE WHEN true THEN ", 4000) + "1" + Repeat(" END", 4000) + " FROM logs",
+        "SELECT 1 FROM logs WHERE " + Repeat("NOT ", 14000) + "true",
+        "SELECT " + Repeat("- ", 20000) + "1 FROM logs"}) {
+    EXPECT_NE(ErrorOf(sql).find("nested too deeply"), std::string::npos) << sql.substr(0, 40);
+  }
+}
+
+TEST(Parser, VeryLongChainsAreAnErrorNotACrash) {
+  for (const std::string& sql : {"SELECT 1 FROM logs WHERE true" + Repeat(" AND true", 9000),
+                                 "SELECT 1 FROM logs WHERE true" + Repeat(" OR true", 9000),
+                                 "SELECT 1" + Repeat(" + 1", 9000) + " FROM logs",
+                                 "SELECT 'a'" + Repeat(" || 'a'", 9000) + " FROM logs"}) {
+    EXPECT_NE(ErrorOf(sql).find("too long"), std::string::npos) << sql.substr(0, 40);
+  }
+}
+
+TEST(Parser, LongButReasonableExpressionsStillParse) {
+  EXPECT_TRUE(ParseSelect("SELECT 1 FROM logs WHERE true" + Repeat(" AND true", 900)).ok());
+  EXPECT_TRUE(ParseSelect("SELECT " + Repeat("(", 60) + "1" + Repeat(")", 60) + " FROM logs").ok());
+  EXPECT_TRUE(ParseSelect("SELECT 1 FROM logs WHERE " + Repeat("NOT ", 50) + "true").ok());
+}
+
 }  // namespace
 }  // namespace sluice
