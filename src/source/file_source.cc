@@ -12,6 +12,12 @@ namespace sluice {
 namespace {
 constexpr size_t kReadChunk = 4 << 20;
 constexpr size_t kQueueDepth = 16;  // batches read ahead (about 20 MB of lab records)
+constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+
+// Most JSON readers skip a UTF-8 byte-order mark at the start of a file; so does sluice.
+bool HasByteOrderMark(const char* p, size_t n) {
+  return n >= kByteOrderMark.size() && std::memcmp(p, kByteOrderMark.data(), kByteOrderMark.size()) == 0;
+}
 }  // namespace
 
 Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path,
@@ -26,6 +32,11 @@ Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path,
       return Status::InvalidArgument("cannot open source file '" + path + "': " +
                                      std::strerror(errno));
     }
+  }
+  struct stat dir_check {};
+  if (fd > 0 && ::fstat(fd, &dir_check) == 0 && S_ISDIR(dir_check.st_mode)) {
+    ::close(fd);
+    return Status::InvalidArgument("source '" + path + "' is a directory: give a JSON-lines file");
   }
   auto src = std::unique_ptr<FileSource>(new FileSource(path, fd));
   struct stat st {};
@@ -95,6 +106,7 @@ void FileSource::MappedLoop() {
   const size_t size = map_size_;
   size_t pos = start_byte_;
   int64_t offset = start_offset_;
+  if (pos == 0 && HasByteOrderMark(base, size)) pos = kByteOrderMark.size();
   while (pos < size) {
     RawBatch batch;
     batch.first_offset = Offset(offset);
@@ -147,6 +159,7 @@ void FileSource::ReadLoop() {
     return true;
   };
   bool at_eof = false;
+  bool bom_checked = false;
   while (!at_eof) {
     const ssize_t got = ::read(fd_, data + len, 2 * kReadChunk - len);
     if (got < 0) {
@@ -159,6 +172,15 @@ void FileSource::ReadLoop() {
     }
     len += static_cast<size_t>(got);
     at_eof = got == 0;
+    if (consumed == 0 && !bom_checked && (len >= kByteOrderMark.size() || at_eof)) {
+      // A UTF-8 byte-order mark before the first record is not part of it.
+      bom_checked = true;
+      if (HasByteOrderMark(data, len)) {
+        std::memmove(data, data + kByteOrderMark.size(), len - kByteOrderMark.size());
+        len -= kByteOrderMark.size();
+        consumed += static_cast<int64_t>(kByteOrderMark.size());
+      }
+    }
     // Cut whole lines into the batch: find the line ends first, then copy them in one go
     // (a copy per line costs more than the newline search). Records keep their '\n'.
     size_t pos = 0;

@@ -257,5 +257,44 @@ TEST_F(FileSourceTest, PipeIsReadInTheSameBatchesAsTheMappedFile) {
   EXPECT_EQ(piped, mapped);
 }
 
+// Read through a FIFO (the read() path rather than the mapping).
+std::vector<SeenBatch> ReadThroughPipe(const std::string& dir, const std::string& content) {
+  const std::string path = dir + "/bom-fifo";
+  EXPECT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  std::thread writer([&] {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    EXPECT_EQ(::write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
+    ::close(fd);
+  });
+  auto src = FileSource::Open(path);
+  std::vector<SeenBatch> seen;
+  if (src.ok()) seen = ReadAll(**src);
+  writer.join();
+  return seen;
+}
+
+TEST_F(FileSourceTest, ADirectoryIsInvalidArgument) {
+  auto src = FileSource::Open(dir_);
+  ASSERT_FALSE(src.ok());
+  EXPECT_EQ(src.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(src.status().message().find("is a directory"), std::string::npos);
+}
+
+TEST_F(FileSourceTest, AByteOrderMarkBeforeTheFirstRecordIsSkipped) {
+  const std::string bom = "\xEF\xBB\xBF";
+  const std::string body = Joined({R"({"n": 1})", R"({"n": 2})"});
+  for (const auto& seen : {ReadPath(Write("bom.jsonl", bom + body)), ReadThroughPipe(dir_, bom + body)}) {
+    ASSERT_EQ(seen.size(), 1u);
+    EXPECT_EQ(seen[0].records, (std::vector<std::string>{R"({"n": 1})", R"({"n": 2})"}));
+    // Positions still count the file's bytes, so a restart seeks to the right place.
+    EXPECT_EQ(seen[0].end.next_byte, static_cast<int64_t>(bom.size() + body.size()));
+  }
+  // Only at the very start: a mark inside the file stays part of its line.
+  const auto inside = ReadPath(Write("inside.jsonl", body + bom + R"({"n": 3})" + "\n"));
+  ASSERT_EQ(inside.size(), 1u);
+  EXPECT_EQ(inside[0].records.back(), bom + R"({"n": 3})");
+}
+
 }  // namespace
 }  // namespace sluice
