@@ -10,9 +10,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <random>
 
 #include "common/file_util.h"
+#include "common/query_id.h"
 
 namespace sluice {
 namespace {
@@ -29,20 +29,6 @@ uint64_t Checksum(std::string_view bytes) { return XXH3_64bits(bytes.data(), byt
 std::string Hex(uint64_t v) {
   char buf[17];
   std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
-std::string NewId() {
-  std::random_device rd;
-  std::mt19937_64 rng((static_cast<uint64_t>(rd()) << 32) ^ rd());
-  const uint64_t a = rng(), b = rng();
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%08llx-%04llx-4%03llx-%04llx-%012llx",
-                static_cast<unsigned long long>(a >> 32),
-                static_cast<unsigned long long>((a >> 16) & 0xFFFF),
-                static_cast<unsigned long long>(a & 0xFFF),
-                static_cast<unsigned long long>(0x8000 | ((b >> 48) & 0x3FFF)),
-                static_cast<unsigned long long>(b & 0xFFFFFFFFFFFFULL));
   return buf;
 }
 
@@ -162,8 +148,7 @@ Result<std::optional<EpochRecord>> ReadManifest(const std::string& path, int64_t
 
 Result<std::unique_ptr<CheckpointStore>> CheckpointStore::Open(const std::string& dir_arg,
                                                                const QueryIdentity& identity) {
-  std::string dir = dir_arg;
-  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  const std::string dir = WithoutTrailingSlashes(dir_arg);
   if (Status st = MakeDirs(dir); !st.ok()) {
     return Status::InvalidArgument("--checkpoint: " + st.message());
   }
@@ -214,7 +199,7 @@ Status CheckpointStore::CheckOrWriteMetadata(const QueryIdentity& identity) {
   auto text = ReadWholeFile(path);
   if (!text.ok() && text.status().code() != StatusCode::kNotFound) return text.status();
   if (!text.ok()) {
-    query_id_ = NewId();
+    query_id_ = NewQueryId();
     std::string out = std::string(kMetadataHeader) + std::to_string(kCheckpointFormatVersion) + "\n";
     out += "query id: " + query_id_ + "\n";
     for (const auto& [name, value] : identity.parts) out += name + ": " + EscapeLine(value) + "\n";

@@ -20,9 +20,7 @@ void AddExplainCommand(CLI::App& app, int& exit_code) {
   cmd->callback([flags, sink, group, &exit_code] {
     auto pq = PrepareQuery(*flags);
     if (!pq.ok()) {
-      std::fprintf(stderr, "%s%s\n", pq.status().message().rfind("error:", 0) == 0 ? "" : "error: ",
-                   pq.status().message().c_str());
-      exit_code = pq.status().exit_code();
+      exit_code = Fail(pq.status());
       return;
     }
     PlanContext ctx;

@@ -1,5 +1,6 @@
 #include "cli/query_flags.h"
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -10,6 +11,12 @@
 #include "sql/schema_parser.h"
 
 namespace sluice::cli {
+
+int Fail(const Status& st) {
+  std::fprintf(stderr, "%s%s\n", st.message().rfind("error:", 0) == 0 ? "" : "error: ",
+               st.message().c_str());
+  return st.exit_code();
+}
 
 void AddQueryFlags(CLI::App& cmd, QueryFlags& f) {
   cmd.add_option("query", f.sql, "the SQL query (or use --query-file)");

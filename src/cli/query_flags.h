@@ -39,6 +39,10 @@ struct PreparedQuery {
 };
 
 void AddQueryFlags(CLI::App& cmd, QueryFlags& flags);
+
+// Prints "error: MESSAGE" on stderr (once, if the message already starts so) and returns the
+// exit code the status calls for (2 for the user's mistakes, 1 otherwise).
+int Fail(const Status& st);
 // Reads, parses and binds the query and checks every flag; InvalidArgument says what is wrong.
 Result<PreparedQuery> PrepareQuery(const QueryFlags& flags);
 

@@ -48,12 +48,6 @@ struct RunFlags {
   KafkaClientOptions kafka;
 };
 
-int Fail(const Status& st) {
-  std::fprintf(stderr, "%s%s\n", st.message().rfind("error:", 0) == 0 ? "" : "error: ",
-               st.message().c_str());
-  return st.exit_code();
-}
-
 // "HOST:PORT", "PORT" or ":PORT"; the host defaults to 127.0.0.1 so nothing is exposed by default.
 Status ParseHostPort(const std::string& text, std::string& host, int& port) {
   host = "127.0.0.1";
@@ -90,6 +84,24 @@ int64_t WallMs() {
              std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// What the monitor shows of the query (a new run id each start).
+QueryInfo MakeQueryInfo(const PreparedQuery& pq, std::string id, std::string name,
+                        std::string source, std::string sink) {
+  QueryInfo info;
+  info.id = std::move(id);
+  info.run_id = NewQueryId();
+  info.name = std::move(name);
+  info.sql = pq.sql;
+  info.output_mode = std::string(OutputModeName(pq.mode));
+  info.trigger_interval_ms = pq.trigger_ms;
+  info.watermark_delay_ms = pq.watermark_ms;
+  info.source_description = std::move(source);
+  info.sink_description = std::move(sink);
+  info.num_workers = pq.threads;
+  info.started_ms = WallMs();
+  return info;
+}
+
 int Run(RunFlags& f) {
   auto prepared = PrepareQuery(f.query);
   if (!prepared.ok()) return Fail(prepared.status());
@@ -123,19 +135,8 @@ int Run(RunFlags& f) {
       gf.allow_state_loss = f.allow_state_loss;
       gf.console_rows = f.console_rows;
       RunMonitor monitor;
-      QueryInfo info;
-      info.id = NewQueryId();
-      info.run_id = NewQueryId();
-      info.name = "group " + ep->group_id;
-      info.sql = pq.sql;
-      info.output_mode = std::string(OutputModeName(pq.mode));
-      info.trigger_interval_ms = pq.trigger_ms;
-      info.watermark_delay_ms = pq.watermark_ms;
-      info.source_description = f.query.source + " (group " + ep->group_id + ")";
-      info.sink_description = f.sink;
-      info.num_workers = pq.threads;
-      info.started_ms = WallMs();
-      monitor.SetQueryInfo(std::move(info));
+      monitor.SetQueryInfo(MakeQueryInfo(pq, NewQueryId(), "group " + ep->group_id,
+                                         f.query.source + " (group " + ep->group_id + ")", f.sink));
       auto ui = StartUi(f.ui, monitor);
       if (!ui.ok()) return Fail(ui.status());
       monitor.SetState(RunState::kRunning);
@@ -254,18 +255,8 @@ int Run(RunFlags& f) {
   ctx.trigger_ms = pq.trigger_ms;
   const PhysicalPlan plan = BuildPlan(pq.query, ctx);
   RunMonitor monitor;
-  QueryInfo info;
-  info.id = store ? store->query_id() : NewQueryId();
-  info.run_id = NewQueryId();
-  info.name = "sluice";
-  info.sql = pq.sql;
-  info.output_mode = std::string(OutputModeName(pq.mode));
-  info.trigger_interval_ms = pq.trigger_ms;
-  info.watermark_delay_ms = pq.watermark_ms;
-  info.source_description = ctx.source;
-  info.sink_description = ctx.sink;
-  info.num_workers = pq.threads;
-  info.started_ms = WallMs();
+  QueryInfo info = MakeQueryInfo(pq, store ? store->query_id() : NewQueryId(), "sluice", ctx.source,
+                                 ctx.sink);
   info.plan = RunReporter::PlanNodes(plan);
   monitor.SetQueryInfo(std::move(info));
   RunReporter reporter(monitor, engine, **source, **sink, plan, pq.time_zone);

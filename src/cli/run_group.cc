@@ -115,11 +115,6 @@ class GroupWatcher {
   std::thread thread_;
 };
 
-int Fail(const Status& st) {
-  std::fprintf(stderr, "error: %s\n", st.message().c_str());
-  return st.exit_code();
-}
-
 }  // namespace
 
 int RunGroupMember(const PreparedQuery& pq, const QueryFlags& query, const KafkaClientOptions& kafka,
@@ -188,8 +183,7 @@ int RunGroupMember(const PreparedQuery& pq, const QueryFlags& query, const Kafka
   go.engine.idle_timeout_ms = flags.idle_timeout_ms;
   go.engine.time_zone = pq.time_zone;
   go.engine.state_partitions = flags.state_partitions;
-  go.checkpoint_dir = flags.checkpoint;
-  while (go.checkpoint_dir.size() > 1 && go.checkpoint_dir.back() == '/') go.checkpoint_dir.pop_back();
+  go.checkpoint_dir = WithoutTrailingSlashes(flags.checkpoint);
   go.identity = identity;
   go.input_partitions = *input_partitions;
   go.exchange_partitions = exchange_partitions;

@@ -9,11 +9,10 @@
 #include <cstring>
 
 namespace sluice {
-namespace {
 
-Status Errno(const std::string& what) { return Status::IOError(what + ": " + std::strerror(errno)); }
-
-}  // namespace
+Status IOErrorFromErrno(const std::string& what) {
+  return Status::IOError(what + ": " + std::strerror(errno));
+}
 
 std::string DirName(const std::string& path) {
   const auto slash = path.find_last_of('/');
@@ -22,11 +21,16 @@ std::string DirName(const std::string& path) {
   return path.substr(0, slash);
 }
 
+std::string WithoutTrailingSlashes(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  return path;
+}
+
 Result<std::string> ReadWholeFile(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return Status::NotFound("'" + path + "' does not exist");
-    return Errno("cannot open '" + path + "'");
+    return IOErrorFromErrno("cannot open '" + path + "'");
   }
   std::string out;
   char buf[1 << 16];
@@ -34,7 +38,7 @@ Result<std::string> ReadWholeFile(const std::string& path) {
     const ssize_t n = ::read(fd, buf, sizeof(buf));
     if (n < 0) {
       if (errno == EINTR) continue;
-      Status st = Errno("cannot read '" + path + "'");
+      Status st = IOErrorFromErrno("cannot read '" + path + "'");
       ::close(fd);
       return st;
     }
@@ -50,7 +54,7 @@ Status WriteAll(int fd, std::string_view bytes, const std::string& what) {
     const ssize_t n = ::write(fd, bytes.data(), bytes.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      return Errno("cannot write " + what);
+      return IOErrorFromErrno("cannot write " + what);
     }
     bytes.remove_prefix(static_cast<size_t>(n));
   }
@@ -59,23 +63,23 @@ Status WriteAll(int fd, std::string_view bytes, const std::string& what) {
 
 Status FsyncDir(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Errno("cannot open directory '" + dir + "'");
+  if (fd < 0) return IOErrorFromErrno("cannot open directory '" + dir + "'");
   const int rc = ::fsync(fd);
   ::close(fd);
   // Some filesystems cannot fsync a directory; the rename is then as durable as they make it.
-  if (rc != 0 && errno != EINVAL && errno != EROFS) return Errno("cannot fsync '" + dir + "'");
+  if (rc != 0 && errno != EINVAL && errno != EROFS) return IOErrorFromErrno("cannot fsync '" + dir + "'");
   return Status::Ok();
 }
 
 Status WriteFileAtomic(const std::string& path, std::string_view bytes) {
   const std::string tmp = path + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Errno("cannot create '" + tmp + "'");
+  if (fd < 0) return IOErrorFromErrno("cannot create '" + tmp + "'");
   Status st = WriteAll(fd, bytes, "'" + tmp + "'");
-  if (st.ok() && ::fsync(fd) != 0) st = Errno("cannot fsync '" + tmp + "'");
+  if (st.ok() && ::fsync(fd) != 0) st = IOErrorFromErrno("cannot fsync '" + tmp + "'");
   ::close(fd);
   if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
-    st = Errno("cannot rename '" + tmp + "' to '" + path + "'");
+    st = IOErrorFromErrno("cannot rename '" + tmp + "' to '" + path + "'");
   }
   if (!st.ok()) {
     ::unlink(tmp.c_str());
@@ -88,7 +92,7 @@ Result<std::vector<std::string>> ListDir(const std::string& dir) {
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) {
     if (errno == ENOENT) return Status::NotFound("directory '" + dir + "' does not exist");
-    return Errno("cannot list '" + dir + "'");
+    return IOErrorFromErrno("cannot list '" + dir + "'");
   }
   std::vector<std::string> names;
   while (const dirent* e = ::readdir(d)) {
@@ -109,7 +113,7 @@ Status MakeDirs(const std::string& dir) {
   const std::string parent = DirName(dir);
   if (parent != dir && parent != "." && parent != "/") SLUICE_RETURN_IF_ERROR(MakeDirs(parent));
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    return Errno("cannot create directory '" + dir + "'");
+    return IOErrorFromErrno("cannot create directory '" + dir + "'");
   }
   return Status::Ok();
 }

@@ -11,6 +11,9 @@
 
 namespace sluice {
 
+// IOError "WHAT: <strerror(errno)>", for a system call that just failed.
+[[nodiscard]] Status IOErrorFromErrno(const std::string& what);
+
 [[nodiscard]] Result<std::string> ReadWholeFile(const std::string& path);
 // Writes `bytes` to path + ".tmp", fsyncs it, renames it over `path` and fsyncs the directory:
 // a reader (or a restart after a crash) sees the old file or the new one, never a part.
@@ -23,5 +26,7 @@ namespace sluice {
 // Creates dir (and its parents) if missing.
 [[nodiscard]] Status MakeDirs(const std::string& dir);
 std::string DirName(const std::string& path);
+// "a/b//" -> "a/b" ("/" stays "/"): directories given with or without a final slash.
+std::string WithoutTrailingSlashes(std::string path);
 
 }  // namespace sluice

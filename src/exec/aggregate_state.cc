@@ -19,15 +19,7 @@ void AggregateState::Accumulate(int64_t window_start, std::string_view key, cons
     last_start_ = window_start;
     last_groups_ = groups;
   }
-  auto it = groups->find(absl::string_view(key.data(), key.size()));
-  if (it == groups->end()) {
-    it = groups->emplace(std::string(key), GroupState{}).first;
-    it->second.accs.resize(query_.aggregates.size());
-    for (size_t a = 0; a < functions_.size(); ++a) functions_[a]->initialize(it->second.accs[a]);
-    ++rows_;
-    key_bytes_ += static_cast<int64_t>(key.size());
-  }
-  GroupState& g = it->second;
+  GroupState& g = FindOrAddGroup(*groups, key);
   g.dirty = true;
   ++g.rows;
   changed_ = true;
@@ -36,6 +28,18 @@ void AggregateState::Accumulate(int64_t window_start, std::string_view key, cons
     const Value v = query_.aggregates[a].arg ? DecodeValue(p) : Value();
     functions_[a]->update(g.accs[a], v);
   }
+}
+
+GroupState& AggregateState::FindOrAddGroup(Groups& groups, std::string_view key) {
+  auto it = groups.find(absl::string_view(key.data(), key.size()));
+  if (it == groups.end()) {
+    it = groups.emplace(std::string(key), GroupState{}).first;
+    it->second.accs.resize(functions_.size());
+    for (size_t a = 0; a < functions_.size(); ++a) functions_[a]->initialize(it->second.accs[a]);
+    ++rows_;
+    key_bytes_ += static_cast<int64_t>(key.size());
+  }
+  return it->second;
 }
 
 AggregateRow AggregateState::MakeRow(int64_t window_start, const std::string& key,
@@ -100,6 +104,23 @@ void AggregateState::CollectAll(std::vector<AggregateRow>& out) const {
   }
 }
 
+void AggregateState::Take(OutputMode mode, int64_t watermark, std::vector<AggregateRow>& out) {
+  switch (mode) {
+    case OutputMode::kAppend: TakeClosed(watermark, out); break;
+    case OutputMode::kUpdate: TakeUpdated(watermark, out); break;
+    case OutputMode::kComplete: CollectAll(out); break;
+  }
+}
+
+StateBlob AggregateState::ToStateBlob(uint32_t partition) const {
+  StateBlob blob;
+  blob.state_partition = partition;
+  blob.rows = rows_;
+  ByteWriter w(blob.bytes);
+  Serialize(w);
+  return blob;
+}
+
 int64_t AggregateState::bytes() const {
   // Per group: the key, the map slot and the accumulators.
   const auto per_group = static_cast<int64_t>(sizeof(std::string) + sizeof(GroupState) +
@@ -161,15 +182,7 @@ void AggregateState::MergeFrom(const AggregateState& partial, int64_t watermark,
     }
     Groups& mine = windows_[start];
     for (const auto& [key, g] : groups) {
-      auto it = mine.find(key);
-      if (it == mine.end()) {
-        it = mine.emplace(key, GroupState{}).first;
-        it->second.accs.resize(functions_.size());
-        for (size_t a = 0; a < functions_.size(); ++a) functions_[a]->initialize(it->second.accs[a]);
-        ++rows_;
-        key_bytes_ += static_cast<int64_t>(key.size());
-      }
-      GroupState& into = it->second;
+      GroupState& into = FindOrAddGroup(mine, key);
       for (size_t a = 0; a < functions_.size(); ++a) functions_[a]->combine(into.accs[a], g.accs[a]);
       into.rows += g.rows;
       into.dirty = true;
@@ -180,11 +193,7 @@ void AggregateState::MergeFrom(const AggregateState& partial, int64_t watermark,
 }
 
 Status AggregateState::Deserialize(std::string_view bytes) {
-  windows_.clear();
-  rows_ = 0;
-  key_bytes_ = 0;
-  last_groups_ = nullptr;
-  changed_ = true;
+  Clear();
   ByteReader r(bytes);
   const size_t num_keys = query_.group_keys.size();
   const uint64_t num_windows = r.Count(9);
@@ -212,9 +221,7 @@ Status AggregateState::Deserialize(std::string_view bytes) {
     rows_ += static_cast<int64_t>(groups.size());
   }
   if (!r.ok() || !r.at_end()) {
-    windows_.clear();
-    rows_ = 0;
-    key_bytes_ = 0;
+    Clear();
     return Status::Corruption("aggregation state does not decode for this query");
   }
   return Status::Ok();

@@ -14,12 +14,14 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include "checkpoint/checkpoint_store.h"
 #include "common/bytes.h"
 #include "common/named_type.h"
 #include "common/status.h"
 #include "common/value.h"
 #include "exec/aggregate_function.h"
 #include "plan/query.h"
+#include "sink/sink.h"
 
 namespace sluice {
 
@@ -50,6 +52,8 @@ class AggregateState {
   void TakeUpdated(int64_t watermark, std::vector<AggregateRow>& out);
   // Appends every row; nothing is erased (complete mode).
   void CollectAll(std::vector<AggregateRow>& out) const;
+  // What a trigger emits in `mode`: TakeClosed, TakeUpdated or CollectAll.
+  void Take(OutputMode mode, int64_t watermark, std::vector<AggregateRow>& out);
 
   int64_t rows() const { return rows_; }
   int64_t bytes() const;  // an estimate, for the UI and EXPLAIN
@@ -67,6 +71,8 @@ class AggregateState {
   // Appends the whole state in the checkpoint encoding (versioned by the checkpoint that holds
   // it; see docs/fault-tolerance.md): windows, their group keys and accumulators.
   void Serialize(ByteWriter& w) const;
+  // The serialized state as the checkpoint stores it for state partition `partition`.
+  StateBlob ToStateBlob(uint32_t partition) const;
   // Replaces the state with one written by Serialize for the same query; Corruption when the
   // bytes are damaged or do not fit the query.
   [[nodiscard]] Status Deserialize(std::string_view bytes);
@@ -77,6 +83,8 @@ class AggregateState {
  private:
   using Groups = absl::flat_hash_map<std::string, GroupState>;
   AggregateRow MakeRow(int64_t window_start, const std::string& key, const GroupState& g) const;
+  // The state of `key` in `groups`, created with initialized accumulators if it is new.
+  GroupState& FindOrAddGroup(Groups& groups, std::string_view key);
   // Whether a window start read from a checkpoint is one this query can have.
   bool PlausibleWindowStart(int64_t start) const;
 

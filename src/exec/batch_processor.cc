@@ -40,7 +40,13 @@ BatchProcessor::BatchProcessor(const BoundQuery& query, size_t num_buckets, uint
       num_buckets_(num_buckets),
       key_groups_(key_groups),
       parser_(query.input_fields),
-      row_(query.input_fields.size()) {}
+      row_(query.input_fields.size()) {
+  // Contiguous ranges of key groups per bucket (a lookup per row instead of a division).
+  bucket_of_group_.resize(key_groups_);
+  for (uint32_t kg = 0; kg < key_groups_; ++kg) {
+    bucket_of_group_[kg] = static_cast<uint32_t>(uint64_t{kg} * num_buckets_ / key_groups_);
+  }
+}
 
 void BatchProcessor::Process(const RawBatch& batch, ParsedBatch& out) {
   out.Reset(query_.aggregating ? num_buckets_ : 0);
@@ -82,8 +88,7 @@ void BatchProcessor::Process(const RawBatch& batch, ParsedBatch& out) {
     // The key alone picks its key group, so all rows of a key meet in one AggregateState; the
     // group's range picks the bucket (the aggregation task).
     const auto kg = static_cast<uint32_t>(XXH3_64bits(key_.data(), key_.size()) % key_groups_);
-    const size_t b = static_cast<size_t>(uint64_t{kg} * num_buckets_ / key_groups_);
-    Bucket& bucket = out.buckets[b];
+    Bucket& bucket = out.buckets[bucket_of_group_[kg]];
     bucket.rows.push_back({t, static_cast<uint32_t>(i), static_cast<uint32_t>(bucket.bytes.size()),
                            static_cast<uint32_t>(key_.size()), kg});
     bucket.bytes.append(key_);

@@ -65,6 +65,7 @@ class BatchProcessor {
   const BoundQuery& query_;
   size_t num_buckets_;
   uint32_t key_groups_;
+  std::vector<uint32_t> bucket_of_group_;  // key group -> bucket
   RecordParser parser_;
   Arena arena_;
   std::vector<Value> row_;

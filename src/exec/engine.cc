@@ -66,7 +66,6 @@ std::vector<int64_t> Engine::WorkerRecords() const {
 
 Status Engine::Restore(const std::optional<EpochRecord>& rec) {
   if (options_.checkpoint == nullptr) return Status::Internal("Restore without a checkpoint");
-  const std::string* sink_states[3] = {nullptr, nullptr, nullptr};
   if (rec) {
     if (rec->state_partitions != 0 && query_.aggregating &&
         rec->state_partitions != options_.state_partitions) {
@@ -111,14 +110,11 @@ Status Engine::Restore(const std::optional<EpochRecord>& rec) {
     results_.set_emitted(rec->projected_rows_emitted);
     next_batch_id_ = rec->epoch + 1;
     already_finished_ = rec->input_finished;
-    sink_states[0] = rec->SinkState("output");
-    sink_states[1] = rec->SinkState("late");
-    sink_states[2] = rec->SinkState("dead-letter");
   }
-  auto state_of = [](const std::string* s) { return s ? std::string_view(*s) : std::string_view(); };
-  SLUICE_RETURN_IF_ERROR(sink_.Recover(state_of(sink_states[0])));
-  if (late_sink_) SLUICE_RETURN_IF_ERROR(late_sink_->Recover(state_of(sink_states[1])));
-  if (dead_letter_sink_) SLUICE_RETURN_IF_ERROR(dead_letter_sink_->Recover(state_of(sink_states[2])));
+  for (const auto& [name, sink] : Sinks()) {
+    const std::string* state = rec ? rec->SinkState(name) : nullptr;
+    SLUICE_RETURN_IF_ERROR(sink->Recover(state ? std::string_view(*state) : std::string_view()));
+  }
   return Status::Ok();
 }
 
@@ -184,16 +180,12 @@ Status Engine::Run() {
 }
 
 Status Engine::CloseSinks() {
-  Status st = sink_.Close();
-  if (late_sink_) {
-    Status s = late_sink_->Close();
-    if (st.ok()) st = s;
+  Status first;  // every sink is closed; the first failure is reported
+  for (const auto& [name, sink] : Sinks()) {
+    Status st = sink->Close();
+    if (first.ok()) first = st;
   }
-  if (dead_letter_sink_) {
-    Status s = dead_letter_sink_->Close();
-    if (st.ok()) st = s;
-  }
-  return st;
+  return first;
 }
 
 Status Engine::ProcessRound(std::vector<RawBatch>& batches) {
@@ -336,11 +328,7 @@ Status Engine::Emit(bool final_emit) {
   if (query_.aggregating) {
     std::vector<AggregateRow> rows;
     for (auto& s : states_) {
-      switch (options_.mode) {
-        case OutputMode::kAppend: s->TakeClosed(watermark, rows); break;
-        case OutputMode::kUpdate: s->TakeUpdated(watermark, rows); break;
-        case OutputMode::kComplete: s->CollectAll(rows); break;
-      }
+      s->Take(options_.mode, watermark, rows);
     }
     report_.state_rows_updated = static_cast<int64_t>(rows.size());
     results_.FromAggregates(rows, out);
@@ -376,14 +364,18 @@ Status Engine::Emit(bool final_emit) {
   return Status::Ok();
 }
 
+std::vector<std::pair<const char*, Sink*>> Engine::Sinks() const {
+  std::vector<std::pair<const char*, Sink*>> sinks = {{"output", &sink_}};
+  if (late_sink_) sinks.emplace_back("late", late_sink_);
+  if (dead_letter_sink_) sinks.emplace_back("dead-letter", dead_letter_sink_);
+  return sinks;
+}
+
 Status Engine::CommitEpoch(int64_t epoch, bool final_emit) {
-  SLUICE_ASSIGN_OR_RETURN(std::string output_state, sink_.Prepare(epoch));
-  std::string late_state, dead_state;
-  if (late_sink_) {
-    SLUICE_ASSIGN_OR_RETURN(late_state, late_sink_->Prepare(epoch));
-  }
-  if (dead_letter_sink_) {
-    SLUICE_ASSIGN_OR_RETURN(dead_state, dead_letter_sink_->Prepare(epoch));
+  std::vector<std::pair<std::string, std::string>> sink_states;  // name -> what Prepare returned
+  for (const auto& [name, sink] : Sinks()) {
+    SLUICE_ASSIGN_OR_RETURN(std::string state, sink->Prepare(epoch));
+    sink_states.emplace_back(name, std::move(state));
   }
   std::vector<PartitionPosition> positions;
   for (const auto& [p, pos] : positions_) positions.push_back(pos);
@@ -405,7 +397,7 @@ Status Engine::CommitEpoch(int64_t epoch, bool final_emit) {
     rec.output_rows = counters_.output_rows;
     rec.triggers = counters_.triggers;
     rec.projected_rows_emitted = results_.emitted();
-    rec.sinks = {{"output", output_state}, {"late", late_state}, {"dead-letter", dead_state}};
+    rec.sinks = std::move(sink_states);
     rec.state_partitions = query_.aggregating ? options_.state_partitions : 0;
     rec.state = state_refs_;
     // Only key groups that changed since the last commit are written again.
@@ -414,20 +406,13 @@ Status Engine::CommitEpoch(int64_t epoch, bool final_emit) {
       if (states_[i]->changed()) changed.push_back(i);
     }
     std::vector<StateBlob> blobs(changed.size());
-    pool_.ParallelFor(changed.size(), [&](size_t i, int) {
-      AggregateState& s = *states_[changed[i]];
-      blobs[i].state_partition = changed[i];
-      blobs[i].rows = s.rows();
-      ByteWriter w(blobs[i].bytes);
-      s.Serialize(w);
-    });
+    pool_.ParallelFor(changed.size(),
+                      [&](size_t i, int) { blobs[i] = states_[changed[i]]->ToStateBlob(changed[i]); });
     SLUICE_RETURN_IF_ERROR(store->Commit(rec, blobs));
     for (uint32_t i : changed) states_[i]->ClearChanged();
     state_refs_ = std::move(rec.state);
   }
-  SLUICE_RETURN_IF_ERROR(sink_.Commit(epoch));
-  if (late_sink_) SLUICE_RETURN_IF_ERROR(late_sink_->Commit(epoch));
-  if (dead_letter_sink_) SLUICE_RETURN_IF_ERROR(dead_letter_sink_->Commit(epoch));
+  for (const auto& [name, sink] : Sinks()) SLUICE_RETURN_IF_ERROR(sink->Commit(epoch));
   if (options_.checkpoint != nullptr) source_.OnEpochCommitted(epoch, positions);
   return Status::Ok();
 }

@@ -115,6 +115,9 @@ class Engine {
   // Prepares the sinks, writes the checkpoint (if any), then commits the sinks.
   Status CommitEpoch(int64_t epoch, bool final_emit);
   Status CloseSinks();
+  // The output sink, then the late and dead-letter sinks if set, with the names their commit
+  // states have in a checkpoint.
+  std::vector<std::pair<const char*, Sink*>> Sinks() const;
   Status WriteMalformed(const std::vector<RawBatch>& batches);
   int64_t NowMs() const { return clock_.NowMs(); }
 

@@ -55,7 +55,7 @@ struct GroupEngine::SourceUnit {
   int64_t late_records = 0, late_rows = 0, output_rows = 0;
   std::vector<std::vector<OwnedValue>> rows;
   int64_t last_heartbeat_ms = 0;
-  bool announced_idle = false, announced_finished = false;
+  bool announced_finished = false;
   int64_t committed_epoch_reported = -1;  // the last epoch whose offset went to the group
   bool finish_committed = false;          // its checkpoint says the bounded read is done
 };
@@ -97,7 +97,8 @@ GroupEngine::GroupEngine(const BoundQuery& query, GroupEngineOptions options)
   }
   char host[256] = {};
   ::gethostname(host, sizeof(host) - 1);
-  member_id_ = std::string(host) + "-" + std::to_string(::getpid());
+  host_ = host;
+  member_id_ = host_ + "-" + std::to_string(::getpid());
 }
 
 GroupEngine::~GroupEngine() {
@@ -121,7 +122,6 @@ Result<std::unique_ptr<CheckpointStore>> GroupEngine::OpenUnit(const std::string
 }
 
 Result<int64_t> GroupEngine::OnAssigned(int stream, int32_t partition, std::string_view group_commit) {
-  ++counters_.rebalances;
   const auto t0 = SteadyClock::now();
   Result<int64_t> start = Assign(stream, partition, group_commit);
   NoteRebalance(std::string("assigned ") + (stream == 0 ? "input " : "shard ") + std::to_string(partition),
@@ -148,12 +148,8 @@ Result<int64_t> GroupEngine::Assign(int stream, int32_t partition, std::string_v
     } else {
       if (query_.aggregating) {
         u->local = std::make_unique<AggregateState>(query_);
-        for (const StateRef& ref : rec ? rec->state : std::vector<StateRef>{}) {
-          SLUICE_ASSIGN_OR_RETURN(std::string bytes, u->store->ReadState(ref));
-          SLUICE_RETURN_IF_ERROR(u->local->Deserialize(bytes));
-        }
-        u->local->ClearChanged();
         if (rec) {
+          SLUICE_RETURN_IF_ERROR(LoadState(*u->store, rec->state, *u->local));
           u->state_refs = rec->state;
           u->watermark = rec->watermark_ms;
           u->late_records = rec->late_records;
@@ -214,11 +210,7 @@ Result<int64_t> GroupEngine::Assign(int stream, int32_t partition, std::string_v
   SLUICE_ASSIGN_OR_RETURN(s->sink, options_.make_sink(Name("q", partition)));
   int64_t start = kOwnerEarliest;
   if (rec) {
-    for (const StateRef& ref : rec->state) {
-      SLUICE_ASSIGN_OR_RETURN(std::string bytes, s->store->ReadState(ref));
-      SLUICE_RETURN_IF_ERROR(s->state->Deserialize(bytes));
-    }
-    s->state->ClearChanged();
+    SLUICE_RETURN_IF_ERROR(LoadState(*s->store, rec->state, *s->state));
     s->state_refs = rec->state;
     s->epoch = rec->epoch + 1;
     s->watermark = rec->watermark_ms;
@@ -247,8 +239,17 @@ Result<int64_t> GroupEngine::Assign(int stream, int32_t partition, std::string_v
   return start;
 }
 
+Status GroupEngine::LoadState(const CheckpointStore& store, const std::vector<StateRef>& refs,
+                              AggregateState& state) {
+  for (const StateRef& ref : refs) {
+    SLUICE_ASSIGN_OR_RETURN(std::string bytes, store.ReadState(ref));
+    SLUICE_RETURN_IF_ERROR(state.Deserialize(bytes));
+  }
+  state.ClearChanged();
+  return Status::Ok();
+}
+
 Status GroupEngine::OnRevoked(int stream, int32_t partition) {
-  ++counters_.rebalances;
   NoteRebalance(std::string("revoked ") + (stream == 0 ? "input " : "shard ") + std::to_string(partition), 0);
   if (stream == 0) {
     auto it = sources_.find(partition);
@@ -256,12 +257,8 @@ Status GroupEngine::OnRevoked(int stream, int32_t partition) {
     SourceUnit& u = *it->second;
     // Hand the partition over at an epoch boundary: what was read is produced (or written).
     if (u.planned_end < 0 && u.records_in_epoch) {
-      if (exchanging()) {
-        SLUICE_RETURN_IF_ERROR(EndSourceEpoch(u, false));
-        if (exchange_ != nullptr) exchange_->Flush(60'000);
-      } else {
-        SLUICE_RETURN_IF_ERROR(CommitLocal(u));
-      }
+      SLUICE_RETURN_IF_ERROR(CloseEpoch(u));
+      if (exchange_ != nullptr) exchange_->Flush(60'000);
     }
     if (u.sink) SLUICE_RETURN_IF_ERROR(u.sink->Close());
     sources_.erase(it);  // releases its checkpoint's lock
@@ -280,7 +277,6 @@ Status GroupEngine::Run() {
   auto last_trigger = SteadyClock::now();
   const auto trigger = std::chrono::milliseconds(options_.engine.trigger_ms);
   bool assigned_once = false;
-  auto previous_trigger = SteadyClock::now();
   SteadyClock::duration busy{};  // processing time since the previous trigger (not polling)
   while (!stop_.load()) {
     batches.clear();
@@ -310,6 +306,8 @@ Status GroupEngine::Run() {
 
     const bool due = options_.engine.trigger_ms == 0 || SteadyClock::now() - last_trigger >= trigger;
     if (!due) continue;
+    const int64_t trigger_wall_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - last_trigger).count();
     last_trigger = SteadyClock::now();
     const int64_t now = NowMs();
     std::map<int32_t, int64_t> targets;
@@ -328,7 +326,7 @@ Status GroupEngine::Run() {
         }
       }
       if (u->records_in_epoch) {
-        SLUICE_RETURN_IF_ERROR(exchanging() ? EndSourceEpoch(*u, false) : CommitLocal(*u));
+        SLUICE_RETURN_IF_ERROR(CloseEpoch(*u));
       } else if (u->finished && !u->finish_committed) {
         // Record that the partition is done, so a process that takes it over does not read it
         // again (an empty epoch: nothing to produce or replay).
@@ -358,10 +356,8 @@ Status GroupEngine::Run() {
       u->committed_epoch_reported = u->epoch - 1;
     }
     for (auto& [q, s] : shards_) SLUICE_RETURN_IF_ERROR(EmitShard(*s, false));
-    Publish(std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - previous_trigger).count(),
-            std::chrono::duration_cast<std::chrono::nanoseconds>(busy).count());
+    Publish(trigger_wall_ms, std::chrono::duration_cast<std::chrono::nanoseconds>(busy).count());
     busy = SteadyClock::duration::zero();
-    previous_trigger = SteadyClock::now();
     if (options_.available_now && assigned_once) {
       bool done = true;
       for (const auto& [p, u] : sources_) done = done && u->finished && !u->records_in_epoch && u->planned_end < 0;
@@ -371,9 +367,7 @@ Status GroupEngine::Run() {
   }
   // Stopped or finished: what was read is produced or written, every owned unit committed.
   for (auto& [p, u] : sources_) {
-    if (u->planned_end < 0 && u->records_in_epoch) {
-      SLUICE_RETURN_IF_ERROR(exchanging() ? EndSourceEpoch(*u, false) : CommitLocal(*u));
-    }
+    if (u->planned_end < 0 && u->records_in_epoch) SLUICE_RETURN_IF_ERROR(CloseEpoch(*u));
     if (u->sink) SLUICE_RETURN_IF_ERROR(u->sink->Close());
   }
   if (exchange_ != nullptr) exchange_->Flush(60'000);
@@ -389,6 +383,20 @@ bool GroupEngine::AllShardsFinished() const {
     if (!s->finished) return false;
   }
   return true;
+}
+
+void GroupEngine::WriteMemberFile(const std::vector<GroupUnitStatus>& units, int64_t now) {
+  if (now - member_file_written_ms_ < 1000) return;  // once a second is enough for a person
+  member_file_written_ms_ = now;
+  std::string text = "member " + member_id_ + "\nhost " + host_ + "\nupdated_ms " + std::to_string(now) + "\n";
+  for (const auto& u : units) {
+    text += "unit " + u.kind + " " + std::to_string(u.partition) + " epoch " + std::to_string(u.epoch) +
+            " next " + std::to_string(u.next_offset) +
+            (u.end_offset >= 0 ? " end " + std::to_string(u.end_offset) : std::string()) + "\n";
+  }
+  // Best effort: the file only informs the UI.
+  const std::string dir = options_.checkpoint_dir + "/members";
+  if (MakeDirs(dir).ok()) (void)WriteFileAtomic(dir + "/" + member_id_ + ".member", text);
 }
 
 void GroupEngine::Publish(int64_t trigger_wall_ms, int64_t busy_ns) {
@@ -445,21 +453,7 @@ void GroupEngine::Publish(int64_t trigger_wall_ms, int64_t busy_ns) {
   p.watermark_ms = watermark;
   p.max_event_time_ms = max_event;
   published_ = counters_;
-  const int64_t now = NowMs();
-  if (now - member_file_written_ms_ >= 1000) {
-    // What this member owns, for every member's Workers page (best effort).
-    member_file_written_ms_ = now;
-    char host[256] = {};
-    ::gethostname(host, sizeof(host) - 1);
-    std::string text = "member " + member_id_ + "\nhost " + host + "\nupdated_ms " + std::to_string(now) + "\n";
-    for (const auto& u : units) {
-      text += "unit " + u.kind + " " + std::to_string(u.partition) + " epoch " + std::to_string(u.epoch) +
-              " next " + std::to_string(u.next_offset) +
-              (u.end_offset >= 0 ? " end " + std::to_string(u.end_offset) : std::string()) + "\n";
-    }
-    const std::string dir = options_.checkpoint_dir + "/members";
-    if (MakeDirs(dir).ok()) (void)WriteFileAtomic(dir + "/" + member_id_ + ".member", text);
-  }
+  WriteMemberFile(units, NowMs());
   monitor_->PublishTrigger(std::move(p));
   monitor_->SetGroupUnits(group_id_, exchange_topic_, std::move(units), rebalances_);
 }
@@ -590,16 +584,7 @@ void GroupEngine::Absorb(SourceUnit& u, const RawBatch& b, const ParsedBatch& pb
 Status GroupEngine::EndSourceEpoch(SourceUnit& u, bool replaying) {
   if (!replaying) {
     // Write ahead: the epoch's extent is durable before any of it leaves the process.
-    EpochRecord rec;
-    rec.epoch = u.epoch;
-    rec.committed_ms = NowMs();
-    rec.input_finished = u.finished;
-    rec.positions.push_back({PartitionId(u.partition), Offset(u.epoch_start), -1});
-    rec.source_values = {{"epoch.start", u.epoch_start}, {"epoch.end", u.next_offset}};
-    rec.partition_watermarks.push_back({PartitionId(u.partition), u.max_event_before});
-    rec.input_records = u.input;
-    rec.malformed_records = u.malformed;
-    rec.filtered_records = u.filtered;
+    EpochRecord rec = SourceRecord(u, u.epoch_start, u.next_offset, u.max_event_before);
     SLUICE_RETURN_IF_ERROR(u.store->Commit(rec, {}));
   }
   std::string bytes;
@@ -610,39 +595,47 @@ Status GroupEngine::EndSourceEpoch(SourceUnit& u, bool replaying) {
     SLUICE_RETURN_IF_ERROR(Produce(u, q, &bytes));
     u.partials[static_cast<size_t>(q)]->Clear();
   }
-  ++counters_.epochs_produced;
-  u.input += u.input_epoch;
-  u.malformed += u.malformed_epoch;
-  u.filtered += u.filtered_epoch;
-  u.input_epoch = u.malformed_epoch = u.filtered_epoch = 0;
+  StartNextEpoch(u);
   u.max_event_before = u.max_event;
-  u.epoch += 1;
-  u.epoch_start = u.next_offset;
   u.planned_end = -1;
-  u.records_in_epoch = false;
   u.last_heartbeat_ms = NowMs();
   return Status::Ok();
 }
 
-Status GroupEngine::CommitFinished(SourceUnit& u) {
+void GroupEngine::StartNextEpoch(SourceUnit& u) {
+  u.input += u.input_epoch;
+  u.malformed += u.malformed_epoch;
+  u.filtered += u.filtered_epoch;
+  u.input_epoch = u.malformed_epoch = u.filtered_epoch = 0;
+  u.epoch += 1;
+  u.epoch_start = u.next_offset;
+  u.records_in_epoch = false;
+}
+
+EpochRecord GroupEngine::SourceRecord(const SourceUnit& u, int64_t start, int64_t end,
+                                      int64_t max_event) const {
   EpochRecord rec;
   rec.epoch = u.epoch;
   rec.committed_ms = NowMs();
-  rec.input_finished = true;
-  const int64_t at = std::max<int64_t>(u.next_offset, 0);
-  rec.positions.push_back({PartitionId(u.partition), Offset(at), -1});
-  rec.source_values = {{"epoch.start", at}, {"epoch.end", at}};
-  rec.partition_watermarks.push_back({PartitionId(u.partition), u.max_event});
+  rec.input_finished = u.finished;
+  rec.positions.push_back({PartitionId(u.partition), Offset(start), -1});
+  rec.source_values = {{"epoch.start", start}, {"epoch.end", end}};
+  rec.partition_watermarks.push_back({PartitionId(u.partition), max_event});
   rec.input_records = u.input;
   rec.malformed_records = u.malformed;
   rec.filtered_records = u.filtered;
+  return rec;
+}
+
+Status GroupEngine::CommitFinished(SourceUnit& u) {
+  const int64_t at = std::max<int64_t>(u.next_offset, 0);
+  EpochRecord rec = SourceRecord(u, at, at, u.max_event);  // u.finished is set
   return u.store->Commit(rec, {});
 }
 
 Status GroupEngine::SendHeartbeat(SourceUnit& u) {
   for (int32_t q = 0; q < options_.exchange_partitions; ++q) SLUICE_RETURN_IF_ERROR(Produce(u, q, nullptr));
   u.last_heartbeat_ms = NowMs();
-  u.announced_idle = u.idle;
   u.announced_finished = u.finished;
   return Status::Ok();
 }
@@ -727,13 +720,11 @@ Status GroupEngine::EmitShard(Shard& s, bool force_commit) {
   s.watermark = ShardWatermark(s);
   std::vector<AggregateRow> rows;
   bool whole_table = false;  // complete mode: the table changed, write all of it again
-  switch (options_.engine.mode) {
-    case OutputMode::kAppend: s.state->TakeClosed(s.watermark, rows); break;
-    case OutputMode::kUpdate: s.state->TakeUpdated(s.watermark, rows); break;
-    case OutputMode::kComplete:
-      whole_table = s.state->changed();
-      if (whole_table) s.state->CollectAll(rows);
-      break;
+  if (options_.engine.mode == OutputMode::kComplete) {
+    whole_table = s.state->changed();
+    if (whole_table) s.state->CollectAll(rows);
+  } else {
+    s.state->Take(options_.engine.mode, s.watermark, rows);
   }
   const bool final_emit = s.watermark == kMaxTime;
   if (rows.empty() && !whole_table && !s.consumed && !force_commit && !final_emit) return Status::Ok();
@@ -776,14 +767,7 @@ Status GroupEngine::CommitShard(Shard& s) {
   rec.state_partitions = 1;
   rec.state = s.state_refs;
   std::vector<StateBlob> blobs;
-  if (s.state->changed()) {
-    StateBlob blob;
-    blob.state_partition = 0;
-    blob.rows = s.state->rows();
-    ByteWriter w(blob.bytes);
-    s.state->Serialize(w);
-    blobs.push_back(std::move(blob));
-  }
+  if (s.state->changed()) blobs.push_back(s.state->ToStateBlob(0));
   SLUICE_RETURN_IF_ERROR(s.store->Commit(rec, blobs));
   s.state->ClearChanged();
   s.state_refs = std::move(rec.state);
@@ -802,11 +786,7 @@ Status GroupEngine::CommitLocal(SourceUnit& u) {
   if (u.local) {
     if (u.finished) u.watermark = kMaxTime;  // the end of a bounded read closes every window
     std::vector<AggregateRow> rows;
-    switch (options_.engine.mode) {
-      case OutputMode::kAppend: u.local->TakeClosed(u.watermark, rows); break;
-      case OutputMode::kUpdate: u.local->TakeUpdated(u.watermark, rows); break;
-      case OutputMode::kComplete: u.local->CollectAll(rows); break;
-    }
+    u.local->Take(options_.engine.mode, u.watermark, rows);
     results_.FromAggregates(rows, out);
     u.output_rows += static_cast<int64_t>(out.rows.size());
   } else {
@@ -834,13 +814,7 @@ Status GroupEngine::CommitLocal(SourceUnit& u) {
     rec.output_rows = u.output_rows;
     rec.state_partitions = 1;
     rec.state = u.state_refs;
-    if (u.local->changed()) {
-      StateBlob blob;
-      blob.rows = u.local->rows();
-      ByteWriter w(blob.bytes);
-      u.local->Serialize(w);
-      blobs.push_back(std::move(blob));
-    }
+    if (u.local->changed()) blobs.push_back(u.local->ToStateBlob(0));
   }
   SLUICE_RETURN_IF_ERROR(u.store->Commit(rec, blobs));
   if (u.local) {
@@ -848,13 +822,7 @@ Status GroupEngine::CommitLocal(SourceUnit& u) {
     u.state_refs = std::move(rec.state);
   }
   SLUICE_RETURN_IF_ERROR(u.sink->Commit(u.epoch));
-  u.input += u.input_epoch;
-  u.malformed += u.malformed_epoch;
-  u.filtered += u.filtered_epoch;
-  u.input_epoch = u.malformed_epoch = u.filtered_epoch = 0;
-  u.epoch += 1;
-  u.epoch_start = u.next_offset;
-  u.records_in_epoch = false;
+  StartNextEpoch(u);
   return Status::Ok();
 }
 

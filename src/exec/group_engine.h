@@ -56,8 +56,7 @@ struct GroupEngineOptions {
 // Totals of this process's units, for the end-of-run summary.
 struct GroupCounters {
   int64_t input_records = 0, malformed_records = 0, late_rows = 0, late_groups = 0;
-  int64_t output_rows = 0, epochs_produced = 0, messages_merged = 0, replays_dropped = 0;
-  int64_t exchange_bytes = 0, rebalances = 0;
+  int64_t output_rows = 0, messages_merged = 0, replays_dropped = 0, exchange_bytes = 0;
 };
 
 class GroupEngine final : public PartitionOwner {
@@ -108,6 +107,17 @@ class GroupEngine final : public PartitionOwner {
   // A unit that writes its own rows (a projection, or an aligned aggregation): emits, then
   // commits its position, state and sink together.
   Status CommitLocal(SourceUnit& u);
+  // Ends a source unit's epoch the way its plan does: produced to the exchange, or written.
+  Status CloseEpoch(SourceUnit& u) { return exchanging() ? EndSourceEpoch(u, false) : CommitLocal(u); }
+  // After an epoch is out: its counters join the unit's totals and the next epoch starts.
+  static void StartNextEpoch(SourceUnit& u);
+  // A source unit's write-ahead record: epoch `u.epoch` covers [start, end).
+  EpochRecord SourceRecord(const SourceUnit& u, int64_t start, int64_t end, int64_t max_event) const;
+  // Reads the state sections `refs` point at into `state` (a restored unit's state).
+  static Status LoadState(const CheckpointStore& store, const std::vector<StateRef>& refs,
+                          AggregateState& state);
+  // This member's units in DIR/members/HOST-PID.member, for every member's Workers page.
+  void WriteMemberFile(const std::vector<GroupUnitStatus>& units, int64_t now);
   bool exchanging() const { return query_.aggregating && !options_.aligned; }
   int64_t ShardWatermark(const Shard& s) const;
   bool AllShardsFinished() const;
@@ -135,7 +145,8 @@ class GroupEngine final : public PartitionOwner {
   std::string group_id_, exchange_topic_;
   std::vector<RebalanceRecord> rebalances_;
   int64_t trigger_id_ = 0;
-  std::string member_id_;
+  std::string host_;
+  std::string member_id_;  // HOST-PID
   int64_t member_file_written_ms_ = 0;
 };
 

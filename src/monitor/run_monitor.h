@@ -21,6 +21,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "common/named_type.h"
+#include "common/query_id.h"
 
 namespace sluice {
 
@@ -268,7 +269,5 @@ class RunMonitor {
   std::shared_ptr<const GroupSnapshot> group_ ABSL_GUARDED_BY(mu_);
 };
 
-// A random UUID-like id ("8-4-4-4-12" hex digits), for QueryInfo::id and run_id.
-std::string NewQueryId();
 
 }  // namespace sluice

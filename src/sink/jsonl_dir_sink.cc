@@ -13,8 +13,6 @@
 namespace sluice {
 namespace {
 
-Status Errno(const std::string& what) { return Status::IOError(what + ": " + std::strerror(errno)); }
-
 std::string EpochText(int64_t epoch) {
   char buf[24];
   std::snprintf(buf, sizeof(buf), "%010lld", static_cast<long long>(epoch));
@@ -26,8 +24,7 @@ std::string EpochText(int64_t epoch) {
 Result<std::unique_ptr<JsonlDirSink>> JsonlDirSink::Open(const std::string& dir_arg,
                                                          const TimeZone& tz, OutputMode mode,
                                                          std::string writer) {
-  std::string dir = dir_arg;
-  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  const std::string dir = WithoutTrailingSlashes(dir_arg);
   if (Status st = MakeDirs(dir); !st.ok()) {
     return Status::InvalidArgument("cannot use sink directory '" + dir + "/': " + st.message());
   }
@@ -56,7 +53,7 @@ Status JsonlDirSink::CloseOpenFile() {
   if (fd_ < 0) return Status::Ok();
   const int fd = fd_;
   fd_ = -1;
-  return ::close(fd) == 0 ? Status::Ok() : Errno("closing '" + TempPath(open_epoch_) + "'");
+  return ::close(fd) == 0 ? Status::Ok() : IOErrorFromErrno("closing '" + TempPath(open_epoch_) + "'");
 }
 
 Status JsonlDirSink::Write(const OutputBatch& batch) {
@@ -72,7 +69,7 @@ Status JsonlDirSink::Write(const OutputBatch& batch) {
   if (fd_ < 0) {
     const std::string tmp = TempPath(epoch);
     fd_ = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd_ < 0) return Errno("cannot write '" + tmp + "'");
+    if (fd_ < 0) return IOErrorFromErrno("cannot write '" + tmp + "'");
     open_epoch_ = epoch;
   }
   buf_.clear();
@@ -110,7 +107,7 @@ Status JsonlDirSink::Recover(std::string_view committed_state) {
     const std::string path = dir_ + "/" + n;
     if (epoch == committed) {
       // Committed in the checkpoint but not yet renamed when the process died: finish it.
-      if (::rename(path.c_str(), FinalPath(epoch).c_str()) != 0) return Errno("cannot rename '" + path + "'");
+      if (::rename(path.c_str(), FinalPath(epoch).c_str()) != 0) return IOErrorFromErrno("cannot rename '" + path + "'");
     } else {
       ::unlink(path.c_str());  // an epoch that never committed: its rows will be written again
     }
@@ -124,7 +121,7 @@ Result<std::string> JsonlDirSink::Prepare(int64_t epoch) {
     return Status::Internal("sink '" + Describe() + "': preparing epoch " + std::to_string(epoch) +
                             " with rows of epoch " + std::to_string(open_epoch_));
   }
-  if (durable_ && ::fsync(fd_) != 0) return Errno("cannot fsync '" + TempPath(epoch) + "'");
+  if (durable_ && ::fsync(fd_) != 0) return IOErrorFromErrno("cannot fsync '" + TempPath(epoch) + "'");
   SLUICE_RETURN_IF_ERROR(CloseOpenFile());
   prepared_epoch_ = epoch;
   return std::to_string(epoch);
@@ -134,7 +131,7 @@ Status JsonlDirSink::Commit(int64_t epoch) {
   if (prepared_epoch_ != epoch) return Status::Ok();
   prepared_epoch_ = -1;
   const std::string tmp = TempPath(epoch);
-  if (::rename(tmp.c_str(), FinalPath(epoch).c_str()) != 0) return Errno("cannot rename '" + tmp + "'");
+  if (::rename(tmp.c_str(), FinalPath(epoch).c_str()) != 0) return IOErrorFromErrno("cannot rename '" + tmp + "'");
   return durable_ ? FsyncDir(dir_) : Status::Ok();
 }
 

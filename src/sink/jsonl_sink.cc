@@ -19,8 +19,6 @@ std::string BaseName(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-Status Errno(const std::string& what) { return Status::IOError(what + ": " + std::strerror(errno)); }
-
 }  // namespace
 
 Result<std::unique_ptr<JsonlSink>> JsonlSink::Open(const std::string& path, const TimeZone& tz,
@@ -100,7 +98,7 @@ Status JsonlSink::Recover(std::string_view committed_state) {
     if (epoch >= 0 && regular_) {
       const std::string tmp = TempPath(epoch);
       if (::access(tmp.c_str(), F_OK) == 0) {
-        if (::rename(tmp.c_str(), path_.c_str()) != 0) return Errno("cannot rename '" + tmp + "'");
+        if (::rename(tmp.c_str(), path_.c_str()) != 0) return IOErrorFromErrno("cannot rename '" + tmp + "'");
         SLUICE_RETURN_IF_ERROR(FsyncDir(DirName(path_)));
       }
     }
@@ -110,30 +108,30 @@ Status JsonlSink::Recover(std::string_view committed_state) {
   uint64_t length = 0;
   if (!committed_state.empty()) length = std::stoull(std::string(committed_state));
   struct stat st {};
-  if (::fstat(fd_, &st) != 0) return Errno("cannot stat '" + path_ + "'");
+  if (::fstat(fd_, &st) != 0) return IOErrorFromErrno("cannot stat '" + path_ + "'");
   if (static_cast<uint64_t>(st.st_size) < length) {
     return Status::Corruption("sink file '" + path_ + "' has " + std::to_string(st.st_size) +
                               " bytes but the checkpoint committed " + std::to_string(length) +
                               ": it was changed outside sluice; restore it or start over with a "
                               "new output file and --checkpoint directory");
   }
-  if (::ftruncate(fd_, static_cast<off_t>(length)) != 0) return Errno("cannot truncate '" + path_ + "'");
+  if (::ftruncate(fd_, static_cast<off_t>(length)) != 0) return IOErrorFromErrno("cannot truncate '" + path_ + "'");
   return Status::Ok();
 }
 
 Result<std::string> JsonlSink::Prepare(int64_t epoch) {
   if (mode_ != OutputMode::kComplete) {
     if (path_ == "-" || !regular_) return std::string();
-    if (durable_ && ::fsync(fd_) != 0) return Errno("cannot fsync '" + path_ + "'");
+    if (durable_ && ::fsync(fd_) != 0) return IOErrorFromErrno("cannot fsync '" + path_ + "'");
     const off_t end = ::lseek(fd_, 0, SEEK_END);
-    if (end < 0) return Errno("cannot seek in '" + path_ + "'");
+    if (end < 0) return IOErrorFromErrno("cannot seek in '" + path_ + "'");
     return std::to_string(end);
   }
   if (table_dirty_ && (path_ == "-" || !regular_)) {
     // Written in place: standard output, a FIFO, a device or a symlink's target.
     table_dirty_ = false;
     if (fd_ >= 0 && path_ != "-" && ::ftruncate(fd_, 0) != 0 && errno != EINVAL) {
-      return Errno("cannot truncate '" + path_ + "'");
+      return IOErrorFromErrno("cannot truncate '" + path_ + "'");
     }
     SLUICE_RETURN_IF_ERROR(WriteAll(fd_, table_, "sink '" + path_ + "'"));
     return std::string();
@@ -141,9 +139,9 @@ Result<std::string> JsonlSink::Prepare(int64_t epoch) {
   if (!table_dirty_) return prepared_epoch_ >= 0 ? std::to_string(prepared_epoch_) : std::string();
   const std::string tmp = TempPath(epoch);
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Errno("cannot write '" + tmp + "'");
+  if (fd < 0) return IOErrorFromErrno("cannot write '" + tmp + "'");
   Status st = WriteAll(fd, table_, "'" + tmp + "'");
-  if (st.ok() && durable_ && ::fsync(fd) != 0) st = Errno("cannot fsync '" + tmp + "'");
+  if (st.ok() && durable_ && ::fsync(fd) != 0) st = IOErrorFromErrno("cannot fsync '" + tmp + "'");
   ::close(fd);
   if (!st.ok()) {
     ::unlink(tmp.c_str());
@@ -157,7 +155,7 @@ Result<std::string> JsonlSink::Prepare(int64_t epoch) {
 Status JsonlSink::Commit(int64_t epoch) {
   if (mode_ != OutputMode::kComplete || prepared_epoch_ != epoch) return Status::Ok();
   const std::string tmp = TempPath(epoch);
-  if (::rename(tmp.c_str(), path_.c_str()) != 0) return Errno("cannot rename '" + tmp + "'");
+  if (::rename(tmp.c_str(), path_.c_str()) != 0) return IOErrorFromErrno("cannot rename '" + tmp + "'");
   prepared_epoch_ = -1;
   return durable_ ? FsyncDir(DirName(path_)) : Status::Ok();
 }
@@ -167,7 +165,7 @@ Status JsonlSink::Close() {
   const int fd = fd_;
   fd_ = -1;
   if (fd == 1) return Status::Ok();
-  return ::close(fd) == 0 ? Status::Ok() : Errno("closing '" + path_ + "'");
+  return ::close(fd) == 0 ? Status::Ok() : IOErrorFromErrno("closing '" + path_ + "'");
 }
 
 }  // namespace sluice
