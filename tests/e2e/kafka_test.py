@@ -147,7 +147,11 @@ class KafkaTest(unittest.TestCase):
         for name in os.listdir(out):
             if not name.startswith((".", "_")):
                 rows += sorted_lines(os.path.join(out, name))
-        self.assertEqual(sorted(rows), self.reference())
+        expected = self.reference()
+        self.assertEqual(sorted(rows), expected)
+        # The member's own counts: it read every record once and wrote every row once.
+        self.assertIn(f"member_input_records={COUNT} ", r.stderr)
+        self.assertIn(f"member_output_rows={len(expected)} ", r.stderr)
 
     def test_consumer_group_aggregation_without_checkpoint_is_refused(self):
         self.generate()
