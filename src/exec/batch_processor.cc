@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "exec/evaluator.h"
+#include "exec/window_assigner.h"
 #include "format/row_codec.h"
 
 namespace sluice {
@@ -66,6 +67,10 @@ void BatchProcessor::Process(const RawBatch& batch, ParsedBatch& out) {
     int64_t t = 0;
     if (time_slot >= 0) {
       t = row_[static_cast<size_t>(time_slot)].i;
+      if (t < kMinEventTimeMs || t > kMaxEventTimeMs) {
+        out.malformed.push_back({static_cast<uint32_t>(i), kEventTimeOutOfRange, time_slot});
+        continue;
+      }
       out.max_event_time = std::max(out.max_event_time, t);
     }
     arena_.Reset();

@@ -163,6 +163,20 @@ TEST(EngineTest, MalformedRecordsAreCountedAndSkipped) {
   EXPECT_EQ(rows[0], "1970-01-01 00:00:00|a|1");
 }
 
+TEST(EngineTest, EventTimesOutsideSparksTimestampRangeAreMalformed) {
+  auto q = WindowedCount();
+  // 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z are the ends of the range; one ms beyond
+  // either, and the ends of int64 (whose windows would overflow), are malformed.
+  std::vector<std::string> lines = {Rec(-62'135'596'800'000, "a"), Rec(253'402'300'799'999, "b"),
+                                    Rec(-62'135'596'800'001, "c"), Rec(253'402'300'800'000, "d"),
+                                    Rec(INT64_MAX, "e"),           Rec(INT64_MIN, "f")};
+  RunCounters c;
+  auto rows = RunQuery(q, lines, 1, 1, &c);
+  EXPECT_EQ(c.malformed_records, 4);
+  std::vector<std::string> want = {"0001-01-01 00:00:00|a|1", "9999-12-31 23:59:50|b|1"};
+  EXPECT_EQ(rows, want);
+}
+
 TEST(EngineTest, SameOutputForAnyThreadCount) {
   auto q = WindowedCount();
   std::vector<std::string> lines;

@@ -8,6 +8,14 @@
 
 namespace sluice {
 
+// Event times a record may carry: Spark's timestamp range, 0001-01-01T00:00:00.000Z to
+// 9999-12-31T23:59:59.999Z, in ms since the epoch. Within it, window bounds, watermarks and
+// durations (at most int64 max / 2 ms) never overflow. Records outside it are malformed.
+inline constexpr int64_t kMinEventTimeMs = -62'135'596'800'000;
+inline constexpr int64_t kMaxEventTimeMs = 253'402'300'799'999;
+inline constexpr const char* kEventTimeOutOfRange =
+    "event time out of range (0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z)";
+
 // Floor modulo, so event times before the epoch fall into the right window.
 inline int64_t FloorMod(int64_t a, int64_t b) {
   const int64_t r = a % b;

@@ -4,6 +4,138 @@
 #include <cstring>
 
 namespace sluice {
+namespace {
+
+constexpr const char* kInvalidJson = "invalid JSON";
+
+// JSON's number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? . simdjson's number
+// parser also refuses numbers that are valid JSON but do not fit a double (1e400) or 64 bits
+// (big integers); a field nobody reads only has to be well-formed, so it gets this check.
+bool IsJsonNumber(std::string_view s) {
+  size_t i = 0;
+  const size_t n = s.size();
+  auto digit = [&](size_t k) { return k < n && s[k] >= '0' && s[k] <= '9'; };
+  if (i < n && s[i] == '-') ++i;
+  if (!digit(i)) return false;
+  if (s[i] == '0') {
+    ++i;
+  } else {
+    while (digit(i)) ++i;
+  }
+  if (i < n && s[i] == '.') {
+    ++i;
+    if (!digit(i)) return false;
+    while (digit(i)) ++i;
+  }
+  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
+    if (!digit(i)) return false;
+    while (digit(i)) ++i;
+  }
+  return i == n;
+}
+
+bool IsHex(char c) {
+  return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+// The characters of a JSON string after its opening quote, up to the closing one (which the
+// parser's structural index guarantees): no control characters, only JSON's escapes. Cheaper
+// than unescaping it into the parser's buffer.
+bool IsJsonStringBody(const char* p) {
+  for (;; ++p) {
+    const auto c = static_cast<unsigned char>(*p);
+    if (c == '"') return true;
+    if (c < 0x20) return false;
+    if (c != '\\') continue;
+    switch (*++p) {
+      case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+        break;
+      case 'u':
+        if (!IsHex(p[1]) || !IsHex(p[2]) || !IsHex(p[3]) || !IsHex(p[4])) return false;
+        p += 4;
+        break;
+      default:
+        return false;
+    }
+  }
+}
+
+// Reads a key without unescaping unless it holds an escape (rare): the raw key runs from after
+// the opening quote to the closing one. Escapes are checked by unescaping.
+inline bool ReadKey(simdjson::ondemand::field& field, std::string_view& key) {
+  const char* raw = field.key().raw();
+  size_t len = 0;
+  while (raw[len] != '"' && raw[len] != '\\') ++len;
+  key = std::string_view(raw, len);
+  return raw[len] != '\\' || field.unescaped_key().get(key) == simdjson::SUCCESS;
+}
+
+bool ValidateNested(simdjson::ondemand::value v, simdjson::ondemand::json_type type);
+
+// Walks a value the query does not read, so that a record with bad JSON anywhere is malformed:
+// simdjson's On-Demand parser checks UTF-8 and the structure of the whole record, but atoms,
+// numbers and string escapes only where they are read. Scalars are checked here (inlined into
+// the parser's loop); objects and arrays out of line. Depth is bounded by the parser's maximum
+// depth (1024).
+inline bool ValidateValue(simdjson::ondemand::value v) {
+  using namespace simdjson;
+  ondemand::json_type type;
+  if (v.type().get(type)) return false;
+  switch (type) {
+    case ondemand::json_type::object:
+    case ondemand::json_type::array:
+      return ValidateNested(v, type);
+    case ondemand::json_type::string: {
+      ondemand::raw_json_string raw;
+      return v.get_raw_json_string().get(raw) == SUCCESS && IsJsonStringBody(raw.raw());
+    }
+    case ondemand::json_type::number: {
+      std::string_view token = v.raw_json_token();
+      while (!token.empty() && (token.back() == ' ' || token.back() == '\t' ||
+                                token.back() == '\n' || token.back() == '\r')) {
+        token.remove_suffix(1);
+      }
+      return IsJsonNumber(token);
+    }
+    case ondemand::json_type::boolean: {
+      bool b = false;
+      return v.get_bool().get(b) == SUCCESS;
+    }
+    case ondemand::json_type::null: {
+      bool is_null = false;
+      return v.is_null().get(is_null) == SUCCESS && is_null;
+    }
+  }
+  return false;
+}
+
+bool ValidateNested(simdjson::ondemand::value v, simdjson::ondemand::json_type type) {
+  using namespace simdjson;
+  if (type == ondemand::json_type::object) {
+    ondemand::object obj;
+    if (v.get_object().get(obj)) return false;
+    for (auto field_result : obj) {
+      ondemand::field field;
+      std::string_view key;
+      if (std::move(field_result).get(field) || !ReadKey(field, key) ||
+          !ValidateValue(field.value())) {
+        return false;
+      }
+    }
+    return true;
+  }
+  ondemand::array arr;
+  if (v.get_array().get(arr)) return false;
+  for (auto element : arr) {
+    ondemand::value e;
+    if (element.get(e) || !ValidateValue(e)) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 RecordParser::RecordParser(std::vector<Field> fields) : fields_(std::move(fields)) {}
 
@@ -25,24 +157,21 @@ const char* RecordParser::Parse(std::string_view rec, size_t padding, Value* row
   last_bad_field_ = -1;
   ondemand::document doc;
   if (parser_.iterate(rec.data(), rec.size(), rec.size() + padding).get(doc)) {
-    return "invalid JSON";
+    return kInvalidJson;
   }
   ondemand::object obj;
   if (doc.get_object().get(obj)) return "not a JSON object";
   uint64_t seen = 0;
   for (auto field_result : obj) {
     ondemand::field field;
-    if (std::move(field_result).get(field)) return "invalid JSON";
-    // Keys are read raw, without unescaping, unless they hold an escape (rare): the raw key
-    // runs from after the opening quote to the closing one.
-    const char* raw = field.key().raw();
-    size_t len = 0;
-    while (raw[len] != '"' && raw[len] != '\\') ++len;
-    std::string_view key(raw, len);
-    if (raw[len] == '\\' && field.unescaped_key().get(key)) return "invalid JSON";
+    std::string_view key;
+    if (std::move(field_result).get(field) || !ReadKey(field, key)) return kInvalidJson;
     const int idx = Lookup(key);
-    if (idx < 0) continue;  // not read by the query: skipped without being parsed
     ondemand::value v = field.value();
+    if (idx < 0) {  // not read by the query: only checked
+      if (!ValidateValue(v)) return kInvalidJson;
+      continue;
+    }
     Value& out = row[idx];
     bool bad = false;
     switch (fields_[static_cast<size_t>(idx)].type) {

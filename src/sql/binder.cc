@@ -8,6 +8,9 @@
 namespace sluice {
 namespace {
 
+// The most windows one record may fall into (size / slide of a sliding window).
+constexpr int64_t kMaxWindowsPerRecord = 10'000;
+
 class StatementBinder {
  public:
   StatementBinder(std::string_view sql, const BindOptions& options)
@@ -211,6 +214,14 @@ Status StatementBinder::BindWindow(const Ast& call) {
     return exprs_.Error(call, "the window slide (" + FormatDurationMs(w.slide_ms) + ") is longer than its size (" +
                                   FormatDurationMs(w.size_ms) + ")",
                         "records between windows would be dropped; use a slide <= size");
+  }
+  // Each record goes into size/slide windows: bound it, so a typo cannot make one record into
+  // billions of rows.
+  if (w.size_ms / w.slide_ms > kMaxWindowsPerRecord) {
+    return exprs_.Error(call, "the window size (" + FormatDurationMs(w.size_ms) + ") is more than " +
+                                  std::to_string(kMaxWindowsPerRecord) + " times its slide (" +
+                                  FormatDurationMs(w.slide_ms) + ")",
+                        "each record would fall into that many windows; use a longer slide");
   }
   if (w.offset_ms >= w.slide_ms) {
     return exprs_.Error(*call.children[3], "the window start offset must be shorter than the slide");

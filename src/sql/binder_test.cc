@@ -170,6 +170,13 @@ TEST(Binder, BadWindowDurationIsAnError) {
   EXPECT_NE(m.find("slide"), std::string::npos) << m;
 }
 
+TEST(Binder, SlidingWindowWithTooManyWindowsPerRecordIsAnError) {
+  std::string m = ErrorOf("SELECT count(*) FROM logs GROUP BY window(timestamp, '365 days', '1 millisecond')");
+  EXPECT_NE(m.find("more than 10000 times its slide"), std::string::npos) << m;
+  BoundQuery q = Compile("SELECT count(*) FROM logs GROUP BY window(timestamp, '10000 seconds', '1 second')");
+  EXPECT_EQ(q.window->size_ms / q.window->slide_ms, 10000);
+}
+
 TEST(Binder, UnknownColumnShowsCaretAndColumns) {
   std::string m = ErrorOf("SELECT user, count(*) FROM logs GROUP BY user");
   EXPECT_EQ(m,

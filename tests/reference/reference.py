@@ -17,7 +17,8 @@ Malformed. A record is malformed for a query if
   - it is not exactly one JSON object (RFC 8259: no NaN/Infinity; JSON whitespace around the
     object is fine, anything else after it is not),
   - or a field the query reads is missing, null or of the wrong JSON type. Schema: timestamp is
-    a JSON integer within int64 (not a float such as 1.0 or 1e3, not a bool, not a string);
+    a JSON integer from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z in ms since the epoch
+    (-62135596800000 to 253402300799999; not a float such as 1.0 or 1e3, not a bool, not a string);
     status, severity, source_ip, user_id, content are JSON strings.
 Duplicate keys: the last one wins. Q1 reads content, severity, source_ip; Q2 reads timestamp,
 content, severity, user_id. Malformed records are skipped entirely.
@@ -59,7 +60,8 @@ from collections import Counter
 BATCH_LINES = 10_000
 WINDOW_MS = 10_000
 HAVING_MIN = 3  # HAVING count(*) > 2
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+EVENT_TIME_MIN = -62_135_596_800_000  # 0001-01-01T00:00:00Z in ms since the epoch
+EVENT_TIME_MAX = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
 JSON_WHITESPACE = b" \t\r\n"
 
 Q1_FIELDS = ("content", "severity", "source_ip")
@@ -110,7 +112,8 @@ def parse_object(line):
 def field_ok(obj, name):
     v = obj.get(name)
     if name == "timestamp":
-        return type(v) is int and INT64_MIN <= v <= INT64_MAX  # type(): bool is not int here
+        # type(): bool is not int here. Spark's timestamp range, years 0001 to 9999.
+        return type(v) is int and EVENT_TIME_MIN <= v <= EVENT_TIME_MAX
     assert name in _STRING_FIELDS, name
     return type(v) is str
 

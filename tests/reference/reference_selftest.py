@@ -73,6 +73,8 @@ def edge_lines():
         b"",                                                                         # blank
         b'"just a string"',                                                          # both
         rec(content=RawJson("{\"text\": \"crash\"}")),                               # both
+        rec(ts=253_402_300_800_000, user="user_a"),  # Q2 malformed: after 9999-12-31T23:59:59.999Z
+        rec(status=RawJson("tru")),                  # both: bad JSON in a field neither reads
     ]
 
 
@@ -83,14 +85,15 @@ def edge_file():
 def parsing_and_matching():
     data = edge_file()
     parsed = ref.Parsed(data)
-    # 32 lines, 2 of them blank.
-    check("lines", len(parsed.lines), 32)
-    check("input_records", parsed.input_records(), 30)
+    # 34 lines, 2 of them blank.
+    check("lines", len(parsed.lines), 34)
+    check("input_records", parsed.input_records(), 32)
 
     rows, s = ref.q2(parsed)
     # Q2 malformed: 3,4,5,6,7 (timestamp), 8,9,10,11 (both), 14 (user null),
-    # V2 (timestamp), V4 (user null), {}, "just a string", content object = 15.
-    check("q2 malformed", s["malformed_records"], 15)
+    # V2 (timestamp), V4 (user null), {}, "just a string", content object, timestamp out of
+    # range, status tru = 17.
+    check("q2 malformed", s["malformed_records"], 17)
     check("q2 late", s["late_records"], 0)
     want = [
         {"window_start": "1969-12-31 23:59:50", "window_end": "1970-01-01 00:00:00",
@@ -104,8 +107,9 @@ def parsing_and_matching():
     check("q2 rows", rows, want)
 
     rows, s = ref.q1(parsed)
-    # Q1 malformed: 8,9,10,11, 15 (no source_ip), {}, "just a string", content object = 8.
-    check("q1 malformed", s["malformed_records"], 8)
+    # Q1 malformed: 8,9,10,11, 15 (no source_ip), {}, "just a string", content object,
+    # status tru = 9.
+    check("q1 malformed", s["malformed_records"], 9)
     # 10.0.0.1: V1, V2; 10.0.0.2: V4 (V3 severity is "high", V5 has a dotless i).
     check("q1 rows", rows, [{"source_ip": "10.0.0.1", "match_count": 2},
                             {"source_ip": "10.0.0.2", "match_count": 1}])
