@@ -13,6 +13,8 @@
 namespace sluice::cli {
 
 int Fail(const Status& st) {
+  // A closed output pipe ends the run quietly, as `cmd | head` does for other Unix tools.
+  if (st.code() == StatusCode::kBrokenPipe) return st.exit_code();
   std::fprintf(stderr, "%s%s\n", st.message().rfind("error:", 0) == 0 ? "" : "error: ",
                st.message().c_str());
   return st.exit_code();
@@ -28,8 +30,9 @@ void AddQueryFlags(CLI::App& cmd, QueryFlags& f) {
                  "how long to wait for late events: watermark = max event time - this")
       ->capture_default_str();
   cmd.add_option("--trigger", f.trigger,
-                 "how often to emit results (e.g. 1s, 10 seconds, 0 = after every batch), or "
-                 "available-now (read what is there, close all windows, exit)")
+                 "how often to emit results (e.g. 1s, 10 seconds; 0 = as soon as possible: after "
+                 "every round of up to 16 batches of 10,000 records), or available-now (read what "
+                 "is there, close all windows, exit)")
       ->capture_default_str();
   cmd.add_option("--output-mode", f.output_mode,
                  "append | update | complete (default: append for windowed aggregations and "

@@ -41,6 +41,7 @@ struct RunFlags {
   bool progress = false;
   std::string checkpoint;
   int64_t max_records_per_trigger = 0;
+  int64_t max_record_bytes = static_cast<int64_t>(kDefaultMaxRecordBytes);
   uint32_t state_partitions = EngineOptions::kDefaultStatePartitions;
   int exchange_partitions = 0;
   bool allow_state_loss = false;
@@ -187,6 +188,7 @@ int Run(RunFlags& f) {
   so.generator = f.generator;
   so.kafka = &f.kafka;
   so.available_now = pq.available_now;
+  so.max_record_bytes = static_cast<size_t>(f.max_record_bytes);
   so.checkpointed = store != nullptr;
   if (restored) {
     so.restoring = true;
@@ -271,6 +273,10 @@ int Run(RunFlags& f) {
   monitor.SetState(RunState::kRunning);
 
   g_engine.store(&engine);
+  // Writes into a closed pipe fail with EPIPE, which the sinks report (the run then ends with
+  // exit code 141, as a death by SIGPIPE would, but after closing its sinks), with or without
+  // the UI's server, which ignores SIGPIPE itself.
+  std::signal(SIGPIPE, SIG_IGN);
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   const auto t0 = std::chrono::steady_clock::now();
@@ -345,6 +351,10 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
                   "read at most this many records per trigger, in whole batches of 10,000 "
                   "(Spark's maxOffsetsPerTrigger); 0 = no cap")
       ->capture_default_str();
+  cmd->add_option("--max-record-bytes", flags->max_record_bytes,
+                  "file sources: a longer line is a malformed record (never split)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, static_cast<int64_t>(kMaxMaxRecordBytes)));
   cmd->add_option("--exchange-partitions", flags->exchange_partitions,
                   "consumer group: partitions of the repartition topic of partial aggregates "
                   "(default: as many as the input topic)");

@@ -220,6 +220,7 @@ int RunGroupMember(const PreparedQuery& pq, const QueryFlags& query, const Kafka
                go.checkpoint_dir.c_str());
 
   g_group_engine.store(&engine);
+  std::signal(SIGPIPE, SIG_IGN);  // closed output pipes come back as EPIPE (exit 141)
   std::signal(SIGINT, OnGroupSignal);
   std::signal(SIGTERM, OnGroupSignal);
   Status st = engine.Run();

@@ -57,6 +57,14 @@ Result<int64_t> ParseDurationMs(std::string_view text) {
   if (i == text.size()) return Invalid(text, "it is empty", kHint);
   if (text[i] == '-') return Invalid(text, "durations cannot be negative", "");
   if (text[i] == '+') ++i;
+  {
+    // A bare zero needs no unit: every unit gives the same duration ("--trigger 0").
+    size_t j = i;
+    while (j < text.size() && text[j] == '0') ++j;
+    size_t k = j;
+    while (k < text.size() && IsSpace(text[k])) ++k;
+    if (j > i && k == text.size()) return int64_t{0};
+  }
   double total = 0;
   while (true) {
     skip_spaces();

@@ -36,6 +36,14 @@ TEST(ParseDurationMs, RejectsBareNumberWithUnitHint) {
   EXPECT_NE(r.status().message().find("add a unit, e.g. 30s"), std::string::npos) << r.status().message();
 }
 
+TEST(ParseDurationMs, ABareZeroNeedsNoUnit) {
+  EXPECT_EQ(Ms("0"), 0);
+  EXPECT_EQ(Ms(" 00 "), 0);
+  EXPECT_EQ(Ms("0s"), 0);
+  EXPECT_FALSE(ParseDurationMs("0.5").ok());
+  EXPECT_FALSE(ParseDurationMs("01").ok());
+}
+
 TEST(ParseDurationMs, RejectsUnknownUnitsNegativesAndGarbage) {
   EXPECT_FALSE(ParseDurationMs("10 fortnights").ok());
   EXPECT_NE(ParseDurationMs("10 fortnights").status().message().find("unknown unit 'fortnights'"), std::string::npos);

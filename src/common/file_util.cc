@@ -54,6 +54,7 @@ Status WriteAll(int fd, std::string_view bytes, const std::string& what) {
     const ssize_t n = ::write(fd, bytes.data(), bytes.size());
     if (n < 0) {
       if (errno == EINTR) continue;
+      if (errno == EPIPE) return Status::BrokenPipe(what + ": the reader closed the pipe");
       return IOErrorFromErrno("cannot write " + what);
     }
     bytes.remove_prefix(static_cast<size_t>(n));

@@ -17,6 +17,7 @@ enum class StatusCode {
   kIOError,
   kCorruption,  // a file sluice wrote itself is damaged (checkpoint)
   kUnavailable,  // a peer (broker) cannot be reached
+  kBrokenPipe,   // the reader of an output pipe went away: the run ends quietly
   kInternal,
 };
 
@@ -30,14 +31,17 @@ class [[nodiscard]] Status {
   static Status Corruption(std::string msg) { return {StatusCode::kCorruption, std::move(msg)}; }
   static Status Unavailable(std::string msg) { return {StatusCode::kUnavailable, std::move(msg)}; }
   static Status Internal(std::string msg) { return {StatusCode::kInternal, std::move(msg)}; }
+  static Status BrokenPipe(std::string msg) { return {StatusCode::kBrokenPipe, std::move(msg)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
   // Exit code for the CLI: 2 for a user's mistake or a damaged checkpoint (nothing ran: the
-  // user must act), 1 for everything else that failed.
+  // user must act), 141 for a closed output pipe (what a shell shows for a death by SIGPIPE,
+  // as `cmd | head` gives), 1 for everything else that failed.
   int exit_code() const {
     if (ok()) return 0;
+    if (code_ == StatusCode::kBrokenPipe) return 141;
     return code_ == StatusCode::kInvalidArgument || code_ == StatusCode::kCorruption ? 2 : 1;
   }
 

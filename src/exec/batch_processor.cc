@@ -54,8 +54,15 @@ void BatchProcessor::Process(const RawBatch& batch, ParsedBatch& out) {
   const int time_slot = query_.event_time_slot;
   const size_t n = batch.size();
   records_processed_ += static_cast<int64_t>(n);
+  size_t next_oversized = 0;  // index into batch.oversized (ascending)
   for (size_t i = 0; i < n; ++i) {
     const std::string_view rec = batch.record(i);
+    if (next_oversized < batch.oversized.size() && batch.oversized[next_oversized] == i) {
+      ++next_oversized;
+      ++out.input_records;
+      out.malformed.push_back({static_cast<uint32_t>(i), kRecordTooLong, -1});
+      continue;
+    }
     if (rec.empty() || ((rec[0] != '{') && IsBlank(rec))) continue;
     ++out.input_records;
     // Bytes after the record up to the batch's padding are readable (next records, padding).

@@ -51,7 +51,9 @@ Engine::Engine(const BoundQuery& query, EngineOptions options, Source& source, S
       states_.push_back(std::make_unique<AggregateState>(query_));
     }
   }
-  if (options_.round_batches == 0) options_.round_batches = 4 * buckets;
+  if (options_.round_batches == 0) {
+    options_.round_batches = options_.trigger_ms == 0 ? EngineOptions::kTriggerZeroRound : 4 * buckets;
+  }
   // Spark keeps every row in complete mode, so nothing is ever late there.
   drop_late_ = query_.window.has_value() && options_.mode != OutputMode::kComplete;
 }
@@ -148,6 +150,12 @@ Status Engine::Run() {
         max_batches = std::clamp<size_t>(left, 1, max_batches);
       }
       SLUICE_RETURN_IF_ERROR(source_.Poll(batches, max_batches, timeout));
+      // A trigger after every round: on an input at rest the round is filled, so triggers fall
+      // at the same records in every run.
+      while (options_.trigger_ms == 0 && source_.AtRest() && batches.size() < max_batches &&
+             !source_.Finished() && !stop_.load()) {
+        SLUICE_RETURN_IF_ERROR(source_.Poll(batches, max_batches - batches.size(), timeout));
+      }
     }
     report_.poll_ns += NanosSince(t_poll);
     if (!batches.empty()) {
@@ -175,7 +183,13 @@ Status Engine::Run() {
     }
   }
   // Stopped (Ctrl-C, SIGTERM): what was read is emitted and committed, then the sinks close.
-  if (input_since_trigger) SLUICE_RETURN_IF_ERROR(Emit(/*final_emit=*/false));
+  // A bounded input read to its end closes every window, as it would without the stop.
+  if (source_.Finished()) {
+    tracker_.CloseAll();
+    SLUICE_RETURN_IF_ERROR(Emit(/*final_emit=*/true));
+  } else if (input_since_trigger) {
+    SLUICE_RETURN_IF_ERROR(Emit(/*final_emit=*/false));
+  }
   return CloseSinks();
 }
 
@@ -336,9 +350,9 @@ Status Engine::Emit(bool final_emit) {
     results_.AppendProjected(std::move(pending_rows_), out);
     pending_rows_.clear();
   }
-  counters_.output_rows += static_cast<int64_t>(out.rows.size());
-  ++counters_.triggers;
   SLUICE_RETURN_IF_ERROR(sink_.Write(out));
+  counters_.output_rows += static_cast<int64_t>(out.rows.size());  // rows the sink took
+  ++counters_.triggers;
   SLUICE_RETURN_IF_ERROR(CommitEpoch(out.batch_id, final_emit));
   ++next_batch_id_;
   report_.emit_ns += NanosSince(t0);

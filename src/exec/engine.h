@@ -42,7 +42,7 @@ struct EngineOptions {
   int64_t watermark_delay_ms = 10'000;
   int64_t trigger_ms = 1'000;      // 0: emit after every round
   int64_t idle_timeout_ms = 10'000;
-  size_t round_batches = 0;        // 0: 4 per thread
+  size_t round_batches = 0;        // 0: 4 per thread, or kTriggerZeroRound with trigger_ms 0
   TimeZone time_zone = TimeZone::Utc();
   // State partitions (key groups) of an aggregation: fixed for the life of a query (a
   // checkpoint records it), independent of the thread count.
@@ -53,6 +53,9 @@ struct EngineOptions {
   CheckpointStore* checkpoint = nullptr;    // --checkpoint; owned by the caller
 
   static constexpr uint32_t kDefaultStatePartitions = 128;
+  // With trigger_ms 0, a trigger follows every round of this many batches (fewer when a live
+  // input has no more yet), whatever the thread count, so that a file gives the same triggers.
+  static constexpr size_t kTriggerZeroRound = 16;
 };
 
 // Counters of a run, updated by the driver thread; read them after Run() or from the monitor.

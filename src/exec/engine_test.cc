@@ -111,6 +111,51 @@ std::vector<std::string> RunQuery(const BoundQuery& q, const std::vector<std::st
   return sink.rows;
 }
 
+// An input at rest (like a regular file) whose reader keeps up unevenly: each Poll hands out
+// between 1 and 3 batches, as timing would decide.
+class UnevenFileSource : public VectorSource {
+ public:
+  UnevenFileSource(const std::vector<std::string>& lines, size_t batch_size, uint64_t seed)
+      : VectorSource(lines, batch_size), seed_(seed) {}
+  Status Poll(std::vector<RawBatch>& out, size_t max_batches, std::chrono::milliseconds t) override {
+    seed_ = seed_ * 6364136223846793005ULL + 1442695040888963407ULL;
+    return VectorSource::Poll(out, std::min<size_t>(max_batches, 1 + (seed_ >> 33) % 3), t);
+  }
+  bool AtRest() const override { return true; }
+
+ private:
+  uint64_t seed_;
+};
+
+TEST(EngineTest, TriggerZeroInUpdateModeGivesTheSameTriggersOnAFileWhateverTheTimingAndThreads) {
+  auto q = WindowedCount();
+  std::vector<std::string> lines;
+  for (int i = 0; i < 3'000; ++i) lines.push_back(Rec(1'000'000 + i * 37, "u" + std::to_string(i % 5)));
+  std::vector<std::string> first;
+  int first_batches = 0;
+  for (const auto& [threads, seed] : {std::pair{1, 1}, {2, 2}, {3, 3}, {2, 4}}) {
+    UnevenFileSource src(lines, 50, static_cast<uint64_t>(seed));
+    CollectSink sink;
+    EngineOptions o;
+    o.threads = threads;
+    o.watermark_delay_ms = 5'000;
+    o.trigger_ms = 0;
+    o.mode = OutputMode::kUpdate;
+    Engine e(q, o, src, sink);
+    ASSERT_TRUE(e.Run().ok());
+    if (first.empty()) {
+      first = sink.rows;
+      first_batches = sink.batches;
+      // 60 batches of 50 records: a trigger after 16, 32, 48 and 60 batches, and the final
+      // emission when the end of the input closes every window.
+      EXPECT_EQ(first_batches, 5);
+      continue;
+    }
+    EXPECT_EQ(sink.rows, first) << threads << " threads, seed " << seed;
+    EXPECT_EQ(sink.batches, first_batches) << threads << " threads, seed " << seed;
+  }
+}
+
 TEST(EngineTest, CountsPerWindowAndKeyAndClosesAllAtEnd) {
   auto q = WindowedCount();
   const int64_t t0 = 1'768'142'570'000;  // 14:42:50 UTC, a window boundary
@@ -238,6 +283,7 @@ std::vector<std::string> RunCheckpointed(const BoundQuery& q, const std::vector<
   o.threads = threads;
   o.watermark_delay_ms = 5'000;
   o.trigger_ms = 0;
+  o.round_batches = 4;  // several rounds per run
   o.state_partitions = 16;
   o.checkpoint = store->get();
   Engine e(q, o, src, sink);

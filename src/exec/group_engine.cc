@@ -735,9 +735,9 @@ Status GroupEngine::EmitShard(Shard& s, bool force_commit) {
     out.column_names = results_.names();
     out.column_types = results_.types();
     results_.FromAggregates(rows, out);
-    s.output_rows += static_cast<int64_t>(out.rows.size());
-    counters_.output_rows += static_cast<int64_t>(out.rows.size());
     SLUICE_RETURN_IF_ERROR(s.sink->Write(out));
+    s.output_rows += static_cast<int64_t>(out.rows.size());  // rows the sink took
+    counters_.output_rows += static_cast<int64_t>(out.rows.size());
   }
   if (final_emit) s.finished = true;
   return CommitShard(s);

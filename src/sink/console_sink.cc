@@ -1,6 +1,8 @@
 #include "sink/console_sink.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "format/json_writer.h"
 #include "format/value_text.h"
@@ -54,9 +56,12 @@ Status ConsoleSink::Write(const OutputBatch& batch) {
                      std::to_string(batch.batch_id) +
                      "\n-------------------------------------------\n" +
                      RenderTable(batch, tz_, max_rows_) + "\n";
-  std::fwrite(text.data(), 1, text.size(), out_);
-  std::fflush(out_);
-  return Status::Ok();
+  errno = 0;
+  const bool written = std::fwrite(text.data(), 1, text.size(), out_) == text.size();
+  if (std::fflush(out_) == 0 && written) return Status::Ok();
+  if (errno == EPIPE) return Status::BrokenPipe("console: the reader closed the pipe");
+  return Status::IOError(std::string("console: cannot write to standard output: ") +
+                         std::strerror(errno != 0 ? errno : EIO));
 }
 
 }  // namespace sluice

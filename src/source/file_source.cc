@@ -1,12 +1,17 @@
 #include "source/file_source.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <memory>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 
 namespace sluice {
 namespace {
@@ -14,14 +19,80 @@ constexpr size_t kReadChunk = 4 << 20;
 constexpr size_t kQueueDepth = 16;  // batches read ahead (about 20 MB of lab records)
 constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
 
+// What of an oversized line read through a pipe the batch keeps (for the dead-letter sink).
+constexpr size_t kOversizedPrefix = 1024;
+
 // Most JSON readers skip a UTF-8 byte-order mark at the start of a file; so does sluice.
 bool HasByteOrderMark(const char* p, size_t n) {
   return n >= kByteOrderMark.size() && std::memcmp(p, kByteOrderMark.data(), kByteOrderMark.size()) == 0;
 }
+
+// The SIGBUS guard. Reading a page of a mapped file beyond the file's current end raises
+// SIGBUS: another process truncated the file while it was read. The handler maps zero pages
+// over the rest of the mapping, marks it, and lets the read continue; the reader thread sees
+// the mark (or the smaller size) and fails the run with a message. Slots are claimed and
+// released with atomics only, so the handler needs no lock.
+struct GuardedMapping {
+  std::atomic<uintptr_t> begin{0};
+  std::atomic<uintptr_t> end{0};
+  std::atomic<bool> faulted{false};
+};
+constexpr int kGuardSlots = 64;
+GuardedMapping g_guarded[kGuardSlots];
+std::once_flag g_guard_installed;
+
+void OnSigbus(int /*sig*/, siginfo_t* info, void* /*context*/) {
+  const auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
+  for (auto& g : g_guarded) {
+    const uintptr_t b = g.begin.load(std::memory_order_acquire);
+    const uintptr_t e = g.end.load(std::memory_order_acquire);
+    if (b != 0 && b <= addr && addr < e) {
+      const auto page_size = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+      const uintptr_t page = addr & ~(page_size - 1);
+      ::mmap(reinterpret_cast<void*>(page), e - page, PROT_READ,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+      g.faulted.store(true, std::memory_order_release);
+      return;
+    }
+  }
+  // Not one of ours: the default action (the process dies) when the access is retried.
+  ::signal(SIGBUS, SIG_DFL);
+}
+
+// Registers [p, p + size) with the guard; the slot, or -1 when all are taken (unguarded).
+int GuardMapping(const void* p, size_t size) {
+  std::call_once(g_guard_installed, [] {
+    struct sigaction sa {};
+    sa.sa_sigaction = OnSigbus;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGBUS, &sa, nullptr);
+  });
+  const auto page_size = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto b = reinterpret_cast<uintptr_t>(p);
+  const uintptr_t e = (b + size + page_size - 1) & ~(page_size - 1);
+  for (int i = 0; i < kGuardSlots; ++i) {
+    uintptr_t expected = 0;
+    if (g_guarded[i].begin.compare_exchange_strong(expected, b)) {
+      g_guarded[i].faulted.store(false);
+      g_guarded[i].end.store(e, std::memory_order_release);
+      return i;
+    }
+  }
+  return -1;
+}
+
+void UnguardMapping(int slot) {
+  if (slot < 0) return;
+  g_guarded[slot].end.store(0, std::memory_order_release);
+  g_guarded[slot].begin.store(0, std::memory_order_release);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path,
-                                                     const PartitionPosition* start) {
+                                                     const PartitionPosition* start,
+                                                     size_t max_record_bytes) {
   if (start != nullptr && path == "-") {
     return Status::InvalidArgument("standard input cannot be read again after a restart");
   }
@@ -39,6 +110,7 @@ Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path,
     return Status::InvalidArgument("source '" + path + "' is a directory: give a JSON-lines file");
   }
   auto src = std::unique_ptr<FileSource>(new FileSource(path, fd));
+  src->max_record_bytes_ = max_record_bytes;
   struct stat st {};
   if (start != nullptr) {
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -65,7 +137,10 @@ Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path,
     void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p != MAP_FAILED) {
       ::madvise(p, size, MADV_SEQUENTIAL);
-      src->mapping_ = std::shared_ptr<const void>(p, [size](const void* q) {
+      const int slot = GuardMapping(p, size);
+      src->map_slot_ = slot;
+      src->mapping_ = std::shared_ptr<const void>(p, [size, slot](const void* q) {
+        UnguardMapping(slot);
         ::munmap(const_cast<void*>(q), size);
       });
       src->map_base_ = static_cast<const char*>(p);
@@ -101,6 +176,19 @@ bool FileSource::Push(RawBatch&& batch) {
   return true;
 }
 
+void FileSource::Fail(std::string message) {
+  std::lock_guard<std::mutex> lock(mu_);
+  error_ = std::move(message);
+  eof_ = true;
+  not_empty_.notify_all();
+}
+
+bool FileSource::MappingShrank() const {
+  if (map_slot_ >= 0 && g_guarded[map_slot_].faulted.load(std::memory_order_acquire)) return true;
+  struct stat st {};
+  return ::fstat(fd_, &st) == 0 && static_cast<size_t>(st.st_size) < map_size_;
+}
+
 void FileSource::MappedLoop() {
   const char* const base = map_base_;
   const size_t size = map_size_;
@@ -112,10 +200,20 @@ void FileSource::MappedLoop() {
     batch.first_offset = Offset(offset);
     batch.starts.reserve(kMaxBatchRecords + 1);
     const size_t begin = pos;
-    while (batch.size() < kMaxBatchRecords && pos < size) {
+    while (batch.size() < kMaxBatchRecords && pos < size && pos - begin < kMaxBatchBytes) {
       const void* nl = std::memchr(base + pos, '\n', size - pos);
+      const size_t line_begin = pos;
       pos = nl ? static_cast<size_t>(static_cast<const char*>(nl) - base) + 1 : size;
+      if (pos - line_begin - (nl ? 1 : 0) > max_record_bytes_) {
+        batch.oversized.push_back(static_cast<uint32_t>(batch.size()));
+      }
       batch.starts.push_back(static_cast<uint32_t>(pos - begin));
+    }
+    // Checked after the newline search has touched every page of the batch.
+    if (MappingShrank()) {
+      Fail("the file '" + path_ + "' shrank while it was read (it had " + std::to_string(size) +
+           " bytes when opened): it was truncated or replaced in place");
+      return;
     }
     offset += static_cast<int64_t>(batch.size());
     batch.end_byte = static_cast<int64_t>(pos);
@@ -137,10 +235,12 @@ void FileSource::MappedLoop() {
 }
 
 void FileSource::ReadLoop() {
-  // Unconsumed bytes are buf[0, len); allocated once (a std::string would zero-fill every
-  // chunk before reading into it).
-  std::unique_ptr<char[]> storage(new char[2 * kReadChunk]);
-  char* const data = storage.get();
+  // Unconsumed bytes are data[0, len); allocated up front (a std::string would zero-fill every
+  // chunk before reading into it) and grown, up to the longest record allowed, when one line
+  // does not fit.
+  size_t cap = 2 * kReadChunk;
+  std::unique_ptr<char[]> storage(new char[cap]);
+  char* data = storage.get();
   size_t len = 0;
   int64_t offset = start_offset_;
   // Byte offset in the input of data[0]: batches record where they end, for checkpoints.
@@ -158,16 +258,27 @@ void FileSource::ReadLoop() {
     batch.first_offset = Offset(offset);
     return true;
   };
+  auto batch_full = [&] {
+    return batch.size() == kMaxBatchRecords || batch.data.size() >= kMaxBatchBytes;
+  };
+  // A line longer than the maximum is being discarded up to its newline; its first bytes become
+  // a record marked oversized once its end (and so the next line's position) is known.
+  bool skipping = false;
+  std::string oversized_prefix;
+  auto finish_oversized = [&] {
+    skipping = false;
+    batch.oversized.push_back(static_cast<uint32_t>(batch.size()));
+    batch.Add(oversized_prefix);
+    ++offset;
+    return !batch_full() || push();
+  };
   bool at_eof = false;
   bool bom_checked = false;
   while (!at_eof) {
-    const ssize_t got = ::read(fd_, data + len, 2 * kReadChunk - len);
+    const ssize_t got = ::read(fd_, data + len, cap - len);
     if (got < 0) {
       if (errno == EINTR) continue;
-      std::lock_guard<std::mutex> lock(mu_);
-      error_ = "reading '" + path_ + "': " + std::strerror(errno);
-      eof_ = true;
-      not_empty_.notify_all();
+      Fail("reading '" + path_ + "': " + std::strerror(errno));
       return;
     }
     len += static_cast<size_t>(got);
@@ -181,18 +292,28 @@ void FileSource::ReadLoop() {
         consumed += static_cast<int64_t>(kByteOrderMark.size());
       }
     }
+    size_t pos = 0;
+    if (skipping) {
+      const void* nl = std::memchr(data, '\n', len);
+      pos = nl ? static_cast<size_t>(static_cast<const char*>(nl) - data) + 1 : len;
+      consumed += static_cast<int64_t>(pos);
+      if ((nl != nullptr || at_eof) && !finish_oversized()) return;
+    }
     // Cut whole lines into the batch: find the line ends first, then copy them in one go
     // (a copy per line costs more than the newline search). Records keep their '\n'.
-    size_t pos = 0;
-    while (pos < len) {
+    while (!skipping && pos < len) {
       const size_t begin = pos;
       const size_t base = batch.data.size();
       size_t lines = 0;
       const size_t room = kMaxBatchRecords - batch.size();
-      while (lines < room && pos < len) {
+      while (lines < room && pos < len && base + (pos - begin) < kMaxBatchBytes) {
         const void* nl = std::memchr(data + pos, '\n', len - pos);
         if (nl == nullptr && !at_eof) break;  // a partial line: wait for more bytes
+        const size_t line_begin = pos;
         pos = nl ? static_cast<size_t>(static_cast<const char*>(nl) - data) + 1 : len;
+        if (pos - line_begin - (nl ? 1 : 0) > max_record_bytes_) {
+          batch.oversized.push_back(static_cast<uint32_t>(batch.size()));
+        }
         batch.starts.push_back(static_cast<uint32_t>(base + pos - begin));
         ++lines;
       }
@@ -201,20 +322,34 @@ void FileSource::ReadLoop() {
       batch.data.append(data + begin, pos - begin);
       consumed += static_cast<int64_t>(pos - begin);
       offset += static_cast<int64_t>(lines);
-      if (batch.size() == kMaxBatchRecords && !push()) return;
+      if (batch_full() && !push()) return;
     }
-    if (pos == 0 && len == 2 * kReadChunk) {
-      // One line longer than the buffer: take it as a record; the parser will reject it.
-      batch.starts.push_back(static_cast<uint32_t>(batch.data.size() + len));
-      batch.data.append(data, len);
+    if (!skipping && pos == 0 && len == cap) {
+      // One line fills the buffer. Grow it while the line may still be short enough to be a
+      // record; past the maximum, keep its first bytes and discard the rest.
+      if (cap <= max_record_bytes_) {
+        const size_t grown = std::min(2 * cap, max_record_bytes_ + 1 + kReadChunk);
+        std::unique_ptr<char[]> bigger(new char[grown]);
+        std::memcpy(bigger.get(), data, len);
+        storage = std::move(bigger);
+        data = storage.get();
+        cap = grown;
+        continue;
+      }
+      skipping = true;
+      oversized_prefix.assign(data, kOversizedPrefix);
       consumed += static_cast<int64_t>(len);
-      ++offset;
       pos = len;
-      if (batch.size() == kMaxBatchRecords && !push()) return;
     }
     std::memmove(data, data + pos, len - pos);
     len -= pos;
+    if (len == 0 && cap > 2 * kReadChunk) {  // a long line is done: give its memory back
+      cap = 2 * kReadChunk;
+      storage.reset(new char[cap]);
+      data = storage.get();
+    }
   }
+  if (skipping && !finish_oversized()) return;
   if (!push()) return;
   std::lock_guard<std::mutex> lock(mu_);
   eof_ = true;

@@ -19,14 +19,18 @@ class FileSource : public Source {
  public:
   // path "-" reads standard input. With `start` (a checkpoint's position) reading resumes at
   // that line and byte offset of a regular file; InvalidArgument if the file cannot be resumed
-  // (standard input, a pipe, or a file now shorter than the position).
+  // (standard input, a pipe, or a file now shorter than the position). Lines longer than
+  // `max_record_bytes` are records marked oversized (RawBatch::oversized), never split.
+  // A regular file is read up to its size when opened; if it shrinks while read, Poll fails.
   static Result<std::unique_ptr<FileSource>> Open(const std::string& path,
-                                                  const PartitionPosition* start = nullptr);
+                                                  const PartitionPosition* start = nullptr,
+                                                  size_t max_record_bytes = kDefaultMaxRecordBytes);
   ~FileSource() override;
 
   Status Poll(std::vector<RawBatch>& out, size_t max_batches,
               std::chrono::milliseconds timeout) override;
   bool Finished() const override;
+  bool AtRest() const override { return mapping_ != nullptr; }
   std::vector<PartitionInfo> Partitions() const override;
   std::string Describe() const override;
 
@@ -36,12 +40,17 @@ class FileSource : public Source {
   // A regular file is memory-mapped and cut into batches that borrow the mapping.
   void MappedLoop();
   bool Push(RawBatch&& batch);  // blocks while the queue is full; false once stopping
+  void Fail(std::string message);  // ends reading with an error Poll returns
+  // The mapped file shrank since it was opened (a read of the lost pages was turned into zeros).
+  bool MappingShrank() const;
 
   const std::string path_;
   const int fd_;
   std::shared_ptr<const void> mapping_;  // the whole file, when mapped
   const char* map_base_ = nullptr;
   size_t map_size_ = 0;
+  int map_slot_ = -1;  // the mapping's entry in the SIGBUS guard, or -1
+  size_t max_record_bytes_ = kDefaultMaxRecordBytes;
   int64_t start_offset_ = 0;  // line number and byte offset reading starts at
   size_t start_byte_ = 0;
   std::thread reader_;

@@ -24,10 +24,12 @@ struct SeenBatch {
   std::vector<std::string> records;
   int64_t end_byte = -1;
   PartitionPosition end;
+  std::vector<int64_t> oversized;  // offsets of the records marked longer than the maximum
 };
 
 bool operator==(const SeenBatch& a, const SeenBatch& b) {
   return a.first_offset == b.first_offset && a.records == b.records && a.end_byte == b.end_byte &&
+         a.oversized == b.oversized &&
          a.end.partition == b.end.partition && a.end.next_offset == b.end.next_offset &&
          a.end.next_byte == b.end.next_byte;
 }
@@ -58,6 +60,7 @@ std::vector<SeenBatch> ReadAll(FileSource& src) {
       }
       s.end_byte = b.end_byte;
       s.end = b.end_position();
+      for (uint32_t i : b.oversized) s.oversized.push_back(b.offset(i));
       seen.push_back(std::move(s));
     }
   }
@@ -102,8 +105,9 @@ class FileSourceTest : public ::testing::Test {
   }
 
   std::vector<SeenBatch> ReadPath(const std::string& path,
-                                  const PartitionPosition* start = nullptr) {
-    auto src = FileSource::Open(path, start);
+                                  const PartitionPosition* start = nullptr,
+                                  size_t max_record_bytes = kDefaultMaxRecordBytes) {
+    auto src = FileSource::Open(path, start, max_record_bytes);
     EXPECT_TRUE(src.ok()) << src.status().message();
     if (!src.ok()) return {};
     return ReadAll(**src);
@@ -258,8 +262,9 @@ TEST_F(FileSourceTest, PipeIsReadInTheSameBatchesAsTheMappedFile) {
 }
 
 // Read through a FIFO (the read() path rather than the mapping).
-std::vector<SeenBatch> ReadThroughPipe(const std::string& dir, const std::string& content) {
-  const std::string path = dir + "/bom-fifo";
+std::vector<SeenBatch> ReadThroughPipe(const std::string& dir, const std::string& content,
+                                       size_t max_record_bytes = kDefaultMaxRecordBytes) {
+  const std::string path = dir + "/fifo";
   EXPECT_EQ(::mkfifo(path.c_str(), 0600), 0);
   std::thread writer([&] {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
@@ -267,10 +272,11 @@ std::vector<SeenBatch> ReadThroughPipe(const std::string& dir, const std::string
     EXPECT_EQ(::write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
     ::close(fd);
   });
-  auto src = FileSource::Open(path);
+  auto src = FileSource::Open(path, nullptr, max_record_bytes);
   std::vector<SeenBatch> seen;
   if (src.ok()) seen = ReadAll(**src);
   writer.join();
+  ::unlink(path.c_str());
   return seen;
 }
 
@@ -294,6 +300,78 @@ TEST_F(FileSourceTest, AByteOrderMarkBeforeTheFirstRecordIsSkipped) {
   const auto inside = ReadPath(Write("inside.jsonl", body + bom + R"({"n": 3})" + "\n"));
   ASSERT_EQ(inside.size(), 1u);
   EXPECT_EQ(inside[0].records.back(), bom + R"({"n": 3})");
+}
+
+// All records of a read, and the offsets of those marked oversized.
+std::pair<std::vector<std::string>, std::vector<int64_t>> Flatten(const std::vector<SeenBatch>& seen) {
+  std::pair<std::vector<std::string>, std::vector<int64_t>> out;
+  for (const auto& b : seen) {
+    out.first.insert(out.first.end(), b.records.begin(), b.records.end());
+    out.second.insert(out.second.end(), b.oversized.begin(), b.oversized.end());
+  }
+  return out;
+}
+
+TEST_F(FileSourceTest, ALineLongerThanTheReadBufferIsOneRecordOverAPipeToo) {
+  // 8 MiB + 125 bytes and 20 MiB: longer than the 8 MiB read buffer, shorter than the maximum.
+  const std::vector<std::string> lines = {
+      R"({"n": 1})", R"({"pad": ")" + std::string(8'388'669 - 10, 'x') + R"("})", R"({"n": 2})",
+      R"({"pad": ")" + std::string(20 << 20, 'y') + R"("})", R"({"n": 3})"};
+  const std::string content = Joined(lines);
+  for (const auto& seen : {ReadPath(Write("long.jsonl", content)), ReadThroughPipe(dir_, content)}) {
+    const auto [records, oversized] = Flatten(seen);
+    EXPECT_EQ(records, lines);
+    EXPECT_TRUE(oversized.empty());
+    ASSERT_FALSE(seen.empty());
+    EXPECT_EQ(seen.back().end_byte, static_cast<int64_t>(content.size()));
+  }
+}
+
+TEST_F(FileSourceTest, LinesLongerThanTheMaximumAreMarkedAndNeverSplit) {
+  const std::vector<std::string> lines = {std::string(500, 'a'), std::string(5'000, 'b'),
+                                          std::string(10, 'c'), std::string(20 << 20, 'd'),
+                                          std::string(1'000, 'e'), std::string(3'000, 'f')};
+  std::string content = Joined(lines);
+  content.pop_back();  // the last line has no newline
+  const auto mapped = ReadPath(Write("max.jsonl", content), nullptr, 1'000);
+  const auto piped = ReadThroughPipe(dir_, content, 1'000);
+  for (const auto& seen : {mapped, piped}) {
+    const auto [records, oversized] = Flatten(seen);
+    ASSERT_EQ(records.size(), lines.size());
+    EXPECT_EQ(oversized, (std::vector<int64_t>{1, 3, 5}));
+    EXPECT_EQ(records[0], lines[0]);
+    EXPECT_EQ(records[2], lines[2]);
+    EXPECT_EQ(records[4], lines[4]);  // exactly the maximum is fine
+    EXPECT_EQ(records[3].substr(0, 1'000), std::string(1'000, 'd'));  // at least a prefix kept
+    EXPECT_EQ(seen.back().end_byte, static_cast<int64_t>(content.size()));
+  }
+  EXPECT_EQ(Flatten(mapped).first[3], lines[3]);     // the mapping keeps the whole line
+  EXPECT_LT(Flatten(piped).first[3].size(), 4'096u);  // a pipe keeps only its start
+}
+
+TEST_F(FileSourceTest, AFileTruncatedWhileReadFailsWithAMessageNotSIGBUS) {
+  std::vector<std::string> lines(400'000, R"({"timestamp": 1, "content": "a record of some length to fill pages"})");
+  const std::string path = Write("shrinks.jsonl", Joined(lines));
+  auto src = FileSource::Open(path);
+  ASSERT_TRUE(src.ok());
+  std::vector<RawBatch> first;
+  ASSERT_TRUE((*src)->Poll(first, 1, std::chrono::milliseconds(2'000)).ok());
+  ASSERT_EQ(first.size(), 1u);
+  ASSERT_EQ(::truncate(path.c_str(), 0), 0);
+  // Reading on fails with a message; the bytes of batches handed out earlier read as zeros.
+  Status st;
+  for (int polls = 0; polls < 1'000 && st.ok() && !(*src)->Finished(); ++polls) {
+    std::vector<RawBatch> out;
+    st = (*src)->Poll(out, 4, std::chrono::milliseconds(100));
+    for (const auto& b : out) {
+      size_t bytes = 0;
+      for (size_t i = 0; i < b.size(); ++i) bytes += b.record(i).size();
+      EXPECT_GT(bytes, 0u);
+    }
+  }
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("shrank while it was read"), std::string::npos) << st.message();
+  EXPECT_FALSE(first[0].record(0).empty());  // touching an old batch does not kill the process
 }
 
 }  // namespace

@@ -21,6 +21,15 @@ namespace sluice {
 inline constexpr size_t kMaxBatchRecords = 10'000;
 // Bytes kept readable after the last record of a batch (simdjson reads up to 64 bytes ahead).
 inline constexpr size_t kBatchPadding = 64;
+// The longest record a file source takes (--max-record-bytes): longer lines are malformed, never
+// split. The default is generous; the ceiling keeps a batch's offsets within 32 bits.
+inline constexpr size_t kDefaultMaxRecordBytes = 64 << 20;
+inline constexpr size_t kMaxMaxRecordBytes = 256 << 20;
+// A file source also ends a batch once it holds this many bytes (lines of 100 KB on average),
+// a cut that depends only on the input, like the one every kMaxBatchRecords lines.
+inline constexpr size_t kMaxBatchBytes = 1 << 30;
+// Why a record in RawBatch::oversized is malformed.
+inline constexpr const char* kRecordTooLong = "record longer than --max-record-bytes";
 
 // Raw records of one partition, in partition order. Record i is data[starts[i], starts[i + 1])
 // less one trailing '\n' if there is one (a file source copies lines with their newline);
@@ -40,6 +49,9 @@ struct RawBatch {
   const char* ext_base = nullptr;
   size_t ext_size = 0;  // readable bytes from ext_base, at least starts.back() + kBatchPadding
   int64_t end_byte = -1;  // file sources: byte offset in the file just past the last record
+  // Records longer than the source's maximum, ascending: malformed. The batch holds only the
+  // first kOversizedPrefix bytes of such a record when it was read through a pipe.
+  std::vector<uint32_t> oversized;
 
   size_t size() const { return starts.size() - 1; }
   const char* bytes() const { return external ? ext_base : data.data(); }
@@ -89,6 +101,9 @@ class Source {
                       std::chrono::milliseconds timeout) = 0;
   // True once a bounded input has been read to its end (never for a continuous source).
   virtual bool Finished() const = 0;
+  // True when the whole input is there to be read now (a regular file): a round of batches can
+  // always be filled, so `--trigger 0` cuts triggers at fixed places (docs/semantics.md).
+  virtual bool AtRest() const { return false; }
   // The partitions currently assigned to this process.
   virtual std::vector<PartitionInfo> Partitions() const = 0;
   // Human-readable description for EXPLAIN and the UI, e.g. "file:/tmp/x.jsonl".
