@@ -351,9 +351,7 @@ Status Engine::Emit(bool final_emit) {
     pending_rows_.clear();
   }
   SLUICE_RETURN_IF_ERROR(sink_.Write(out));
-  counters_.output_rows += static_cast<int64_t>(out.rows.size());  // rows the sink took
-  ++counters_.triggers;
-  SLUICE_RETURN_IF_ERROR(CommitEpoch(out.batch_id, final_emit));
+  SLUICE_RETURN_IF_ERROR(CommitEpoch(out.batch_id, final_emit, static_cast<int64_t>(out.rows.size())));
   ++next_batch_id_;
   report_.emit_ns += NanosSince(t0);
 
@@ -385,12 +383,15 @@ std::vector<std::pair<const char*, Sink*>> Engine::Sinks() const {
   return sinks;
 }
 
-Status Engine::CommitEpoch(int64_t epoch, bool final_emit) {
+Status Engine::CommitEpoch(int64_t epoch, bool final_emit, int64_t output_rows) {
   std::vector<std::pair<std::string, std::string>> sink_states;  // name -> what Prepare returned
   for (const auto& [name, sink] : Sinks()) {
     SLUICE_ASSIGN_OR_RETURN(std::string state, sink->Prepare(epoch));
     sink_states.emplace_back(name, std::move(state));
   }
+  // Rows count as output once the sinks hold them (a complete-mode table is written at Prepare).
+  counters_.output_rows += output_rows;
+  ++counters_.triggers;
   std::vector<PartitionPosition> positions;
   for (const auto& [p, pos] : positions_) positions.push_back(pos);
   if (CheckpointStore* store = options_.checkpoint) {

@@ -116,7 +116,7 @@ class Engine {
   Status ProcessRound(std::vector<RawBatch>& batches);
   Status Emit(bool final_emit);
   // Prepares the sinks, writes the checkpoint (if any), then commits the sinks.
-  Status CommitEpoch(int64_t epoch, bool final_emit);
+  Status CommitEpoch(int64_t epoch, bool final_emit, int64_t output_rows);
   Status CloseSinks();
   // The output sink, then the late and dead-letter sinks if set, with the names their commit
   // states have in a checkpoint.

@@ -254,6 +254,169 @@ def test_run_sigint_commits_and_a_restart_continues():
            text(p.stderr))
 
 
+# ---- Bad input and hostile environments (docs/semantics.md, "Bad input") ----
+
+COUNT_SQL = "SELECT user_id, count(*) AS c FROM logs GROUP BY user_id"
+
+
+def gen_file(name, count, *extra):
+    path = os.path.join(TMP, name)
+    r = sluice("gen", "--count", str(count), *GEN_FIXED, *extra, "--to", path)
+    expect(r.returncode == 0, f"gen {name}", text(r.stderr))
+    return path
+
+
+def test_run_into_a_closed_pipe_ends_with_141_even_with_the_ui():
+    # The UI's server ignores SIGPIPE: the console sink must see EPIPE and end the run.
+    p = subprocess.Popen([SLUICE, "run", "--rate", "200000", "--trigger", "100ms", "--ui",
+                          "127.0.0.1:0", "SELECT user_id, content FROM logs"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=CLEAN_ENV)
+    p.stdout.read(4096)
+    p.stdout.close()  # like `sluice run ... | head -c 4096`
+    try:
+        rc = p.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rc = None
+    err = text(p.stderr.read())
+    expect(rc == 141, "run into a closed pipe exits 141", f"exit {rc}: {err[-500:]}")
+    expect("error" not in err.lower(), "a closed pipe is not reported as an error", err[-500:])
+
+
+def test_run_output_on_a_full_disk_exits_1_with_a_message():
+    src = gen_file("full-in.jsonl", 20_000)
+    with open("/dev/full", "wb") as full:
+        r = subprocess.run([SLUICE, "run", "--source", "file:" + src, COUNT_SQL], stdout=full,
+                           stderr=subprocess.PIPE, timeout=60, env=CLEAN_ENV)
+    expect(r.returncode == 1 and "No space left on device" in text(r.stderr),
+           "console output to a full disk exits 1", f"exit {r.returncode}: {text(r.stderr)[-300:]}")
+    r = sluice("run", "--source", "file:" + src, "--sink", "jsonl:/dev/full", COUNT_SQL)
+    expect(r.returncode == 1 and "No space left on device" in text(r.stderr),
+           "jsonl output to a full disk exits 1", f"exit {r.returncode}: {text(r.stderr)[-300:]}")
+    s = summary_of(r.stderr)
+    expect(s is not None and s["output_rows"] == 0, "rows not written are not counted", str(s))
+
+
+def test_a_line_longer_than_8_mib_over_stdin_is_one_record():
+    big = b'{"timestamp": 1000, "user_id": "a", "content": "' + b"x" * 8_388_669 + b'"}\n'
+    data = big + b'{"timestamp": 1001, "user_id": "a"}\n' + big
+    out = os.path.join(TMP, "long.jsonl")
+    r = subprocess.run([SLUICE, "run", "--source", "file:-", "--sink", "jsonl:" + out, COUNT_SQL],
+                       input=data, capture_output=True, timeout=120, env=CLEAN_ENV)
+    s = summary_of(r.stderr)
+    expect(r.returncode == 0 and s == dict(input_records=3, malformed_records=0, late_records=0,
+                                           late_rows=0, output_rows=1),
+           "a 8 MiB line over stdin is one record", f"exit {r.returncode}: {s} {text(r.stderr)[-300:]}")
+    with open(out) as f:
+        expect(json.loads(f.read()) == {"user_id": "a", "c": 3}, "its count is right")
+    dead = os.path.join(TMP, "long-dead.jsonl")
+    r = subprocess.run([SLUICE, "run", "--source", "file:-", "--max-record-bytes", "1000000",
+                        "--dead-letter", "jsonl:" + dead, "--sink", "jsonl:" + out, COUNT_SQL],
+                       input=data, capture_output=True, timeout=120, env=CLEAN_ENV)
+    s = summary_of(r.stderr)
+    expect(r.returncode == 0 and s and s["input_records"] == 3 and s["malformed_records"] == 2,
+           "lines over --max-record-bytes are malformed, not split", f"{s} {text(r.stderr)[-300:]}")
+    with open(dead) as f:
+        reasons = [json.loads(l)["error"] for l in f]
+    expect(reasons == ["record longer than --max-record-bytes"] * 2, "with the reason", str(reasons))
+
+
+def test_a_file_truncated_while_read_exits_1_with_a_message():
+    src = gen_file("shrinks.jsonl", 2_000_000)
+    p = subprocess.Popen([SLUICE, "run", "--threads", "1", "--source", "file:" + src, "--sink",
+                          "jsonl:" + os.path.join(TMP, "shrinks-out.jsonl"), COUNT_SQL],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=CLEAN_ENV)
+    time.sleep(0.2)
+    os.truncate(src, 1_000_000)
+    out, err = p.communicate(timeout=60)
+    err = text(err)
+    if p.returncode == 0:
+        print("  (the run finished before the truncation: nothing to check)")
+        return
+    expect(p.returncode == 1 and "shrank while it was read" in err,
+           "a truncated file gives exit 1 and a message, not SIGBUS", f"exit {p.returncode}: {err[-300:]}")
+
+
+def test_update_mode_with_trigger_0_gives_the_same_output_every_run():
+    src = gen_file("update.jsonl", 400_000, "--jitter", "3s")
+    sql = ("SELECT window.start AS ws, user_id, count(*) AS c FROM logs "
+           "GROUP BY window(timestamp, '10 seconds'), user_id")
+    outputs = []
+    for threads in ("1", "2", "2", "1"):
+        out = os.path.join(TMP, f"update-{len(outputs)}.jsonl")
+        r = sluice("run", "--source", "file:" + src, "--output-mode", "update", "--trigger", "0",
+                   "--threads", threads, "--sink", "jsonl:" + out, sql, timeout=120)
+        expect(r.returncode == 0, "update mode with --trigger 0 runs", text(r.stderr)[-300:])
+        with open(out) as f:
+            outputs.append(f.read())
+    expect(len(outputs[0]) > 0 and all(o == outputs[0] for o in outputs),
+           "update mode with --trigger 0 writes the same rows in the same order every run",
+           str([len(o) for o in outputs]))
+
+
+def test_bad_json_anywhere_and_out_of_range_times_are_malformed():
+    good = '{"timestamp": %d, "status": %s, "severity": "High", "source_ip": "10.0.0.1", ' \
+           '"user_id": "u", "content": "crash"}'
+    lines = [good % (1000, '"200"'), good % (1001, "tru"), good % (1002, "NaN"), good % (1003, "01"),
+             good % (1004, '"\\q"'), good % (1005, "[1,]"), good % (1006, "1e400"),
+             good % (1007, "123456789012345678901234567890"), good % (9223372036854775807, '"200"'),
+             good % (-9223372036854775808, '"200"'), good % (253402300799999, '"200"')]
+    path = write("bad-json.jsonl", ("\n".join(lines) + "\n").encode())
+    r = sluice("run", "--source", "file:" + path, "--sink", "jsonl:" + os.path.join(TMP, "bj.jsonl"),
+               Q2_SQL.replace("HAVING count(*) > 2", ""))
+    s = summary_of(r.stderr)
+    # Malformed: tru, NaN, 01, \q, [1,] (bad JSON in a field Q2 does not read) and the ends of
+    # int64 (outside 0001..9999); 1e400 and the long integer are valid JSON there.
+    expect(r.returncode == 0 and s and s["input_records"] == 11 and s["malformed_records"] == 7,
+           "bad JSON in unread fields and out-of-range times are malformed", f"{s} {text(r.stderr)[-300:]}")
+
+
+def test_complete_mode_never_replaces_what_is_not_a_regular_file():
+    src = gen_file("complete-in.jsonl", 30_000)
+    sql = "SELECT severity, count(*) AS c FROM logs GROUP BY severity"
+    # A symlink: its target gets the table, the link stays a link.
+    target = write("complete-target.jsonl", b"old\n")
+    link = os.path.join(TMP, "complete-link.jsonl")
+    os.symlink(target, link)
+    r = sluice("run", "--source", "file:" + src, "--sink", "jsonl:" + link, sql)
+    expect(r.returncode == 0 and os.path.islink(link), "a symlink sink stays a symlink", text(r.stderr)[-300:])
+    with open(target) as f:
+        rows = [json.loads(l) for l in f if l.strip()]
+    expect(sum(row["c"] for row in rows) == 30_000, "the symlink's target holds the table", str(rows))
+    # A FIFO: its reader gets the table.
+    fifo = os.path.join(TMP, "complete-fifo")
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", fifo], stdout=subprocess.PIPE)
+    r = sluice("run", "--source", "file:" + src, "--sink", "jsonl:" + fifo, sql)
+    got = reader.communicate(timeout=30)[0]
+    expect(r.returncode == 0 and os.path.exists(fifo) and not os.path.isfile(fifo),
+           "a FIFO sink stays a FIFO", text(r.stderr)[-300:])
+    last = [json.loads(l) for l in got.decode().splitlines() if l.strip()][-4:]
+    expect(sum(row["c"] for row in last) == 30_000, "the FIFO's reader gets the table", str(last))
+    # A device: /dev/null stays a device (this matters when run as root).
+    r = sluice("run", "--source", "file:" + src, "--sink", "jsonl:/dev/null", sql)
+    expect(r.returncode == 0 and not os.path.isfile("/dev/null"), "/dev/null stays a device")
+
+
+def test_complete_mode_on_a_full_disk_leaves_no_temporary_file():
+    mnt = os.path.join(TMP, "tiny")
+    os.mkdir(mnt)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mnt],
+                      capture_output=True).returncode != 0:
+        print("  (cannot mount a small tmpfs here: skipped)")
+        return
+    try:
+        src = gen_file("tiny-in.jsonl", 50_000, "--users", "100000")
+        r = sluice("run", "--source", "file:" + src, "--sink", "jsonl:" + os.path.join(mnt, "t.jsonl"),
+                   "SELECT user_id, count(*) AS c FROM logs GROUP BY user_id")
+        expect(r.returncode == 1 and "No space left on device" in text(r.stderr),
+               "complete mode on a full disk exits 1", f"exit {r.returncode}: {text(r.stderr)[-300:]}")
+        left = [n for n in os.listdir(mnt) if n.endswith(".tmp")]
+        expect(left == [], "no .tmp file is left behind", str(left))
+    finally:
+        subprocess.run(["umount", mnt], capture_output=True)
+
+
 def main():
     global SLUICE, TMP
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
