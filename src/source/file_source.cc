@@ -88,6 +88,30 @@ void UnguardMapping(int slot) {
   g_guarded[slot].begin.store(0, std::memory_order_release);
 }
 
+// A batch's share of a mapped file. When it is destroyed the pages wholly inside
+// [begin, end) are dropped from the resident set (MADV_DONTNEED on a read-only private file
+// mapping: they stay in the page cache and read back from the file if touched again). Pages
+// shared with the next or previous batch stay, so the parser's look-ahead is never affected,
+// and a file of any size costs only the batches in flight.
+class MappedPages {
+ public:
+  MappedPages(std::shared_ptr<const void> mapping, const char* begin, const char* end)
+      : mapping_(std::move(mapping)), begin_(begin), end_(end) {}
+  ~MappedPages() {
+    static const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const uintptr_t first = (reinterpret_cast<uintptr_t>(begin_) + page - 1) & ~(page - 1);
+    const uintptr_t last = reinterpret_cast<uintptr_t>(end_) & ~(page - 1);
+    if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+  }
+  MappedPages(const MappedPages&) = delete;
+  MappedPages& operator=(const MappedPages&) = delete;
+
+ private:
+  std::shared_ptr<const void> mapping_;  // keeps the whole mapping alive
+  const char* begin_;
+  const char* end_;
+};
+
 }  // namespace
 
 Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path,
@@ -218,8 +242,9 @@ void FileSource::MappedLoop() {
     offset += static_cast<int64_t>(batch.size());
     batch.end_byte = static_cast<int64_t>(pos);
     if (pos + kBatchPadding <= size) {
-      // Borrow the mapping: the next lines serve as the parser's look-ahead padding.
-      batch.external = mapping_;
+      // Borrow the mapping: the next lines serve as the parser's look-ahead padding. Once the
+      // last copy of the batch is gone, its pages leave the process's resident set.
+      batch.external = std::make_shared<MappedPages>(mapping_, base + begin, base + pos);
       batch.ext_base = base + begin;
       batch.ext_size = size - begin;
     } else {
