@@ -1,0 +1,164 @@
+// Google Benchmark suite for the hot pieces of the pipeline, to catch regressions of each one
+// apart from the others: parse + validate a batch, the WHERE of Q2, aggregate updates, state
+// serialization. Inputs are the built-in generator's records (docs/generator.md), fixed seed.
+//
+//   cmake --build build --target micro_bench && build/micro_bench
+//
+// Timing is never a pass/fail criterion: bench/ scripts compare ratios against peers.
+#include <benchmark/benchmark.h>
+
+#include <string>
+#include <vector>
+
+#include "common/arena.h"
+#include "common/bytes.h"
+#include "exec/aggregate_state.h"
+#include "exec/batch_processor.h"
+#include "exec/evaluator.h"
+#include "format/record_parser.h"
+#include "format/row_codec.h"
+#include "gen/generator.h"
+#include "sql/binder.h"
+
+namespace sluice {
+namespace {
+
+constexpr const char* kQ2 =
+    "SELECT window.start, user_id, count(*) AS c FROM logs WHERE lower(content) LIKE '%crash%' "
+    "AND severity IN ('High', 'Critical') GROUP BY window(timestamp, '10 seconds'), user_id "
+    "HAVING count(*) > 2";
+constexpr const char* kQ1 =
+    "SELECT source_ip, count(*) AS c FROM logs WHERE lower(content) LIKE '%vulnerability%' AND "
+    "severity = 'High' GROUP BY source_ip";
+
+BoundQuery Compile(const char* sql) {
+  auto q = CompileQuery(sql, BindOptions{});
+  if (!q.ok()) std::abort();
+  return std::move(q).value();
+}
+
+// One batch of kMaxBatchRecords generated records, as a file source cuts it.
+RawBatch GeneratedBatch() {
+  GeneratorOptions o;
+  o.start_ms = 1'769'538'590'000;
+  o.seed = 42;
+  Generator gen(o);
+  std::string lines;
+  gen.Next(kMaxBatchRecords, lines);
+  RawBatch b;
+  size_t pos = 0;
+  while (pos < lines.size()) {
+    const size_t nl = lines.find('\n', pos);
+    b.Add(std::string_view(lines).substr(pos, nl - pos + 1));
+    pos = nl + 1;
+  }
+  b.Seal();
+  return b;
+}
+
+void SetBytes(benchmark::State& state, const RawBatch& b) {
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(b.size()));
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(b.starts.back()));
+}
+
+// Parse + full JSON validation of every record, reading Q2's fields.
+void BM_ParseValidate(benchmark::State& state) {
+  const BoundQuery q = Compile(kQ2);
+  const RawBatch b = GeneratedBatch();
+  RecordParser parser(q.input_fields);
+  std::vector<Value> row(q.input_fields.size());
+  for (auto _ : state) {
+    int bad = 0;
+    for (size_t i = 0; i < b.size(); ++i) bad += parser.Parse(b.record(i), b.padding_after(i), row.data()) != nullptr;
+    benchmark::DoNotOptimize(bad);
+  }
+  SetBytes(state, b);
+}
+BENCHMARK(BM_ParseValidate);
+
+// The WHERE clause of Q2 on parsed rows (their strings copied out of the parser's buffer).
+void BM_FilterQ2(benchmark::State& state) {
+  const BoundQuery q = Compile(kQ2);
+  const RawBatch b = GeneratedBatch();
+  RecordParser parser(q.input_fields);
+  const size_t width = q.input_fields.size();
+  std::vector<std::string> text(b.size() * width);
+  std::vector<Value> rows(b.size() * width);
+  for (size_t i = 0; i < b.size(); ++i) {
+    Value* row = &rows[i * width];
+    if (parser.Parse(b.record(i), b.padding_after(i), row) != nullptr) std::abort();
+    for (size_t f = 0; f < width; ++f) {
+      if (row[f].type == Type::kString) {
+        text[i * width + f] = std::string(row[f].s);
+        row[f] = Value::String(text[i * width + f]);
+      }
+    }
+  }
+  Arena arena;
+  int64_t passed = 0;
+  for (auto _ : state) {
+    for (size_t i = 0; i < b.size(); ++i) {
+      arena.Reset();
+      passed += EvaluatePredicate(*q.where, &rows[i * width], arena);
+    }
+  }
+  benchmark::DoNotOptimize(passed);
+  SetBytes(state, b);
+}
+BENCHMARK(BM_FilterQ2);
+
+// A whole batch through the parallel step (parse, validate, filter, key, bucket) for Q2 and Q1.
+void BM_ProcessBatch(benchmark::State& state, const char* sql) {
+  const BoundQuery q = Compile(sql);
+  const RawBatch b = GeneratedBatch();
+  BatchProcessor processor(q, 2, 128);
+  ParsedBatch out;
+  for (auto _ : state) {
+    processor.Process(b, out);
+    benchmark::DoNotOptimize(out.passed_filter);
+  }
+  SetBytes(state, b);
+}
+BENCHMARK_CAPTURE(BM_ProcessBatch, q2, kQ2);
+BENCHMARK_CAPTURE(BM_ProcessBatch, q1, kQ1);
+
+// Folding Q2's keyed rows into the aggregation state of a window.
+void BM_AggregateUpdate(benchmark::State& state) {
+  const BoundQuery q = Compile(kQ2);
+  std::vector<std::string> keys(1000);
+  for (int i = 0; i < 1000; ++i) EncodeValue(keys[i], Value::String("user_" + std::to_string(1000 + i)));
+  AggregateState agg(q);
+  int64_t n = 0;
+  for (auto _ : state) {
+    for (const auto& k : keys) agg.Accumulate(1'769'538'590'000, k, nullptr);
+    n += static_cast<int64_t>(keys.size());
+  }
+  state.SetItemsProcessed(n);
+}
+BENCHMARK(BM_AggregateUpdate);
+
+// Serializing a state partition of 100 windows x 1000 keys for a checkpoint.
+void BM_SerializeState(benchmark::State& state) {
+  const BoundQuery q = Compile(kQ2);
+  AggregateState agg(q);
+  for (int i = 0; i < 1000; ++i) {
+    std::string key;
+    EncodeValue(key, Value::String("user_" + std::to_string(1000 + i)));
+    for (int w = 0; w < 100; ++w) agg.Accumulate(1'769'538'590'000 + w * 10'000, key, nullptr);
+  }
+  int64_t bytes = 0;
+  std::string buf;
+  for (auto _ : state) {
+    buf.clear();
+    ByteWriter w(buf);
+    agg.Serialize(w);
+    bytes += static_cast<int64_t>(buf.size());
+  }
+  state.SetBytesProcessed(bytes);
+}
+BENCHMARK(BM_SerializeState);
+
+}  // namespace
+}  // namespace sluice
+
+BENCHMARK_MAIN();
