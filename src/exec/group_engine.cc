@@ -410,6 +410,8 @@ void GroupEngine::Publish(int64_t trigger_wall_ms, int64_t busy_ns) {
   p.processed_rows_per_second = static_cast<double>(p.num_input_rows) * 1e9 /
                                 static_cast<double>(std::max<int64_t>(busy_ns, 1));
   p.duration.total_ms = busy_ns / 1'000'000;
+  p.duration.total_us = busy_ns / 1'000;
+  p.duration.interval_ms = trigger_wall_ms;
   p.malformed_rows = counters_.malformed_records - published_.malformed_records;
   p.output_rows = counters_.output_rows - published_.output_rows;
   p.late_rows = counters_.late_rows - published_.late_rows;
@@ -443,6 +445,9 @@ void GroupEngine::Publish(int64_t trigger_wall_ms, int64_t busy_ns) {
     st.next_offset = s->next_offset;
     st.state_rows = s->state->rows();
     p.state.rows_total += s->state->rows();
+    const StateChanges changes = s->state->TakeChanges();
+    p.state.rows_updated += changes.updated;
+    p.state.rows_removed += changes.removed;
     p.state.memory_bytes += s->state->bytes();
     if (s->watermark != kMinTime && s->watermark != kMaxTime) {
       st.watermark_ms = s->watermark;

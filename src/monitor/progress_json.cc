@@ -18,6 +18,10 @@ double Rate(int64_t rows, int64_t ms) {
   return ms > 0 ? static_cast<double>(rows) * 1000.0 / static_cast<double>(ms) : 0.0;
 }
 
+double RatePerUs(int64_t rows, int64_t us) {
+  return us > 0 ? static_cast<double>(rows) * 1e6 / static_cast<double>(us) : 0.0;
+}
+
 void AppendTotals(JsonText& j, const RunTotals& t) {
   j.BeginObject()
       .Field("triggers", t.triggers)
@@ -25,7 +29,7 @@ void AppendTotals(JsonText& j, const RunTotals& t) {
       .Field("lateRows", t.late_rows)
       .Field("malformedRows", t.malformed_rows)
       .Field("outputRows", t.output_rows)
-      .Field("busyMs", t.busy_ms)
+      .Field("busyMs", static_cast<double>(t.busy_us) / 1000.0)
       .EndObject();
 }
 
@@ -74,10 +78,11 @@ void AppendTriggerJson(JsonText& j, const TriggerProgress& p, const QueryInfo& q
     AppendOffsets(j, s.offsets, true);
     j.Field("numInputRows", s.num_input_rows)
         .Field("inputRowsPerSecond", p.num_input_rows > 0
-                                         ? p.input_rows_per_second * static_cast<double>(s.num_input_rows) /
+                                         ? p.input_rows_per_second *
+                                               static_cast<double>(s.num_input_rows) /
                                                static_cast<double>(p.num_input_rows)
                                          : 0.0)
-        .Field("processedRowsPerSecond", Rate(s.num_input_rows, d.total_ms))
+        .Field("processedRowsPerSecond", RatePerUs(s.num_input_rows, d.total_us))
         .EndObject();
   }
   j.EndArray();
@@ -144,7 +149,7 @@ std::string QueryJson(const RunMonitor& monitor, int64_t now_ms) {
   AppendTotals(j, t);
   // Averages over the run: what the end-of-run summary prints.
   j.Field("avgInputRowsPerSecond", Rate(t.input_rows, uptime))
-      .Field("avgProcessedRowsPerSecond", Rate(t.input_rows, t.busy_ms))
+      .Field("avgProcessedRowsPerSecond", RatePerUs(t.input_rows, t.busy_us))
       .EndObject();
   return j.Take();
 }
