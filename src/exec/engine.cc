@@ -217,7 +217,7 @@ Status Engine::ProcessRound(std::vector<RawBatch>& batches) {
     const auto pos = positions_.find(part);
     trigger_start_.try_emplace(part, pos != positions_.end() ? pos->second.next_offset.value
                                                              : batches[i].first_offset.value);
-    trigger_rows_[part] += static_cast<int64_t>(batches[i].size());
+    trigger_rows_[part] += parsed_[i].input_records;  // blank lines are not records
     positions_[part] = batches[i].end_position();
     tracker_.Observe(batches[i].partition, parsed_[i].max_event_time, now);
     tracker_.Advance(now);

@@ -73,7 +73,7 @@ struct PartitionProgress {
   PartitionId partition{0};
   int64_t start_offset = 0;
   int64_t end_offset = 0;
-  int64_t rows = 0;
+  int64_t rows = 0;  // records among them (blank lines of a file are not records)
 };
 
 // What the engine reports after each trigger, for the monitor and --progress; docs/monitoring.md

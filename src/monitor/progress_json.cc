@@ -30,6 +30,8 @@ void AppendTotals(JsonText& j, const RunTotals& t) {
       .Field("malformedRows", t.malformed_rows)
       .Field("outputRows", t.output_rows)
       .Field("busyMs", static_cast<double>(t.busy_us) / 1000.0)
+      .Field("stateRowsRemoved", t.state_rows_removed)
+      .Field("peakStateRows", t.peak_state_rows)
       .EndObject();
 }
 
@@ -90,7 +92,11 @@ void AppendTriggerJson(JsonText& j, const TriggerProgress& p, const QueryInfo& q
       .Field("description", p.sink_description)
       .Field("numOutputRows", p.output_rows)
       .EndObject();
-  j.Key("sluice").BeginObject()
+  j.Key("sluice")
+      .BeginObject()
+      .Field("timestampMs", p.timestamp_ms)
+      .Field("triggerIntervalMs", d.interval_ms)
+      .Field("triggerExecutionUs", d.total_us)
       .Field("maxEventTimeMs", p.max_event_time_ms)
       .Field("watermarkMs", p.watermark_ms)
       .Field("watermarkGapMs", p.watermark_gap_ms())
@@ -123,25 +129,30 @@ std::string HistoryJson(const RunMonitor& monitor, std::optional<int64_t> after_
   return j.Take();
 }
 
+void AppendQueryInfoFields(JsonText& j, const QueryInfo& q) {
+  j.Field("id", q.id)
+      .Field("runId", q.run_id)
+      .Field("name", q.name)
+      .Field("sql", q.sql)
+      .Field("outputMode", q.output_mode)
+      .Field("triggerIntervalMs", q.trigger_interval_ms)
+      .Field("watermarkDelayMs", q.watermark_delay_ms)
+      .Field("source", q.source_description)
+      .Field("sink", q.sink_description)
+      .Field("numWorkers", q.num_workers)
+      .Field("startedMs", q.started_ms);
+}
+
 std::string QueryJson(const RunMonitor& monitor, int64_t now_ms) {
   auto q = monitor.query();
   auto [state, message] = monitor.state();
   RunTotals t = monitor.totals();
-  int64_t uptime = q->started_ms > 0 ? std::max<int64_t>(0, now_ms - q->started_ms) : 0;
+  const int64_t end_ms = monitor.EndOr(now_ms);
+  int64_t uptime = q->started_ms > 0 ? std::max<int64_t>(0, end_ms - q->started_ms) : 0;
   JsonText j;
-  j.BeginObject()
-      .Field("id", q->id)
-      .Field("runId", q->run_id)
-      .Field("name", q->name)
-      .Field("sql", q->sql)
-      .Field("outputMode", q->output_mode)
-      .Field("triggerIntervalMs", q->trigger_interval_ms)
-      .Field("watermarkDelayMs", q->watermark_delay_ms)
-      .Field("source", q->source_description)
-      .Field("sink", q->sink_description)
-      .Field("numWorkers", q->num_workers)
-      .Field("startedMs", q->started_ms)
-      .Field("nowMs", now_ms)
+  j.BeginObject();
+  AppendQueryInfoFields(j, *q);
+  j.Field("nowMs", now_ms)
       .Field("uptimeMs", uptime)
       .Field("state", RunStateName(state))
       .Field("message", message);

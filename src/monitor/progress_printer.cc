@@ -66,7 +66,8 @@ std::string RunSummary(const RunMonitor& monitor, int64_t now_ms) {
   auto latest = monitor.latest();
   RunTotals t = monitor.totals();
   auto [state, message] = monitor.state();
-  int64_t elapsed_ms = q->started_ms > 0 ? std::max<int64_t>(0, now_ms - q->started_ms) : 0;
+  int64_t elapsed_ms =
+      q->started_ms > 0 ? std::max<int64_t>(0, monitor.EndOr(now_ms) - q->started_ms) : 0;
   auto rate = [](int64_t rows, int64_t ms) {
     return ms > 0 ? static_cast<double>(rows) * 1000.0 / static_cast<double>(ms) : 0.0;
   };

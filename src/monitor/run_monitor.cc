@@ -125,6 +125,16 @@ std::shared_ptr<const GroupSnapshot> RunMonitor::group() const {
   return group_;
 }
 
+void RunMonitor::SetEndedMs(int64_t ended_ms) {
+  std::lock_guard lock(mu_);
+  ended_ms_ = ended_ms;
+}
+
+int64_t RunMonitor::EndOr(int64_t now_ms) const {
+  std::lock_guard lock(mu_);
+  return ended_ms_ > 0 ? ended_ms_ : now_ms;
+}
+
 std::shared_ptr<const QueryInfo> RunMonitor::query() const {
   std::lock_guard lock(mu_);
   return query_;

@@ -230,6 +230,8 @@ class RunMonitor {
   // --- writers: the engine's driver thread ---
   void SetQueryInfo(QueryInfo info);
   void SetState(RunState state, std::string message = {});
+  // When the run ended (wall clock, epoch ms): uptimes and averages stop there.
+  void SetEndedMs(int64_t ended_ms);
   // Appends to the history and fills progress.totals. Call once per trigger, in batch order.
   void PublishTrigger(TriggerProgress progress);
   // Cumulative per-operator counters; ids not in the plan are ignored by readers.
@@ -249,6 +251,8 @@ class RunMonitor {
   // --- readers: any thread; each returns an immutable snapshot, never null ---
   std::shared_ptr<const QueryInfo> query() const;
   std::pair<RunState, std::string> state() const;
+  // The run's end for averages over the run: SetEndedMs's time, or now_ms while it runs.
+  int64_t EndOr(int64_t now_ms) const;
   std::shared_ptr<const TriggerProgress> latest() const;  // null before the first trigger
   // Oldest first, at most `max` (the newest ones).
   std::vector<std::shared_ptr<const TriggerProgress>> history(size_t max = kHistorySize) const;
@@ -265,6 +269,7 @@ class RunMonitor {
   std::shared_ptr<const QueryInfo> query_ ABSL_GUARDED_BY(mu_);
   RunState state_ ABSL_GUARDED_BY(mu_) = RunState::kStarting;
   std::string state_message_ ABSL_GUARDED_BY(mu_);
+  int64_t ended_ms_ ABSL_GUARDED_BY(mu_) = 0;
   std::deque<std::shared_ptr<const TriggerProgress>> history_ ABSL_GUARDED_BY(mu_);
   RunTotals totals_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const std::vector<OperatorMetrics>> operators_ ABSL_GUARDED_BY(mu_);
