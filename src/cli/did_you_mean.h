@@ -8,7 +8,7 @@
 namespace sluice::cli {
 
 // One line per mistyped word, e.g. "sluice: unknown option --trigerr; did you mean --trigger?\n",
-// or "" when nothing is close (at most a third of the word's letters differ).
+// or a pointer to the help when nothing is close.
 std::string DidYouMean(CLI::App& app, int argc, const char* const* argv);
 
 }  // namespace sluice::cli
