@@ -306,6 +306,7 @@ Status GroupEngine::Run() {
 
     const bool due = options_.engine.trigger_ms == 0 || SteadyClock::now() - last_trigger >= trigger;
     if (!due) continue;
+    const auto trigger_work_start = SteadyClock::now();  // closing epochs and emitting is busy too
     const int64_t trigger_wall_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - last_trigger).count();
     last_trigger = SteadyClock::now();
@@ -356,6 +357,7 @@ Status GroupEngine::Run() {
       u->committed_epoch_reported = u->epoch - 1;
     }
     for (auto& [q, s] : shards_) SLUICE_RETURN_IF_ERROR(EmitShard(*s, false));
+    busy += SteadyClock::now() - trigger_work_start;
     Publish(trigger_wall_ms, std::chrono::duration_cast<std::chrono::nanoseconds>(busy).count());
     busy = SteadyClock::duration::zero();
     if (options_.available_now && assigned_once) {
