@@ -1,5 +1,6 @@
 #include "exec/run_reporter.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "format/value_text.h"
@@ -99,6 +100,18 @@ void RunReporter::OnTrigger(const TriggerReport& r) {
       if (ps.max_event_time_ms) ps.watermark_ms = *ps.max_event_time_ms - wm.delay_ms();
       ps.idle = it->second.idle;
     }
+    parts.push_back(ps);
+  }
+  // Partitions assigned but not read from yet still show, with their lag.
+  for (const auto& info : source_.Partitions()) {
+    const bool listed = std::any_of(parts.begin(), parts.end(), [&](const PartitionStatus& ps) {
+      return ps.partition == info.id;
+    });
+    if (listed) continue;
+    PartitionStatus ps;
+    ps.partition = info.id;
+    ps.next_offset = info.next_offset.value;
+    ps.end_offset = info.end_offset;
     parts.push_back(ps);
   }
   p.sources.push_back(std::move(sp));
