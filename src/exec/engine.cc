@@ -184,6 +184,8 @@ Status Engine::Run() {
 
 bool Engine::HasUnemitted() const {
   if (!pending_rows_.empty()) return true;
+  // Complete mode emitted the whole state at the last trigger already.
+  if (options_.mode == OutputMode::kComplete) return false;
   return std::any_of(states_.begin(), states_.end(), [](const auto& s) { return !s->empty(); });
 }
 
