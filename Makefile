@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= 2
 SLUICE := $(BUILD_DIR)/sluice
 
-.PHONY: all deps deps-test build run test soak bench format tidy clean
+.PHONY: all deps deps-test build binary run test soak bench format tidy clean
 
 all: build
 
@@ -20,8 +20,12 @@ $(BUILD_DIR)/CMakeCache.txt:
 build: deps $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j$(JOBS)
 
+# The sluice binary alone, without the test binaries (what `make run` needs).
+binary: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j$(JOBS) --target sluice
+
 # Crash monitoring (Q2) on the built-in generator, batches on the console.
-run: build
+run: binary
 	$(SLUICE) run --watermark 5s --trigger 5s --ui 127.0.0.1:4040 \
 	  "SELECT window.start AS window_start, window.end AS window_end, user_id, count(*) AS crash_count \
 	   FROM logs WHERE lower(content) LIKE '%crash%' AND severity IN ('High', 'Critical') \

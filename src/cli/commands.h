@@ -5,6 +5,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include <memory>
+#include <string>
+
+#include "monitor/run_monitor.h"
+#include "web/ui_server.h"
+
 namespace sluice::cli {
 
 void AddRunCommand(CLI::App& app, int& exit_code);
@@ -12,5 +18,10 @@ void AddExplainCommand(CLI::App& app, int& exit_code);
 void AddGenCommand(CLI::App& app, int& exit_code);
 void AddDevKafkaCommand(CLI::App& app, int& exit_code);
 void AddCheckpointCommand(CLI::App& app, int& exit_code);
+void AddUiCommand(CLI::App& app, int& exit_code);
+
+// The monitoring UI on `spec` (HOST:PORT, PORT or :PORT; the host defaults to 127.0.0.1), or
+// nothing when `spec` is empty (`sluice run` and `sluice ui`).
+Result<std::unique_ptr<UiServer>> StartUi(const std::string& spec, RunMonitor& monitor);
 
 }  // namespace sluice::cli

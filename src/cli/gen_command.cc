@@ -171,7 +171,7 @@ void AddGenCommand(CLI::App& app, int& exit_code) {
       ->type_name("KEY")
       ->check(CLI::IsMember(key_names))
       ->default_str(std::string(RecordKeyName(args->key)));
-  AddKafkaFlags(*cmd, args->kafka);
+  AddKafkaFlags(*cmd, args->kafka, KafkaRole::kProducer);
   cmd->callback([args, &exit_code] { exit_code = RunGen(*args); });
 }
 

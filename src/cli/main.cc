@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/did_you_mean.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"sluice: SQL stream processing over JSON log events", "sluice"};
@@ -13,6 +14,7 @@ int main(int argc, char** argv) {
   sluice::cli::AddGenCommand(app, exit_code);
   sluice::cli::AddDevKafkaCommand(app, exit_code);
   sluice::cli::AddCheckpointCommand(app, exit_code);
+  sluice::cli::AddUiCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -22,8 +24,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    // A wrong flag or argument is the user's mistake: say what, and exit 2.
+    // A wrong flag or argument is the user's mistake: say what (and what was probably meant),
+    // and exit 2.
     app.exit(e);
+    std::fputs(sluice::cli::DidYouMean(app, argc, argv).c_str(), stderr);
     return 2;
   }
   return exit_code;

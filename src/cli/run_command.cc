@@ -12,6 +12,7 @@
 #include "common/duration.h"
 #include "exec/engine.h"
 #include "exec/run_reporter.h"
+#include "monitor/event_log.h"
 #include "monitor/progress_printer.h"
 #include "monitor/run_monitor.h"
 #include "web/ui_server.h"
@@ -22,32 +23,8 @@
 #include "source/source_factory.h"
 
 namespace sluice::cli {
+
 namespace {
-
-std::atomic<Engine*> g_engine{nullptr};
-
-void OnSignal(int) {
-  if (Engine* e = g_engine.load()) e->Stop();
-}
-
-struct RunFlags {
-  QueryFlags query;
-  std::string sink = "console";
-  std::string late_sink;
-  std::string dead_letter;
-  std::string idle_timeout = "10s";
-  size_t console_rows = 20;
-  std::string ui;
-  bool progress = false;
-  std::string checkpoint;
-  int64_t max_records_per_trigger = 0;
-  int64_t max_record_bytes = static_cast<int64_t>(kDefaultMaxRecordBytes);
-  uint32_t state_partitions = EngineOptions::kDefaultStatePartitions;
-  int exchange_partitions = 0;
-  bool allow_state_loss = false;
-  GeneratorOptions generator;
-  KafkaClientOptions kafka;
-};
 
 // "HOST:PORT", "PORT" or ":PORT"; the host defaults to 127.0.0.1 so nothing is exposed by default.
 Status ParseHostPort(const std::string& text, std::string& host, int& port) {
@@ -68,7 +45,8 @@ Status ParseHostPort(const std::string& text, std::string& host, int& port) {
   return Status::Ok();
 }
 
-// The monitoring UI on --ui HOST:PORT, or nothing without --ui.
+}  // namespace
+
 Result<std::unique_ptr<UiServer>> StartUi(const std::string& spec, RunMonitor& monitor) {
   if (spec.empty()) return std::unique_ptr<UiServer>();
   std::string host;
@@ -79,6 +57,35 @@ Result<std::unique_ptr<UiServer>> StartUi(const std::string& spec, RunMonitor& m
   std::fprintf(stderr, "sluice: monitoring UI at %s\n", (*started)->url().c_str());
   return std::move(*started);
 }
+
+namespace {
+
+std::atomic<Engine*> g_engine{nullptr};
+
+void OnSignal(int) {
+  if (Engine* e = g_engine.load()) e->Stop();
+}
+
+struct RunFlags {
+  QueryFlags query;
+  std::string sink = "console";
+  std::string late_sink;
+  std::string dead_letter;
+  std::string idle_timeout = "10s";
+  size_t console_rows = 20;
+  std::string ui;
+  std::string event_log;
+  std::string name;  // Spark's queryName; none by default
+  bool progress = false;
+  std::string checkpoint;
+  int64_t max_records_per_trigger = 0;
+  int64_t max_record_bytes = static_cast<int64_t>(kDefaultMaxRecordBytes);
+  uint32_t state_partitions = EngineOptions::kDefaultStatePartitions;
+  int exchange_partitions = 0;
+  bool allow_state_loss = false;
+  GeneratorOptions generator;
+  KafkaClientOptions kafka;
+};
 
 int64_t WallMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -127,6 +134,9 @@ int Run(RunFlags& f) {
     Result<KafkaEndpoint> ep = ResolveKafkaEndpoint(f.query.source, f.kafka);
     if (!ep.ok()) return Fail(ep.status());
     if (ep->group_given && !f.checkpoint.empty()) {
+      if (!f.event_log.empty()) {
+        return Fail(Status::InvalidArgument("--event-log is not available in group mode yet"));
+      }
       GroupRunFlags gf;
       gf.sink = f.sink;
       gf.checkpoint = f.checkpoint;
@@ -257,14 +267,22 @@ int Run(RunFlags& f) {
   ctx.trigger_ms = pq.trigger_ms;
   const PhysicalPlan plan = BuildPlan(pq.query, ctx);
   RunMonitor monitor;
-  QueryInfo info = MakeQueryInfo(pq, store ? store->query_id() : NewQueryId(), "sluice", ctx.source,
-                                 ctx.sink);
+  QueryInfo info =
+      MakeQueryInfo(pq, store ? store->query_id() : NewQueryId(), f.name, ctx.source, ctx.sink);
   info.plan = RunReporter::PlanNodes(plan);
   monitor.SetQueryInfo(std::move(info));
+  std::unique_ptr<EventLogWriter> event_log;
+  if (!f.event_log.empty()) {
+    auto opened = EventLogWriter::Open(f.event_log, monitor);
+    if (!opened.ok()) return Fail(opened.status());
+    event_log = std::move(opened).value();
+    std::fprintf(stderr, "sluice: event log %s\n", event_log->path().c_str());
+  }
   RunReporter reporter(monitor, engine, **source, **sink, plan, pq.time_zone);
   const bool progress = f.progress;
-  engine.SetTriggerCallback([&reporter, &monitor, progress](const TriggerReport& r) {
+  engine.SetTriggerCallback([&reporter, &monitor, &event_log, progress](const TriggerReport& r) {
     reporter.OnTrigger(r);
+    if (event_log) event_log->AppendTrigger(monitor);
     if (progress) PrintProgress(monitor);
   });
 
@@ -313,7 +331,10 @@ int Run(RunFlags& f) {
                static_cast<long long>(c.late_records), static_cast<long long>(c.late_rows),
                static_cast<long long>(c.output_rows));
   monitor.SetState(st.ok() ? RunState::kFinished : RunState::kFailed, st.message());
-  if (progress) PrintRunSummary(monitor, WallMs());
+  const int64_t ended_ms = WallMs();
+  monitor.SetEndedMs(ended_ms);
+  if (event_log) event_log->AppendEnd(monitor, ended_ms);
+  if (progress) PrintRunSummary(monitor, ended_ms);
   if (*ui) (*ui)->Stop();
   if (!st.ok()) return Fail(st);
   return 0;
@@ -343,6 +364,12 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--ui", flags->ui, "serve the monitoring UI on HOST:PORT (e.g. 127.0.0.1:4040)");
   cmd->add_flag("--progress", flags->progress, "print a line per trigger to stderr");
+  cmd->add_option("--name", flags->name,
+                  "a name for the query, shown by the UI, /metrics and the event log (Spark's "
+                  "queryName)");
+  cmd->add_option("--event-log", flags->event_log,
+                  "append every trigger's progress to DIR/RUN_ID.jsonl, for `sluice ui --event-log "
+                  "DIR` after the run (Spark's event log)");
   cmd->add_option("--checkpoint", flags->checkpoint,
                   "directory where every trigger commits positions, state and sink progress; "
                   "run the same command again to resume after a stop or crash "

@@ -1,5 +1,7 @@
 #include "exec/aggregate_state.h"
 
+#include <utility>
+
 #include "common/value_serde.h"
 #include "exec/window_assigner.h"
 #include "format/row_codec.h"
@@ -21,6 +23,7 @@ void AggregateState::Accumulate(int64_t window_start, std::string_view key, cons
   }
   GroupState& g = FindOrAddGroup(*groups, key);
   g.dirty = true;
+  CountUpdate(g);
   ++g.rows;
   changed_ = true;
   const char* p = args;
@@ -72,6 +75,7 @@ void AggregateState::TakeClosed(int64_t watermark, std::vector<AggregateRow>& ou
       key_bytes_ -= static_cast<int64_t>(key.size());
     }
     rows_ -= static_cast<int64_t>(it->second.size());
+    changes_.removed += static_cast<int64_t>(it->second.size());
     if (last_groups_ == &it->second) last_groups_ = nullptr;
     windows_.erase(it);
   }
@@ -93,6 +97,7 @@ void AggregateState::TakeUpdated(int64_t watermark, std::vector<AggregateRow>& o
     changed_ = true;
     for (const auto& [key, g] : it->second) key_bytes_ -= static_cast<int64_t>(key.size());
     rows_ -= static_cast<int64_t>(it->second.size());
+    changes_.removed += static_cast<int64_t>(it->second.size());
     if (last_groups_ == &it->second) last_groups_ = nullptr;
     windows_.erase(it);
   }
@@ -128,12 +133,19 @@ int64_t AggregateState::bytes() const {
   return key_bytes_ + rows_ * per_group;
 }
 
-std::vector<std::pair<int64_t, int64_t>> AggregateState::WindowSizes() const {
-  std::vector<std::pair<int64_t, int64_t>> out;
+std::vector<WindowSize> AggregateState::WindowSizes() const {
+  std::vector<WindowSize> out;
   for (const auto& [start, groups] : windows_) {
-    out.emplace_back(start, static_cast<int64_t>(groups.size()));
+    WindowSize w{start, static_cast<int64_t>(groups.size()), 0};
+    for (const auto& [key, g] : groups) w.input_rows += g.rows;
+    out.push_back(w);
   }
   return out;
+}
+
+StateChanges AggregateState::TakeChanges() {
+  ++trigger_;
+  return std::exchange(changes_, StateChanges{});
 }
 
 void AggregateState::Serialize(ByteWriter& w) const {
@@ -186,6 +198,7 @@ void AggregateState::MergeFrom(const AggregateState& partial, int64_t watermark,
       for (size_t a = 0; a < functions_.size(); ++a) functions_[a]->combine(into.accs[a], g.accs[a]);
       into.rows += g.rows;
       into.dirty = true;
+      CountUpdate(into);
       changed_ = true;
     }
     if (mine.empty()) windows_.erase(start);

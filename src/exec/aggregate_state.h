@@ -32,6 +32,21 @@ struct GroupState {
   std::vector<Accumulator> accs;
   int64_t rows = 0;    // input rows folded in (for per-window input counts and late partials)
   bool dirty = false;  // updated since the last update-mode emission
+  uint32_t trigger = 0;  // the state's trigger in which it was last updated (see TakeChanges)
+};
+
+// One window of the state, for the "open windows" view.
+struct WindowSize {
+  int64_t start = 0;
+  int64_t groups = 0;      // result rows (keys) of the window
+  int64_t input_rows = 0;  // input rows folded into them
+  bool operator==(const WindowSize&) const = default;
+};
+
+// How a trigger changed the state (Spark's numRowsUpdated and numRowsRemoved).
+struct StateChanges {
+  int64_t updated = 0;  // groups created or changed
+  int64_t removed = 0;  // groups evicted because their window closed
 };
 
 // A finished aggregate row: [window_start, window_end] + keys + aggregates (see query.h).
@@ -57,8 +72,11 @@ class AggregateState {
 
   int64_t rows() const { return rows_; }
   int64_t bytes() const;  // an estimate, for the UI and EXPLAIN
-  // Window start -> number of groups, for the "open windows" view.
-  std::vector<std::pair<int64_t, int64_t>> WindowSizes() const;
+  // Every window, oldest first, for the "open windows" view.
+  std::vector<WindowSize> WindowSizes() const;
+  // What changed since the previous call (or since the state was made or restored); the next
+  // trigger starts counting from zero.
+  StateChanges TakeChanges();
 
   // Folds a partial aggregate (e.g. from another process) into this state with the functions'
   // combine. Groups of windows that ended at or before `watermark` are late: dropped and counted
@@ -85,6 +103,12 @@ class AggregateState {
   AggregateRow MakeRow(int64_t window_start, const std::string& key, const GroupState& g) const;
   // The state of `key` in `groups`, created with initialized accumulators if it is new.
   GroupState& FindOrAddGroup(Groups& groups, std::string_view key);
+  // Counts `g` as updated in this trigger, once.
+  void CountUpdate(GroupState& g) {
+    if (g.trigger == trigger_) return;
+    g.trigger = trigger_;
+    ++changes_.updated;
+  }
   // Whether a window start read from a checkpoint is one this query can have.
   bool PlausibleWindowStart(int64_t start) const;
 
@@ -97,6 +121,8 @@ class AggregateState {
   int64_t last_start_ = 0;
   Groups* last_groups_ = nullptr;
   bool changed_ = true;
+  uint32_t trigger_ = 1;  // GroupState::trigger of groups updated in the current trigger
+  StateChanges changes_;
 };
 
 }  // namespace sluice

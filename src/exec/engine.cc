@@ -126,15 +126,15 @@ Status Engine::Run() {
     return CloseSinks();
   }
   std::vector<RawBatch> batches;
-  auto last_trigger = SteadyClock::now();
+  last_trigger_ = SteadyClock::now();
   bool input_since_trigger = false;
   int64_t read_since_trigger = 0;
   const int64_t cap = options_.max_records_per_trigger;
   while (!stop_.load()) {
     batches.clear();
     const auto trigger = std::chrono::milliseconds(options_.trigger_ms);
-    const auto until_trigger =
-        trigger - std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - last_trigger);
+    const auto until_trigger = trigger - std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             SteadyClock::now() - last_trigger_);
     const auto timeout = std::clamp(until_trigger, std::chrono::milliseconds(1),
                                     std::chrono::milliseconds(100));
     const bool capped = cap > 0 && read_since_trigger >= cap;
@@ -164,33 +164,40 @@ Status Engine::Run() {
       input_since_trigger = true;
     }
     if (!capped && batches.empty() && source_.Finished()) {
-      tracker_.CloseAll();
       SLUICE_RETURN_IF_ERROR(Emit(/*final_emit=*/true));
       return CloseSinks();
     }
-    const bool due = options_.trigger_ms == 0 || SteadyClock::now() - last_trigger >= trigger;
+    const bool due = options_.trigger_ms == 0 || SteadyClock::now() - last_trigger_ >= trigger;
     const bool too_many_pending = pending_rows_.size() >= 100'000;
     if ((due && input_since_trigger) || too_many_pending) {
-      report_.wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            SteadyClock::now() - last_trigger).count();
-      last_trigger = SteadyClock::now();
       input_since_trigger = false;
       read_since_trigger = 0;
       SLUICE_RETURN_IF_ERROR(Emit(/*final_emit=*/false));
     } else if (due) {
-      last_trigger = SteadyClock::now();
+      // No records: no trigger runs, but the next one's interval starts here (as in Spark).
+      last_trigger_ = SteadyClock::now();
       read_since_trigger = 0;
     }
   }
-  // Stopped (Ctrl-C, SIGTERM): what was read is emitted and committed, then the sinks close.
-  // A bounded input read to its end closes every window, as it would without the stop.
+  // Stopped (Ctrl-C, SIGTERM): nothing more is read. A bounded input read to its end closes
+  // every window, as it would without the stop. Otherwise, with a checkpoint what was read is
+  // committed (open windows stay in the state, to resume); without one the state would be lost,
+  // so every window is closed and emitted as at the end of the input.
   if (source_.Finished()) {
-    tracker_.CloseAll();
     SLUICE_RETURN_IF_ERROR(Emit(/*final_emit=*/true));
-  } else if (input_since_trigger) {
-    SLUICE_RETURN_IF_ERROR(Emit(/*final_emit=*/false));
+  } else if (options_.checkpoint != nullptr) {
+    if (input_since_trigger) SLUICE_RETURN_IF_ERROR(Emit(/*final_emit=*/false));
+  } else if (input_since_trigger || HasUnemitted()) {
+    SLUICE_RETURN_IF_ERROR(Emit(/*final_emit=*/true));
   }
   return CloseSinks();
+}
+
+bool Engine::HasUnemitted() const {
+  if (!pending_rows_.empty()) return true;
+  // Complete mode emitted the whole state at the last trigger already.
+  if (options_.mode == OutputMode::kComplete) return false;
+  return std::any_of(states_.begin(), states_.end(), [](const auto& s) { return !s->empty(); });
 }
 
 Status Engine::CloseSinks() {
@@ -219,7 +226,12 @@ Status Engine::ProcessRound(std::vector<RawBatch>& batches) {
   watermark_before_.resize(n);
   for (size_t i = 0; i < n; ++i) {
     watermark_before_[i] = tracker_.watermark();
-    positions_[batches[i].partition] = batches[i].end_position();
+    const PartitionId part = batches[i].partition;
+    const auto pos = positions_.find(part);
+    trigger_start_.try_emplace(part, pos != positions_.end() ? pos->second.next_offset.value
+                                                             : batches[i].first_offset.value);
+    trigger_rows_[part] += parsed_[i].input_records;  // blank lines are not records
+    positions_[part] = batches[i].end_position();
     tracker_.Observe(batches[i].partition, parsed_[i].max_event_time, now);
     tracker_.Advance(now);
     counters_.input_records += parsed_[i].input_records;
@@ -227,7 +239,9 @@ Status Engine::ProcessRound(std::vector<RawBatch>& batches) {
     counters_.malformed_records += static_cast<int64_t>(parsed_[i].malformed.size());
     counters_.filtered_records += parsed_[i].passed_filter;
   }
+  const auto t_dead = SteadyClock::now();
   SLUICE_RETURN_IF_ERROR(WriteMalformed(batches));
+  report_.sink_ns += NanosSince(t_dead);
 
   const auto t1 = SteadyClock::now();
   if (!query_.aggregating) {
@@ -306,7 +320,10 @@ Status Engine::ProcessRound(std::vector<RawBatch>& batches) {
     row.emplace_back(Value::String(b.record(l.record)));
     out.rows.push_back(std::move(row));
   }
-  return late_sink_->Write(out);
+  const auto t_late = SteadyClock::now();
+  Status st = late_sink_->Write(out);
+  report_.sink_ns += NanosSince(t_late);
+  return st;
 }
 
 Status Engine::WriteMalformed(const std::vector<RawBatch>& batches) {
@@ -333,7 +350,13 @@ Status Engine::WriteMalformed(const std::vector<RawBatch>& batches) {
 
 Status Engine::Emit(bool final_emit) {
   const auto t0 = SteadyClock::now();
-  const int64_t watermark = final_emit ? kMaxTime : tracker_.Advance(NowMs());
+  report_.wall_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(t0 - last_trigger_).count();
+  last_trigger_ = t0;
+  // The watermark the data implies; at the end every window closes as if it were +inf.
+  const int64_t data_watermark = final_emit ? tracker_.watermark() : tracker_.Advance(NowMs());
+  if (final_emit) tracker_.CloseAll();
+  const int64_t watermark = final_emit ? kMaxTime : data_watermark;
   OutputBatch out;
   out.batch_id = next_batch_id_;
   out.mode = options_.mode;
@@ -344,32 +367,50 @@ Status Engine::Emit(bool final_emit) {
     for (auto& s : states_) {
       s->Take(options_.mode, watermark, rows);
     }
-    report_.state_rows_updated = static_cast<int64_t>(rows.size());
     results_.FromAggregates(rows, out);
   } else {
     results_.AppendProjected(std::move(pending_rows_), out);
     pending_rows_.clear();
   }
+  const auto t_sink = SteadyClock::now();
+  report_.emit_ns += NanosSince(t0);
   SLUICE_RETURN_IF_ERROR(sink_.Write(out));
+  report_.sink_ns += NanosSince(t_sink);
   SLUICE_RETURN_IF_ERROR(CommitEpoch(out.batch_id, final_emit, static_cast<int64_t>(out.rows.size())));
   ++next_batch_id_;
-  report_.emit_ns += NanosSince(t0);
 
   report_.batch_id = out.batch_id;
   report_.output_rows = static_cast<int64_t>(out.rows.size());
-  report_.watermark = tracker_.watermark();
+  report_.watermark = data_watermark;
   report_.max_event_time = tracker_.max_event_time();
   report_.state_rows = 0;
   report_.state_bytes = 0;
-  std::map<int64_t, int64_t> windows;  // start -> groups over all key ranges, in order
+  std::map<int64_t, WindowSize> windows;  // by start, over all key groups
   for (const auto& s : states_) {
     report_.state_rows += s->rows();
     report_.state_bytes += s->bytes();
-    for (auto [start, groups] : s->WindowSizes()) windows[start] += groups;
+    const StateChanges c = s->TakeChanges();
+    report_.state_changes.updated += c.updated;
+    report_.state_changes.removed += c.removed;
+    for (const WindowSize& w : s->WindowSizes()) {
+      WindowSize& into = windows.try_emplace(w.start, WindowSize{w.start, 0, 0}).first->second;
+      into.groups += w.groups;
+      into.input_rows += w.input_rows;
+    }
   }
-  report_.open_windows.assign(windows.begin(), windows.end());
+  for (const auto& [start, w] : windows) report_.open_windows.push_back(w);
   report_.window_size_ms = query_.window ? query_.window->size_ms : 0;
-  report_.busy_ns = report_.parse_ns + report_.aggregate_ns + report_.emit_ns;
+  for (const auto& [p, pos] : positions_) {
+    const auto start = trigger_start_.find(p);
+    const auto rows = trigger_rows_.find(p);
+    report_.partitions.push_back(
+        {p, start != trigger_start_.end() ? start->second : pos.next_offset.value,
+         pos.next_offset.value, rows != trigger_rows_.end() ? rows->second : 0});
+  }
+  trigger_start_.clear();
+  trigger_rows_.clear();
+  report_.busy_ns = report_.parse_ns + report_.aggregate_ns + report_.emit_ns + report_.sink_ns +
+                    report_.checkpoint_ns;
   report_.output = &out;
   if (on_trigger_) on_trigger_(report_);
   report_ = TriggerReport{};
@@ -384,11 +425,13 @@ std::vector<std::pair<const char*, Sink*>> Engine::Sinks() const {
 }
 
 Status Engine::CommitEpoch(int64_t epoch, bool final_emit, int64_t output_rows) {
+  const auto t_prepare = SteadyClock::now();
   std::vector<std::pair<std::string, std::string>> sink_states;  // name -> what Prepare returned
   for (const auto& [name, sink] : Sinks()) {
     SLUICE_ASSIGN_OR_RETURN(std::string state, sink->Prepare(epoch));
     sink_states.emplace_back(name, std::move(state));
   }
+  report_.sink_ns += NanosSince(t_prepare);
   // Rows count as output once the sinks hold them (a complete-mode table is written at Prepare).
   counters_.output_rows += output_rows;
   ++counters_.triggers;
@@ -416,6 +459,7 @@ Status Engine::CommitEpoch(int64_t epoch, bool final_emit, int64_t output_rows) 
     rec.state_partitions = query_.aggregating ? options_.state_partitions : 0;
     rec.state = state_refs_;
     // Only key groups that changed since the last commit are written again.
+    const auto t_checkpoint = SteadyClock::now();
     std::vector<uint32_t> changed;
     for (uint32_t i = 0; i < states_.size(); ++i) {
       if (states_[i]->changed()) changed.push_back(i);
@@ -424,10 +468,13 @@ Status Engine::CommitEpoch(int64_t epoch, bool final_emit, int64_t output_rows) 
     pool_.ParallelFor(changed.size(),
                       [&](size_t i, int) { blobs[i] = states_[changed[i]]->ToStateBlob(changed[i]); });
     SLUICE_RETURN_IF_ERROR(store->Commit(rec, blobs));
+    report_.checkpoint_ns += NanosSince(t_checkpoint);
     for (uint32_t i : changed) states_[i]->ClearChanged();
     state_refs_ = std::move(rec.state);
   }
+  const auto t_commit = SteadyClock::now();
   for (const auto& [name, sink] : Sinks()) SLUICE_RETURN_IF_ERROR(sink->Commit(epoch));
+  report_.sink_ns += NanosSince(t_commit);
   if (options_.checkpoint != nullptr) source_.OnEpochCommitted(epoch, positions);
   return Status::Ok();
 }

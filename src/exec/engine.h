@@ -14,6 +14,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -69,19 +70,34 @@ struct RunCounters {
   int64_t triggers = 0;
 };
 
-// What the engine reports after each trigger, for the monitor and --progress.
+// Records one partition contributed to one trigger: offsets [start_offset, end_offset) of what
+// was processed (not merely fetched). A partition without records has start == end.
+struct PartitionProgress {
+  PartitionId partition{0};
+  int64_t start_offset = 0;
+  int64_t end_offset = 0;
+  int64_t rows = 0;  // records among them (blank lines of a file are not records)
+};
+
+// What the engine reports after each trigger, for the monitor and --progress; docs/monitoring.md
+// defines every field. Times are the driver thread's wall time.
 struct TriggerReport {
   int64_t batch_id = 0;
-  int64_t input_rows = 0;       // records read since the previous trigger
+  int64_t input_rows = 0;  // records processed since the previous trigger
   int64_t output_rows = 0;
-  int64_t wall_ms = 0;          // trigger interval actually elapsed
-  int64_t busy_ns = 0;          // time spent processing (not waiting for the source)
-  int64_t parse_ns = 0, aggregate_ns = 0, emit_ns = 0, poll_ns = 0;
-  int64_t watermark = INT64_MIN;
+  int64_t wall_ms = 0;  // since the previous trigger (the interval input rate divides by)
+  // Trigger execution: parse + aggregate + emit + sink + checkpoint. Excludes Source::Poll,
+  // which cannot tell waiting for records (or for the trigger) from reading them.
+  int64_t busy_ns = 0;
+  int64_t parse_ns = 0, aggregate_ns = 0, emit_ns = 0, sink_ns = 0, checkpoint_ns = 0;
+  int64_t poll_ns = 0;            // in Source::Poll, waiting included
+  int64_t watermark = INT64_MIN;  // the data's watermark (not +inf when the input ended)
   int64_t max_event_time = INT64_MIN;
-  int64_t state_rows = 0, state_bytes = 0, state_rows_updated = 0;
-  std::vector<std::pair<int64_t, int64_t>> open_windows;  // start -> groups
+  int64_t state_rows = 0, state_bytes = 0;
+  StateChanges state_changes;
+  std::vector<WindowSize> open_windows;  // oldest first
   int64_t window_size_ms = 0;
+  std::vector<PartitionProgress> partitions;              // every partition read so far, by id
   const OutputBatch* output = nullptr;                    // valid during the callback only
 };
 
@@ -114,7 +130,10 @@ class Engine {
 
  private:
   Status ProcessRound(std::vector<RawBatch>& batches);
+  // Emits what the output mode says and commits the epoch; `final_emit` closes every window
+  // first (the input ended, or a run without checkpoint stops).
   Status Emit(bool final_emit);
+  bool HasUnemitted() const;
   // Prepares the sinks, writes the checkpoint (if any), then commits the sinks.
   Status CommitEpoch(int64_t epoch, bool final_emit, int64_t output_rows);
   Status CloseSinks();
@@ -144,6 +163,9 @@ class Engine {
   std::vector<std::vector<OwnedValue>> pending_rows_;  // non-aggregating output since last trigger
   RunCounters counters_;
   TriggerReport report_;  // accumulates between triggers
+  std::chrono::steady_clock::time_point last_trigger_;  // when the current trigger interval began
+  std::map<PartitionId, int64_t> trigger_start_;  // partition -> next offset when the trigger began
+  std::map<PartitionId, int64_t> trigger_rows_;   // partition -> records of this trigger
   int64_t next_batch_id_ = 0;
   bool drop_late_ = true;
   bool already_finished_ = false;  // restored from an epoch that ended a bounded input

@@ -167,6 +167,113 @@ TEST(EngineTest, CountsPerWindowAndKeyAndClosesAllAtEnd) {
   EXPECT_EQ(rows, want);
 }
 
+// Runs `q` over `lines` in batches of two records, one batch per trigger, and returns every
+// trigger's report; `stop_after` > 0 stops the engine after that many triggers.
+std::vector<TriggerReport> ReportsPerBatch(const BoundQuery& q,
+                                           const std::vector<std::string>& lines, OutputMode mode,
+                                           std::vector<std::string>* rows = nullptr,
+                                           RunCounters* counters = nullptr, int stop_after = 0) {
+  VectorSource src(lines, 2);
+  CollectSink sink;
+  EngineOptions o;
+  o.watermark_delay_ms = 5'000;
+  o.trigger_ms = 0;
+  o.round_batches = 1;
+  o.mode = mode;
+  Engine e(q, o, src, sink);
+  std::vector<TriggerReport> reports;
+  e.SetTriggerCallback([&](const TriggerReport& r) {
+    reports.push_back(r);
+    reports.back().output = nullptr;  // valid during the callback only
+    if (static_cast<int>(reports.size()) == stop_after) e.Stop();
+  });
+  EXPECT_TRUE(e.Run().ok());
+  if (rows) *rows = sink.rows;
+  if (counters) *counters = e.counters();
+  return reports;
+}
+
+TEST(EngineTest, TriggerReportsStateChangesWindowInputsAndPartitionOffsets) {
+  auto q = WindowedCount();
+  const int64_t t0 = 1'768'142'570'000;  // a window boundary
+  // One batch of two records per trigger. Trigger 1's t0 + 20s moves the watermark to t0 + 15s,
+  // which closes window [t0, t0 + 10s) and its two groups.
+  std::vector<std::string> lines = {Rec(t0, "a"),          Rec(t0 + 1, "b"),
+                                    Rec(t0 + 2, "a"),      Rec(t0 + 20'000, "a"),
+                                    Rec(t0 + 21'000, "b"), Rec(t0 + 21'001, "b")};
+  const auto reports = ReportsPerBatch(q, lines, OutputMode::kAppend);
+  ASSERT_EQ(reports.size(), 4u);  // three batches, then the end of the input
+
+  const TriggerReport& r0 = reports[0];
+  EXPECT_EQ(r0.input_rows, 2);
+  EXPECT_EQ(r0.state_changes.updated, 2);
+  EXPECT_EQ(r0.state_changes.removed, 0);
+  EXPECT_EQ(r0.state_rows, 2);
+  ASSERT_EQ(r0.open_windows.size(), 1u);
+  EXPECT_EQ(r0.open_windows[0], (WindowSize{t0, 2, 2}));
+  ASSERT_EQ(r0.partitions.size(), 1u);
+  EXPECT_EQ(r0.partitions[0].start_offset, 0);
+  EXPECT_EQ(r0.partitions[0].end_offset, 2);
+  EXPECT_EQ(r0.partitions[0].rows, 2);
+
+  const TriggerReport& r1 = reports[1];
+  EXPECT_EQ(r1.state_changes.updated, 2);  // a in the first window, a in the third
+  EXPECT_EQ(r1.state_changes.removed, 2);  // the first window's a and b
+  EXPECT_EQ(r1.state_rows, 1);
+  EXPECT_EQ(r1.output_rows, 2);
+  ASSERT_EQ(r1.open_windows.size(), 1u);
+  EXPECT_EQ(r1.open_windows[0], (WindowSize{t0 + 20'000, 1, 1}));
+  EXPECT_EQ(r1.partitions[0].start_offset, 2);
+  EXPECT_EQ(r1.partitions[0].end_offset, 4);
+  EXPECT_EQ(r1.watermark, t0 + 15'000);
+
+  const TriggerReport& r2 = reports[2];
+  EXPECT_EQ(r2.state_changes.updated, 1);  // b twice in the third window: one group
+  EXPECT_EQ(r2.open_windows[0], (WindowSize{t0 + 20'000, 2, 3}));
+
+  // The end of the input: no records, every window closes; the watermark shown is the data's.
+  const TriggerReport& r3 = reports[3];
+  EXPECT_EQ(r3.input_rows, 0);
+  EXPECT_EQ(r3.state_changes.removed, 2);
+  EXPECT_EQ(r3.state_rows, 0);
+  EXPECT_EQ(r3.partitions[0].start_offset, 6);
+  EXPECT_EQ(r3.partitions[0].end_offset, 6);
+  EXPECT_EQ(r3.watermark, t0 + 21'001 - 5'000);
+  for (const auto& r : reports) {
+    EXPECT_EQ(r.busy_ns, r.parse_ns + r.aggregate_ns + r.emit_ns + r.sink_ns + r.checkpoint_ns);
+  }
+}
+
+TEST(EngineTest, CompleteModeCountsOnlyTheGroupsATriggerChanged) {
+  auto q = WindowedCount();
+  const int64_t t0 = 1'768'142'570'000;
+  std::vector<std::string> lines = {Rec(t0, "a"), Rec(t0 + 1, "b"), Rec(t0 + 2, "a"),
+                                    Rec(t0 + 3, "a")};
+  const auto reports = ReportsPerBatch(q, lines, OutputMode::kComplete);
+  ASSERT_GE(reports.size(), 2u);
+  EXPECT_EQ(reports[0].state_changes.updated, 2);
+  EXPECT_EQ(reports[1].state_changes.updated, 1);  // only a, although the state holds a and b
+  EXPECT_EQ(reports[1].state_changes.removed, 0);
+}
+
+TEST(EngineTest, StopWithoutCheckpointEmitsEveryWindowReadSoFar) {
+  auto q = WindowedCount();
+  const int64_t t0 = 1'768'142'570'000;
+  std::vector<std::string> lines = {Rec(t0, "a"), Rec(t0 + 1, "b"), Rec(t0 + 2, "a"),
+                                    Rec(t0 + 3, "a")};
+  std::vector<std::string> rows;
+  RunCounters counters;
+  const auto reports = ReportsPerBatch(q, lines, OutputMode::kAppend, &rows, &counters, 1);
+  // The window is still open at the stop, yet what was read is emitted, and every record read
+  // was in a trigger report; the second batch is never read.
+  std::vector<std::string> want = {"2026-01-11 14:42:50|a|1", "2026-01-11 14:42:50|b|1"};
+  EXPECT_EQ(rows, want);
+  int64_t reported_rows = 0;
+  for (const auto& r : reports) reported_rows += r.input_rows;
+  EXPECT_EQ(counters.input_records, 2);
+  EXPECT_EQ(reported_rows, counters.input_records);
+}
+
 TEST(EngineTest, RecordsBehindTheWatermarkOfEarlierBatchesAreLate) {
   auto q = WindowedCount();
   const int64_t t0 = 1'768'142'570'000;

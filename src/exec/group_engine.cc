@@ -306,6 +306,7 @@ Status GroupEngine::Run() {
 
     const bool due = options_.engine.trigger_ms == 0 || SteadyClock::now() - last_trigger >= trigger;
     if (!due) continue;
+    const auto trigger_work_start = SteadyClock::now();  // closing epochs and emitting is busy too
     const int64_t trigger_wall_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - last_trigger).count();
     last_trigger = SteadyClock::now();
@@ -356,6 +357,7 @@ Status GroupEngine::Run() {
       u->committed_epoch_reported = u->epoch - 1;
     }
     for (auto& [q, s] : shards_) SLUICE_RETURN_IF_ERROR(EmitShard(*s, false));
+    busy += SteadyClock::now() - trigger_work_start;
     Publish(trigger_wall_ms, std::chrono::duration_cast<std::chrono::nanoseconds>(busy).count());
     busy = SteadyClock::duration::zero();
     if (options_.available_now && assigned_once) {
@@ -410,6 +412,8 @@ void GroupEngine::Publish(int64_t trigger_wall_ms, int64_t busy_ns) {
   p.processed_rows_per_second = static_cast<double>(p.num_input_rows) * 1e9 /
                                 static_cast<double>(std::max<int64_t>(busy_ns, 1));
   p.duration.total_ms = busy_ns / 1'000'000;
+  p.duration.total_us = busy_ns / 1'000;
+  p.duration.interval_ms = trigger_wall_ms;
   p.malformed_rows = counters_.malformed_records - published_.malformed_records;
   p.output_rows = counters_.output_rows - published_.output_rows;
   p.late_rows = counters_.late_rows - published_.late_rows;
@@ -443,6 +447,9 @@ void GroupEngine::Publish(int64_t trigger_wall_ms, int64_t busy_ns) {
     st.next_offset = s->next_offset;
     st.state_rows = s->state->rows();
     p.state.rows_total += s->state->rows();
+    const StateChanges changes = s->state->TakeChanges();
+    p.state.rows_updated += changes.updated;
+    p.state.rows_removed += changes.removed;
     p.state.memory_bytes += s->state->bytes();
     if (s->watermark != kMinTime && s->watermark != kMaxTime) {
       st.watermark_ms = s->watermark;

@@ -1,5 +1,6 @@
 #include "exec/run_reporter.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "format/value_text.h"
@@ -58,11 +59,16 @@ void RunReporter::OnTrigger(const TriggerReport& r) {
   p.duration.parse_filter_ms = r.parse_ns / 1'000'000;
   p.duration.aggregate_ms = r.aggregate_ns / 1'000'000;
   p.duration.emit_ms = r.emit_ns / 1'000'000;
-  p.duration.total_ms = r.wall_ms;
+  p.duration.sink_ms = r.sink_ns / 1'000'000;
+  p.duration.checkpoint_ms = r.checkpoint_ns / 1'000'000;
+  p.duration.total_ms = r.busy_ns / 1'000'000;
+  p.duration.total_us = r.busy_ns / 1'000;
+  p.duration.interval_ms = r.wall_ms;
   p.max_event_time_ms = Known(r.max_event_time);
   p.watermark_ms = Known(r.watermark);
   p.state.rows_total = r.state_rows;
-  p.state.rows_updated = r.state_rows_updated;
+  p.state.rows_updated = r.state_changes.updated;
+  p.state.rows_removed = r.state_changes.removed;
   p.state.rows_dropped_by_watermark = c.late_rows - last_.late_rows;
   p.state.memory_bytes = r.state_bytes;
   p.late_rows = c.late_records - last_.late_records;
@@ -70,42 +76,56 @@ void RunReporter::OnTrigger(const TriggerReport& r) {
   p.output_rows = r.output_rows;
   p.sink_description = sink_.Describe();
 
+  // Offsets and counts are those the engine processed; the source only adds where each
+  // partition ends (for the lag).
+  std::map<int32_t, int64_t> ends;
+  for (const auto& info : source_.Partitions()) ends[info.id.value] = info.end_offset;
   SourceProgress sp;
   sp.description = source_.Describe();
   sp.num_input_rows = r.input_rows;
   std::vector<PartitionStatus> parts;
   const auto& wm = engine_.watermarks();
-  for (const auto& info : source_.Partitions()) {
-    const int32_t id = info.id.value;
-    const int64_t start = last_offsets_.count(id) ? last_offsets_[id] : info.next_offset.value;
-    sp.offsets.push_back({info.id, start, info.next_offset.value});
+  for (const PartitionProgress& pp : r.partitions) {
+    sp.offsets.push_back({pp.partition, pp.start_offset, pp.end_offset});
     PartitionStatus ps;
-    ps.partition = info.id;
-    const int64_t delta = info.next_offset.value - start;
-    partition_totals_[id] += delta;
-    ps.records_total = partition_totals_[id];
-    ps.records_per_second = static_cast<double>(delta) * 1000.0 / static_cast<double>(wall_ms);
-    ps.next_offset = info.next_offset.value;
-    ps.end_offset = info.end_offset;
-    auto it = wm.partitions().find(info.id);
+    ps.partition = pp.partition;
+    ps.records_total = partition_totals_[pp.partition.value] += pp.rows;
+    ps.records_per_second = static_cast<double>(pp.rows) * 1000.0 / static_cast<double>(wall_ms);
+    ps.next_offset = pp.end_offset;
+    const auto end = ends.find(pp.partition.value);
+    ps.end_offset = end != ends.end() ? end->second : -1;
+    auto it = wm.partitions().find(pp.partition);
     if (it != wm.partitions().end()) {
       ps.max_event_time_ms = Known(it->second.max_event);
       if (ps.max_event_time_ms) ps.watermark_ms = *ps.max_event_time_ms - wm.delay_ms();
       ps.idle = it->second.idle;
     }
     parts.push_back(ps);
-    last_offsets_[id] = info.next_offset.value;
+  }
+  // Partitions assigned but not read from yet still show, with their lag.
+  for (const auto& info : source_.Partitions()) {
+    const bool listed = std::any_of(parts.begin(), parts.end(), [&](const PartitionStatus& ps) {
+      return ps.partition == info.id;
+    });
+    if (listed) continue;
+    PartitionStatus ps;
+    ps.partition = info.id;
+    ps.next_offset = info.next_offset.value;
+    ps.end_offset = info.end_offset;
+    parts.push_back(ps);
   }
   p.sources.push_back(std::move(sp));
   monitor_.PublishTrigger(std::move(p));
   monitor_.SetPartitions(std::move(parts));
 
   std::vector<WindowStatus> windows;
-  for (const auto& [start, groups] : r.open_windows) {
+  for (const WindowSize& ws : r.open_windows) {
     WindowStatus w;
-    w.start_ms = start;
-    w.end_ms = start == INT64_MIN ? start : start + (r.window_size_ms > 0 ? r.window_size_ms : 0);
-    w.groups = groups;
+    w.start_ms = ws.start;
+    w.end_ms =
+        ws.start == INT64_MIN ? ws.start : ws.start + (r.window_size_ms > 0 ? r.window_size_ms : 0);
+    w.groups = ws.groups;
+    w.input_rows = ws.input_rows;
     w.fires_at_ms = w.end_ms;
     windows.push_back(w);
   }

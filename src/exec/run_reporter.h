@@ -32,8 +32,7 @@ class RunReporter {
   const PhysicalPlan& plan_;
   TimeZone tz_;
   RunCounters last_;
-  std::map<int32_t, int64_t> last_offsets_;  // partition -> next offset at the previous trigger
-  std::map<int32_t, int64_t> partition_totals_;
+  std::map<int32_t, int64_t> partition_totals_;  // partition -> records processed in this run
   std::vector<int64_t> last_busy_ns_;
   std::vector<int64_t> last_worker_records_;
   int64_t parse_ns_ = 0, aggregate_ns_ = 0, emit_ns_ = 0;

@@ -62,7 +62,7 @@ Result<KafkaProperties> ReadKafkaConfigFile(const std::string& path) {
   return props;
 }
 
-void AddKafkaFlags(CLI::App& cmd, KafkaClientOptions& o) {
+void AddKafkaFlags(CLI::App& cmd, KafkaClientOptions& o, KafkaRole role) {
   // Defined before -X so that CLI11 (which runs callbacks in definition order) applies the file
   // first and -X overrides it.
   cmd.add_option_function<std::vector<std::string>>(
@@ -95,9 +95,11 @@ void AddKafkaFlags(CLI::App& cmd, KafkaClientOptions& o) {
          "security.protocol=SASL_SSL")
       ->type_name("KEY=VALUE")
       ->allow_extra_args(false);
+  if (role == KafkaRole::kProducer) return;
   cmd.add_option("--group-id", o.group_id,
-                 "Kafka consumer group (default: the URL's group.id, else a new group per run); "
-                 "processes given the same group split the partitions");
+                 "Kafka consumer group to join (default: the URL's group.id); processes given the "
+                 "same group split the partitions. Without one no group is joined: the process "
+                 "reads every partition itself (docs/kafka.md)");
   cmd.add_option_function<std::string>(
          "--starting-offsets",
          [&o](const std::string& v) {

@@ -29,9 +29,13 @@ struct KafkaClientOptions {
   int64_t idle_timeout_ms = 0;              // set by `sluice run --idle-timeout` (engine's flag)
 };
 
-// Registers -X key=value (repeatable), --kafka-config FILE, --group-id, --starting-offsets on
-// `cmd`. A property librdkafka does not accept fails the parse (exit 2) with librdkafka's reason.
-void AddKafkaFlags(CLI::App& cmd, KafkaClientOptions& o);
+// What a command does with Kafka: a producer (sluice gen) has no use for consumer options.
+enum class KafkaRole : uint8_t { kConsumer, kProducer };
+
+// Registers -X key=value (repeatable), --kafka-config FILE and, for a consumer, --group-id and
+// --starting-offsets on `cmd`. A property librdkafka does not accept fails the parse (exit 2)
+// with librdkafka's reason.
+void AddKafkaFlags(CLI::App& cmd, KafkaClientOptions& o, KafkaRole role = KafkaRole::kConsumer);
 
 // Reads java-properties style lines "key=value" (also "key: value"), '#'/'!' comments, blank
 // lines. InvalidArgument names the file and line of a bad entry.

@@ -18,6 +18,10 @@ double Rate(int64_t rows, int64_t ms) {
   return ms > 0 ? static_cast<double>(rows) * 1000.0 / static_cast<double>(ms) : 0.0;
 }
 
+double RatePerUs(int64_t rows, int64_t us) {
+  return us > 0 ? static_cast<double>(rows) * 1e6 / static_cast<double>(us) : 0.0;
+}
+
 void AppendTotals(JsonText& j, const RunTotals& t) {
   j.BeginObject()
       .Field("triggers", t.triggers)
@@ -25,7 +29,9 @@ void AppendTotals(JsonText& j, const RunTotals& t) {
       .Field("lateRows", t.late_rows)
       .Field("malformedRows", t.malformed_rows)
       .Field("outputRows", t.output_rows)
-      .Field("busyMs", t.busy_ms)
+      .Field("busyMs", static_cast<double>(t.busy_us) / 1000.0)
+      .Field("stateRowsRemoved", t.state_rows_removed)
+      .Field("peakStateRows", t.peak_state_rows)
       .EndObject();
 }
 
@@ -74,10 +80,11 @@ void AppendTriggerJson(JsonText& j, const TriggerProgress& p, const QueryInfo& q
     AppendOffsets(j, s.offsets, true);
     j.Field("numInputRows", s.num_input_rows)
         .Field("inputRowsPerSecond", p.num_input_rows > 0
-                                         ? p.input_rows_per_second * static_cast<double>(s.num_input_rows) /
+                                         ? p.input_rows_per_second *
+                                               static_cast<double>(s.num_input_rows) /
                                                static_cast<double>(p.num_input_rows)
                                          : 0.0)
-        .Field("processedRowsPerSecond", Rate(s.num_input_rows, d.total_ms))
+        .Field("processedRowsPerSecond", RatePerUs(s.num_input_rows, d.total_us))
         .EndObject();
   }
   j.EndArray();
@@ -85,7 +92,11 @@ void AppendTriggerJson(JsonText& j, const TriggerProgress& p, const QueryInfo& q
       .Field("description", p.sink_description)
       .Field("numOutputRows", p.output_rows)
       .EndObject();
-  j.Key("sluice").BeginObject()
+  j.Key("sluice")
+      .BeginObject()
+      .Field("timestampMs", p.timestamp_ms)
+      .Field("triggerIntervalMs", d.interval_ms)
+      .Field("triggerExecutionUs", d.total_us)
       .Field("maxEventTimeMs", p.max_event_time_ms)
       .Field("watermarkMs", p.watermark_ms)
       .Field("watermarkGapMs", p.watermark_gap_ms())
@@ -118,25 +129,30 @@ std::string HistoryJson(const RunMonitor& monitor, std::optional<int64_t> after_
   return j.Take();
 }
 
+void AppendQueryInfoFields(JsonText& j, const QueryInfo& q) {
+  j.Field("id", q.id)
+      .Field("runId", q.run_id)
+      .Field("name", q.name)
+      .Field("sql", q.sql)
+      .Field("outputMode", q.output_mode)
+      .Field("triggerIntervalMs", q.trigger_interval_ms)
+      .Field("watermarkDelayMs", q.watermark_delay_ms)
+      .Field("source", q.source_description)
+      .Field("sink", q.sink_description)
+      .Field("numWorkers", q.num_workers)
+      .Field("startedMs", q.started_ms);
+}
+
 std::string QueryJson(const RunMonitor& monitor, int64_t now_ms) {
   auto q = monitor.query();
   auto [state, message] = monitor.state();
   RunTotals t = monitor.totals();
-  int64_t uptime = q->started_ms > 0 ? std::max<int64_t>(0, now_ms - q->started_ms) : 0;
+  const int64_t end_ms = monitor.EndOr(now_ms);
+  int64_t uptime = q->started_ms > 0 ? std::max<int64_t>(0, end_ms - q->started_ms) : 0;
   JsonText j;
-  j.BeginObject()
-      .Field("id", q->id)
-      .Field("runId", q->run_id)
-      .Field("name", q->name)
-      .Field("sql", q->sql)
-      .Field("outputMode", q->output_mode)
-      .Field("triggerIntervalMs", q->trigger_interval_ms)
-      .Field("watermarkDelayMs", q->watermark_delay_ms)
-      .Field("source", q->source_description)
-      .Field("sink", q->sink_description)
-      .Field("numWorkers", q->num_workers)
-      .Field("startedMs", q->started_ms)
-      .Field("nowMs", now_ms)
+  j.BeginObject();
+  AppendQueryInfoFields(j, *q);
+  j.Field("nowMs", now_ms)
       .Field("uptimeMs", uptime)
       .Field("state", RunStateName(state))
       .Field("message", message);
@@ -144,7 +160,7 @@ std::string QueryJson(const RunMonitor& monitor, int64_t now_ms) {
   AppendTotals(j, t);
   // Averages over the run: what the end-of-run summary prints.
   j.Field("avgInputRowsPerSecond", Rate(t.input_rows, uptime))
-      .Field("avgProcessedRowsPerSecond", Rate(t.input_rows, t.busy_ms))
+      .Field("avgProcessedRowsPerSecond", RatePerUs(t.input_rows, t.busy_us))
       .EndObject();
   return j.Take();
 }

@@ -29,6 +29,8 @@ std::string ResultsJson(const RunMonitor& monitor);
 // /api/workers: worker threads, the process's memory and CPU, the state's size.
 std::string WorkersJson(const RunMonitor& monitor);
 
+// The QueryInfo fields of /api/query (id, runId, name, sql, ..., startedMs) into an open object.
+void AppendQueryInfoFields(JsonText& j, const QueryInfo& q);
 // One trigger in Spark's shape, with sluice's additions under "sluice".
 void AppendTriggerJson(JsonText& j, const TriggerProgress& p, const QueryInfo& q);
 

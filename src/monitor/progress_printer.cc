@@ -66,7 +66,8 @@ std::string RunSummary(const RunMonitor& monitor, int64_t now_ms) {
   auto latest = monitor.latest();
   RunTotals t = monitor.totals();
   auto [state, message] = monitor.state();
-  int64_t elapsed_ms = q->started_ms > 0 ? std::max<int64_t>(0, now_ms - q->started_ms) : 0;
+  int64_t elapsed_ms =
+      q->started_ms > 0 ? std::max<int64_t>(0, monitor.EndOr(now_ms) - q->started_ms) : 0;
   auto rate = [](int64_t rows, int64_t ms) {
     return ms > 0 ? static_cast<double>(rows) * 1000.0 / static_cast<double>(ms) : 0.0;
   };
@@ -77,8 +78,10 @@ std::string RunSummary(const RunMonitor& monitor, int64_t now_ms) {
                    static_cast<double>(elapsed_ms) / 1000.0);
   s += fmt::format("  input rate:       {} rows/s (average over the run)\n",
                    HumanCount(rate(t.input_rows, elapsed_ms)));
-  s += fmt::format("  processing rate:  {} rows/s (input rows / time busy in triggers, {:.2f} s)\n",
-                   HumanCount(rate(t.input_rows, t.busy_ms)), static_cast<double>(t.busy_ms) / 1000.0);
+  const double busy_s = static_cast<double>(t.busy_us) / 1e6;
+  s += fmt::format("  processing rate:  {} rows/s (input rows / time busy in triggers, {:.3f} s)\n",
+                   HumanCount(busy_s > 0 ? static_cast<double>(t.input_rows) / busy_s : 0.0),
+                   busy_s);
   s += fmt::format("  output rows:      {}\n", GroupThousands(t.output_rows));
   s += fmt::format("  late rows:        {}\n", GroupThousands(t.late_rows));
   s += fmt::format("  malformed rows:   {}\n", GroupThousands(t.malformed_rows));
@@ -86,8 +89,10 @@ std::string RunSummary(const RunMonitor& monitor, int64_t now_ms) {
     s += fmt::format("  final watermark:  {}\n", UtcTime(*latest->watermark_ms));
   }
   if (latest) {
-    s += fmt::format("  state:            {} rows, {}\n", GroupThousands(latest->state.rows_total),
-                     HumanBytes(latest->state.memory_bytes));
+    s += fmt::format("  state:            {} rows at the end, {}; at most {} rows, {} removed\n",
+                     GroupThousands(latest->state.rows_total),
+                     HumanBytes(latest->state.memory_bytes), GroupThousands(t.peak_state_rows),
+                     GroupThousands(t.state_rows_removed));
   }
   s += fmt::format("  peak memory:      {}\n", HumanBytes(ReadProcessStats().max_resident_bytes));
   return s;

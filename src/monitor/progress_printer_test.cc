@@ -32,6 +32,7 @@ TEST(ProgressPrinter, SummaryReportsAveragesOverTheRun) {
   TriggerProgress p;
   p.num_input_rows = 1'000'000;
   p.duration.total_ms = 500;
+  p.duration.total_us = 500'000;
   p.late_rows = 7;
   m.PublishTrigger(p);
   m.SetState(RunState::kFinished);

@@ -99,7 +99,7 @@ std::string PrometheusText(const RunMonitor& monitor) {
   Family(out, "sluice_malformed_rows_total", "counter", "Records that could not be parsed.")
       .Sample(t.malformed_rows);
   Family(out, "sluice_busy_seconds_total", "counter", "Wall time spent executing triggers.")
-      .Sample(Seconds(t.busy_ms));
+      .Sample(static_cast<double>(t.busy_us) / 1e6);
 
   if (latest) {
     const auto& p = *latest;
@@ -110,10 +110,16 @@ std::string PrometheusText(const RunMonitor& monitor) {
         .Sample(p.input_rows_per_second);
     Family(out, "sluice_processed_rows_per_second", "gauge", "Processing rate of the latest trigger.")
         .Sample(p.processed_rows_per_second);
-    Family(out, "sluice_batch_duration_seconds", "gauge", "Wall time of the latest trigger.")
-        .Sample(Seconds(p.duration.total_ms));
+    Family(out, "sluice_batch_duration_seconds", "gauge",
+           "Execution time of the latest trigger (busy time, without waiting for records).")
+        .Sample(static_cast<double>(p.duration.total_us) / 1e6);
+    Family(out, "sluice_trigger_interval_seconds", "gauge",
+           "Time between the latest trigger and the one before.")
+        .Sample(Seconds(p.duration.interval_ms));
     const auto& d = p.duration;
-    Family(out, "sluice_batch_phase_duration_seconds", "gauge", "Wall time of each phase of the latest trigger.")
+    Family(
+        out, "sluice_batch_phase_duration_seconds", "gauge",
+        "Wall time of each phase of the latest trigger (poll is not part of the batch duration).")
         .Sample(Seconds(d.poll_ms), {{"phase", "poll"}})
         .Sample(Seconds(d.parse_filter_ms), {{"phase", "parse_filter"}})
         .Sample(Seconds(d.aggregate_ms), {{"phase", "aggregate"}})
@@ -123,6 +129,9 @@ std::string PrometheusText(const RunMonitor& monitor) {
     Family(out, "sluice_state_rows", "gauge", "Groups held in aggregation state.").Sample(p.state.rows_total);
     Family(out, "sluice_state_rows_updated", "gauge", "Groups created or changed by the latest trigger.")
         .Sample(p.state.rows_updated);
+    Family(out, "sluice_state_rows_removed", "gauge",
+           "Groups evicted by the latest trigger (their window closed).")
+        .Sample(p.state.rows_removed);
     Family(out, "sluice_state_memory_bytes", "gauge", "Estimated heap used by aggregation state.")
         .Sample(p.state.memory_bytes);
     if (p.watermark_ms) {

@@ -43,7 +43,11 @@ void RunMonitor::PublishTrigger(TriggerProgress progress) {
     totals_.late_rows += progress.late_rows;
     totals_.malformed_rows += progress.malformed_rows;
     totals_.output_rows += progress.output_rows;
-    totals_.busy_ms += progress.duration.total_ms;
+    totals_.busy_us += progress.duration.total_us;
+    totals_.state_rows_removed += progress.state.rows_removed;
+    // Before its evictions a trigger held rows_total + rows_removed rows.
+    totals_.peak_state_rows =
+        std::max(totals_.peak_state_rows, progress.state.rows_total + progress.state.rows_removed);
     progress.totals = totals_;
     if (state_ == RunState::kStarting) state_ = RunState::kRunning;
   }
@@ -119,6 +123,16 @@ void RunMonitor::SetGroupMembers(std::vector<GroupMemberStatus> members) {
 std::shared_ptr<const GroupSnapshot> RunMonitor::group() const {
   std::lock_guard lock(mu_);
   return group_;
+}
+
+void RunMonitor::SetEndedMs(int64_t ended_ms) {
+  std::lock_guard lock(mu_);
+  ended_ms_ = ended_ms;
+}
+
+int64_t RunMonitor::EndOr(int64_t now_ms) const {
+  std::lock_guard lock(mu_);
+  return ended_ms_ > 0 ? ended_ms_ : now_ms;
 }
 
 std::shared_ptr<const QueryInfo> RunMonitor::query() const {

@@ -25,16 +25,20 @@
 
 namespace sluice {
 
-// Wall time of each phase of one trigger, milliseconds. Phases that overlap (workers parse while
-// the driver polls) are reported as the driver saw them; total_ms is the trigger's wall time.
+// Wall time of each phase of one trigger, milliseconds, as the driver thread saw it (a phase
+// run by the workers in parallel counts once). docs/monitoring.md defines each.
 struct PhaseDurations {
-  int64_t poll_ms = 0;          // waiting for and reading records from the source
+  int64_t poll_ms = 0;          // in Source::Poll: reading and waiting for records; not busy time
   int64_t parse_filter_ms = 0;  // JSON field extraction + WHERE
   int64_t aggregate_ms = 0;     // updating aggregation state
   int64_t emit_ms = 0;          // firing windows, HAVING, ORDER BY/LIMIT
-  int64_t sink_ms = 0;          // Sink::Write
+  int64_t sink_ms = 0;          // writing, preparing and committing the sinks
   int64_t checkpoint_ms = 0;    // writing offsets and state
-  int64_t total_ms = 0;         // the whole trigger ("triggerExecution" in Spark)
+  // Trigger execution ("triggerExecution", "batchDuration" in Spark): the busy time, parse +
+  // aggregate + emit + sink + checkpoint; never the time spent waiting for records or the trigger.
+  int64_t total_ms = 0;
+  int64_t total_us = 0;     // total_ms in microseconds: sums and rates over sub-ms triggers
+  int64_t interval_ms = 0;  // since the previous trigger: what the input rate divides by
 };
 
 // Offsets one source partition covered in one trigger: [start_offset, end_offset).
@@ -67,7 +71,9 @@ struct RunTotals {
   int64_t late_rows = 0;
   int64_t malformed_rows = 0;
   int64_t output_rows = 0;
-  int64_t busy_ms = 0;  // sum of PhaseDurations::total_ms
+  int64_t busy_us = 0;             // sum of PhaseDurations::total_us
+  int64_t state_rows_removed = 0;  // sum of StateProgress::rows_removed
+  int64_t peak_state_rows = 0;     // most rows held, before a trigger's evictions
 };
 
 // One trigger (micro-batch), like Spark's StreamingQueryProgress.
@@ -75,9 +81,9 @@ struct TriggerProgress {
   int64_t batch_id = 0;
   int64_t timestamp_ms = 0;  // wall clock (epoch ms) when the trigger started
   int64_t num_input_rows = 0;
-  // num_input_rows / time since the previous trigger started (the arrival rate).
+  // num_input_rows / duration.interval_ms (the arrival rate).
   double input_rows_per_second = 0;
-  // num_input_rows / total_ms (how fast this trigger processed what it got).
+  // num_input_rows / duration.total_us (how fast this trigger processed what it got).
   double processed_rows_per_second = 0;
   PhaseDurations duration;
   std::optional<int64_t> max_event_time_ms;  // newest event time seen so far; none yet: nullopt
@@ -133,9 +139,9 @@ struct QueryInfo {
 // What the engine knows of one source partition after a trigger.
 struct PartitionStatus {
   PartitionId partition{0};
-  double records_per_second = 0;  // over the last trigger
-  int64_t records_total = 0;
-  int64_t next_offset = 0;
+  double records_per_second = 0;  // records of the last trigger / its interval
+  int64_t records_total = 0;      // records processed by this run (a restart counts from 0)
+  int64_t next_offset = 0;        // after the last record processed
   int64_t end_offset = -1;  // -1 when the source does not know it
   std::optional<int64_t> watermark_ms;
   std::optional<int64_t> max_event_time_ms;
@@ -148,7 +154,7 @@ struct WindowStatus {
   int64_t start_ms = 0;
   int64_t end_ms = 0;
   int64_t groups = 0;      // result rows (keys) in the window so far
-  int64_t input_rows = 0;  // records counted into it
+  int64_t input_rows = 0;  // input rows aggregated into it so far
   int64_t fires_at_ms = 0;  // the watermark it waits for (= end_ms in append mode)
 };
 
@@ -224,6 +230,8 @@ class RunMonitor {
   // --- writers: the engine's driver thread ---
   void SetQueryInfo(QueryInfo info);
   void SetState(RunState state, std::string message = {});
+  // When the run ended (wall clock, epoch ms): uptimes and averages stop there.
+  void SetEndedMs(int64_t ended_ms);
   // Appends to the history and fills progress.totals. Call once per trigger, in batch order.
   void PublishTrigger(TriggerProgress progress);
   // Cumulative per-operator counters; ids not in the plan are ignored by readers.
@@ -243,6 +251,8 @@ class RunMonitor {
   // --- readers: any thread; each returns an immutable snapshot, never null ---
   std::shared_ptr<const QueryInfo> query() const;
   std::pair<RunState, std::string> state() const;
+  // The run's end for averages over the run: SetEndedMs's time, or now_ms while it runs.
+  int64_t EndOr(int64_t now_ms) const;
   std::shared_ptr<const TriggerProgress> latest() const;  // null before the first trigger
   // Oldest first, at most `max` (the newest ones).
   std::vector<std::shared_ptr<const TriggerProgress>> history(size_t max = kHistorySize) const;
@@ -259,6 +269,7 @@ class RunMonitor {
   std::shared_ptr<const QueryInfo> query_ ABSL_GUARDED_BY(mu_);
   RunState state_ ABSL_GUARDED_BY(mu_) = RunState::kStarting;
   std::string state_message_ ABSL_GUARDED_BY(mu_);
+  int64_t ended_ms_ ABSL_GUARDED_BY(mu_) = 0;
   std::deque<std::shared_ptr<const TriggerProgress>> history_ ABSL_GUARDED_BY(mu_);
   RunTotals totals_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const std::vector<OperatorMetrics>> operators_ ABSL_GUARDED_BY(mu_);

@@ -17,6 +17,7 @@ TriggerProgress Trigger(int64_t id, int64_t rows) {
   p.malformed_rows = 2;
   p.output_rows = 3;
   p.duration.total_ms = 10;
+  p.duration.total_us = 10'000;
   return p;
 }
 
@@ -53,7 +54,7 @@ TEST(RunMonitor, PublishTriggerAccumulatesTotals) {
   EXPECT_EQ(t.late_rows, 2);
   EXPECT_EQ(t.malformed_rows, 4);
   EXPECT_EQ(t.output_rows, 6);
-  EXPECT_EQ(t.busy_ms, 20);
+  EXPECT_EQ(t.busy_us, 20'000);
   EXPECT_EQ(m.latest()->totals.input_rows, 150);
   EXPECT_EQ(m.history().front()->totals.input_rows, 100);  // stamped when published
 }

@@ -89,6 +89,26 @@ def test_unknown_flag_exits_2():
         expect(p.returncode == 2, f"{' '.join(argv)} exits 2", f"exit {p.returncode}")
 
 
+def test_mistyped_words_get_a_did_you_mean():
+    for argv, hint in ((["run", "--trigerr", "5s", "SELECT 1"], "did you mean --trigger?"),
+                       (["gen", "--coutn", "5"], "did you mean --count?"),
+                       (["rnu"], "did you mean run?")):
+        p = sluice(*argv)
+        expect(p.returncode == 2 and hint in text(p.stderr), f"{' '.join(argv)}: exit 2 and '{hint}'",
+               f"exit {p.returncode}: {text(p.stderr)[-400:]}")
+    p = sluice("run", "--zzzzzz", "SELECT 1")
+    expect("see sluice run --help" in text(p.stderr), "a word like no option points to the help", text(p.stderr))
+
+
+def test_gen_help_has_no_consumer_options():
+    out = text(sluice("gen", "--help").stdout)
+    expect("--group-id" not in out and "--starting-offsets" not in out and "-X" in out,
+           "sluice gen --help: producer options only", out[-600:])
+    run_help = text(sluice("run", "--help").stdout)
+    expect("no group is joined" in run_help and "a new group" not in run_help,
+           "sluice run --help says what docs/kafka.md says about running without --group-id")
+
+
 def test_bad_sql_names_line_and_column():
     empty = write("empty.jsonl", b"")
     out = os.path.join(TMP, "bad-sql.out.jsonl")

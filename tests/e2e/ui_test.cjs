@@ -78,6 +78,7 @@ async function checkPages(page) {
   const pageBatch = await page.$eval("#stream-cards .card:nth-child(3) .sub", (e) => e.textContent);
   const m = /batch (\d+)/.exec(pageBatch);
   check(m && Math.abs(Number(m[1]) - api.batchId) <= 2, `streaming: page batch ${m && m[1]} matches /api/progress batch ${api.batchId}`);
+  await checkNumbers(page);
   await page.screenshot({ path: path.join(outDir, "streaming.png"), fullPage: true });
 
   const pages = {
@@ -107,6 +108,49 @@ async function checkPages(page) {
     if (spec.extra) await spec.extra();
     await page.screenshot({ path: path.join(outDir, name + ".png"), fullPage: true });
   }
+}
+
+// The cards show the numbers of /api/progress for the batch they name, formatted as the page
+// formats them, and those numbers mean what docs/monitoring.md says: a trigger's execution time
+// excludes waiting for the trigger (so it is well under the interval), and a query that keeps up
+// processes faster than its input arrives.
+async function checkNumbers(page) {
+  const cardsOf = () => Object.fromEntries([...document.querySelectorAll("#stream-cards .card")].map((c) =>
+    [c.querySelector(".label").textContent, { value: c.querySelector(".value").textContent, sub: c.querySelector(".sub").textContent }]));
+  let cards, p;
+  for (let i = 0; i < 5 && !p; i++) {  // the page and the API may be a trigger apart: retry
+    cards = await page.evaluate(cardsOf);
+    const m = /batch (\d+)/.exec(cards["Last trigger"].sub);
+    const history = await (await page.request.get(url + "api/progress/history")).json();
+    p = m && history.find((h) => h.batchId === Number(m[1]));
+    if (!p) await page.waitForTimeout(700);
+  }
+  check(!!p, "streaming: the batch the cards name is in /api/progress/history");
+  if (!p) return;
+  const shown = await page.evaluate((x) => ({
+    input: rate(x.inputRowsPerSecond) + "/s", processed: rate(x.processedRowsPerSecond) + "/s",
+    trigger: secs(x.durationMs.triggerExecution), state: num(x.stateOperators[0].numRowsTotal) + " rows",
+  }), p);
+  check(cards["Input rate"].value === shown.input, `streaming: input rate card ${cards["Input rate"].value} = API ${shown.input}`);
+  check(cards["Process rate"].value === shown.processed, `streaming: process rate card ${cards["Process rate"].value} = API ${shown.processed}`);
+  check(cards["Last trigger"].value === shown.trigger, `streaming: last trigger card ${cards["Last trigger"].value} = API ${shown.trigger}`);
+  check(cards.State.value === shown.state, `streaming: state card ${cards.State.value} = API ${shown.state}`);
+  const q = await (await page.request.get(url + "api/query")).json();
+  if (q.triggerIntervalMs > 0) {
+    check(p.durationMs.triggerExecution < q.triggerIntervalMs,
+      `streaming: trigger execution ${p.durationMs.triggerExecution} ms < trigger interval ${q.triggerIntervalMs} ms`);
+  }
+  check(p.numInputRows === 0 || p.processedRowsPerSecond > p.inputRowsPerSecond,
+    `streaming: processed ${Math.round(p.processedRowsPerSecond)}/s > input ${Math.round(p.inputRowsPerSecond)}/s`);
+  const name = await page.$eval("#q-name", (e) => e.textContent);
+  check(name !== "sluice" && name.length > 0, `streaming: the header names the query ("${name}"), not "sluice" twice`);
+  // Every y axis is wide enough for its longest tick label (uPlot passes labels to axisSize).
+  const cut = await page.evaluate(() => Object.entries(charts).flatMap(([id, u]) => u.axes.slice(1).map((a, i) => {
+    const labels = (a._values || []).map(String);
+    const need = labels.length ? Math.max(...labels.map((l) => { u.ctx.font = a.font[0]; return u.ctx.measureText(l).width / devicePixelRatio; })) : 0;
+    return need > a._size ? `${id} axis ${i + 1}: ${need.toFixed(0)} px of labels in ${a._size} px` : null;
+  })).filter(Boolean));
+  check(cut.length === 0, "streaming: no y-axis label is cut" + (cut.length ? ": " + cut.join("; ") : ""));
 }
 
 // What the Workers page's Group section shows, read from the DOM.

@@ -6,8 +6,10 @@
 const POLL_MS = 1000;
 const MAX_POINTS = 300;
 const PAGES = ["streaming", "plan", "partitions", "windows", "results", "workers"];
+// The phases of a trigger's execution (triggerExecution is their sum; waiting for records is not
+// part of it, docs/monitoring.md).
 const PHASES = [
-  ["poll", "poll/read"], ["parseFilter", "parse + filter"], ["aggregate", "aggregate"],
+  ["parseFilter", "parse + filter"], ["aggregate", "aggregate"],
   ["emit", "emit"], ["sink", "sink"], ["checkpoint", "checkpoint"], ["other", "other"],
 ];
 const COLORS = ["#2563eb", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#0ea5e9", "#94a3b8", "#ec4899"];
@@ -96,6 +98,17 @@ function fillTable(table, cols, rows, emptyText, rowClass) {
 // ---------- charts ----------
 const charts = {};  // id -> {plot, make}
 function chartWidth(div) { return Math.max(300, div.clientWidth - 4); }
+// Width of a y axis: room for its longest tick label (uPlot passes them formatted), so that a
+// label such as "10.06 s" is never cut to "0.06 s".
+function axisSize(u, values) {
+  if (!values || !values.length) return 40;
+  return Math.ceil(16 + 7.5 * Math.max(...values.map((v) => String(v).length)));
+}
+function yAxis(fmt, extra) {
+  return Object.assign({ size: axisSize, values: (u, vals) => vals.map((v) => (v == null ? "" : fmt(v))) }, extra || {});
+}
+// Counts, rates, durations and sizes are never negative: their axes start at zero.
+const FROM_ZERO = { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] };
 function makeChart(id, series, opts) {
   const div = $(id);
   if (!hasCharts) {
@@ -106,12 +119,17 @@ function makeChart(id, series, opts) {
   if (div.clientWidth === 0) return null;  // page hidden: build when shown
   const o = Object.assign({
     width: chartWidth(div), height: 220,
-    scales: { x: { time: true } },
     series: [{}].concat(series.map((s, i) => Object.assign({ stroke: COLORS[i % COLORS.length], width: 1.5, points: { show: false } }, s))),
-    axes: [{}, { size: 64, values: (u, vals) => vals.map((v) => rate(v)) }],
+    axes: [{}, yAxis(rate)],
     legend: { live: true },
     cursor: { drag: { x: false, y: false } },
   }, opts || {});
+  // Every y scale starts at zero unless the chart says otherwise (a log scale cannot).
+  o.scales = Object.assign({ x: { time: true } }, o.scales);
+  for (const key of ["y"].concat(series.map((s) => s.scale).filter(Boolean))) {
+    if (!o.scales[key]) o.scales[key] = FROM_ZERO;
+  }
+  o.axes = o.axes.map((a, i) => (i === 0 || a.size ? a : Object.assign({ size: axisSize }, a)));
   const plot = new uPlot(o, [[]].concat(series.map(() => [])), div);
   charts[id] = plot;
   return plot;
@@ -148,10 +166,10 @@ function renderStreaming() {
   $("stream-cards").replaceChildren(
     card("Input rate", last ? rate(last.inputRowsPerSecond) + "/s" : "–", "avg " + rate(q.avgInputRowsPerSecond) + "/s over the run"),
     card("Process rate", last ? rate(last.processedRowsPerSecond) + "/s" : "–", "avg " + rate(q.avgProcessedRowsPerSecond) + "/s while busy", lagging ? "warn" : ""),
-    card("Last trigger", last ? secs(last.durationMs.triggerExecution) : "–", last ? "batch " + last.batchId + " · " + num(last.numInputRows) + " rows" : "no trigger yet"),
+    card("Last trigger", last ? secs(last.durationMs.triggerExecution) : "–", last ? "batch " + last.batchId + " · " + num(last.numInputRows) + " rows · " + secs(s.triggerIntervalMs) + " since the one before" : "no trigger yet"),
     card("Watermark", last && s.watermarkMs != null ? hms(s.watermarkMs) : "–", last ? day(s.watermarkMs) + " · newest event " + hms(s.maxEventTimeMs) : ""),
     card("Watermark gap", last && s.watermarkGapMs != null ? secs(s.watermarkGapMs) : "–", "newest event − watermark"),
-    card("State", last ? num(st.numRowsTotal) + " rows" : "–", last ? bytes(st.memoryUsedBytes) + " · " + num(st.numRowsUpdated) + " updated" : ""),
+    card("State", last ? num(st.numRowsTotal) + " rows" : "–", last ? bytes(st.memoryUsedBytes) + " · " + num(st.numRowsUpdated) + " updated · " + num(st.numRowsRemoved) + " removed" : ""),
     card("Late records", num(tot.lateRows), "behind the watermark, total", tot.lateRows > 0 ? "warn" : ""),
     card("Malformed records", num(tot.malformedRows), "could not be parsed, total", tot.malformedRows > 0 ? "warn" : ""),
     card("Output rows", num(tot.outputRows), "to " + (q.sink || "sink")),
@@ -163,9 +181,11 @@ function renderStreaming() {
     " · id ", el("b", {}, q.id || "–"), " · run ", el("b", {}, q.runId || "–")));
 
   const t = hist.map((p) => Date.parse(p.timestamp) / 1000);
-  setChart("ch-rates", [t, hist.map((p) => p.inputRowsPerSecond), hist.map((p) => p.processedRowsPerSecond)],
+  // A log scale: a 20k/s input and a 2M/s processing rate are both readable (0 is not drawn).
+  const positive = (v) => (v > 0 ? v : null);
+  setChart("ch-rates", [t, hist.map((p) => positive(p.inputRowsPerSecond)), hist.map((p) => positive(p.processedRowsPerSecond))],
     [{ label: "input rows/s", value: (u, v) => rate(v) }, { label: "processed rows/s", value: (u, v) => rate(v) }],
-    { scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(1, max) * 1.1] } } });
+    { scales: { y: { distr: 3, log: 10 } } });
 
   // Stacked phases: each series is the cumulative sum; the legend shows the phase's own value.
   const raw = PHASES.map(([k]) => hist.map((p) => {
@@ -181,23 +201,20 @@ function renderStreaming() {
   const bands = PHASES.slice(1).map((_, i) => ({ series: [i + 2, i + 1] }));
   // Draw the top band first so the fills do not cover each other.
   setChart("ch-durations", [t].concat(stacked), phaseSeries, {
-    bands, axes: [{}, { size: 64, values: (u, vals) => vals.map((v) => v + " ms") }],
+    bands, axes: [{}, yAxis((v) => v + " ms")],
   });
 
   const bars = hasCharts ? uPlot.paths.bars({ size: [0.6, 40] }) : undefined;
   setChart("ch-rows", [t, hist.map((p) => p.numInputRows), hist.map((p) => p.sink.numOutputRows)],
     [{ label: "input rows", paths: bars, fill: COLORS[0] + "88", value: (u, v) => num(v) },
      { label: "output rows", scale: "out", value: (u, v) => num(v) }],
-    { scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(1, max) * 1.1] } },
-      axes: [{}, { size: 64, values: (u, vals) => vals.map((v) => rate(v)) },
-        { scale: "out", side: 1, size: 50, grid: { show: false } }] });
+    { axes: [{}, yAxis(rate), yAxis(rate, { scale: "out", side: 1, grid: { show: false } })] });
   setChart("ch-state", [t, hist.map((p) => p.stateOperators[0].numRowsTotal), hist.map((p) => p.stateOperators[0].memoryUsedBytes)],
     [{ label: "state rows", value: (u, v) => num(v) }, { label: "state bytes", scale: "bytes", value: (u, v) => bytes(v) }],
-    { axes: [{}, { size: 64, values: (u, vals) => vals.map((v) => rate(v)) },
-      { scale: "bytes", side: 1, size: 70, grid: { show: false }, values: (u, vals) => vals.map((v) => bytes(v)) }] });
+    { axes: [{}, yAxis(rate), yAxis(bytes, { scale: "bytes", side: 1, grid: { show: false } })] });
   setChart("ch-gap", [t, hist.map((p) => p.sluice.watermarkGapMs == null ? null : p.sluice.watermarkGapMs / 1000)],
     [{ label: "gap (s)", value: (u, v) => v == null ? "–" : v.toFixed(1) + " s" }],
-    { axes: [{}, { size: 50, values: (u, vals) => vals.map((v) => v + " s") }] });
+    { axes: [{}, yAxis((v) => v + " s")] });
   setChart("ch-late", [t, hist.map((p) => p.sluice.lateRows), hist.map((p) => p.sluice.malformedRows)],
     [{ label: "late", value: (u, v) => num(v) }, { label: "malformed", value: (u, v) => num(v) }]);
 }
@@ -395,10 +412,10 @@ function renderWorkers(d) {
   const ids = [...workSeries.busy.keys()].sort((a, b) => a - b);
   setChart("ch-busy", [workSeries.t].concat(ids.map((id) => workSeries.busy.get(id))),
     ids.map((id) => ({ label: "worker " + id, value: (u, v) => v == null ? "–" : v.toFixed(0) + " %" })),
-    { scales: { x: { time: true }, y: { range: [0, 100] } }, axes: [{}, { size: 60, values: (u, vals) => vals.map((v) => v + " %") }] });
+    { scales: { y: { range: [0, 100] } }, axes: [{}, yAxis((v) => v + " %")] });
   setChart("ch-memory", [workSeries.t, workSeries.rss, workSeries.state],
     [{ label: "process RSS", value: (u, v) => bytes(v) }, { label: "state", value: (u, v) => bytes(v) }],
-    { axes: [{}, { size: 70, values: (u, vals) => vals.map((v) => bytes(v)) }] });
+    { axes: [{}, yAxis(bytes)] });
   fillTable($("work-table"),
     [["worker", true], ["busy share", true], [""], ["records last trigger", true], ["share of records", true], ["records total", true]],
     ws.map((w) => [String(w.id), (w.busyShare * 100).toFixed(1) + " %", bar(w.busyShare, w.busyShare > 0.9), num(w.recordsLastTrigger),
@@ -533,7 +550,8 @@ async function poll() {
     if (newer.length && lastBatch != null && newer[0].batchId <= lastBatch) hist.length = 0;
     for (const p of newer) pushBounded(hist, p);
     if (hist.length) lastBatch = hist[hist.length - 1].batchId;
-    $("q-name").textContent = q.name || q.id || "query";
+    // The header already says "sluice": show the query's name (Spark's queryName) or its id.
+    $("q-name").textContent = q.name || (q.id ? "query " + q.id.slice(0, 8) : "query");
     const badge = $("q-state");
     badge.textContent = q.state;
     badge.className = "badge " + q.state;
