@@ -51,7 +51,10 @@ TEST(TimeFormat, ConvertingLeavesTheProcessTimeZoneAlone) {
   EXPECT_EQ(FormatTimestamp(kWinter, *berlin), "2026-01-27 19:29:50");
   EXPECT_STREQ(std::getenv("TZ"), "America/New_York");
   EXPECT_EQ(std::string(tzname[0]), before);
-  if (old != nullptr) setenv("TZ", saved.c_str(), 1); else unsetenv("TZ");
+  if (old != nullptr)
+    setenv("TZ", saved.c_str(), 1);
+  else
+    unsetenv("TZ");
   tzset();
 }
 
