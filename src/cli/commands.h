@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "common/source_status.h"
 #include "monitor/run_monitor.h"
 #include "web/ui_server.h"
 
@@ -21,7 +22,10 @@ void AddCheckpointCommand(CLI::App& app, int& exit_code);
 void AddUiCommand(CLI::App& app, int& exit_code);
 
 // The monitoring UI on `spec` (HOST:PORT, PORT or :PORT; the host defaults to 127.0.0.1), or
-// nothing when `spec` is empty (`sluice run` and `sluice ui`).
-Result<std::unique_ptr<UiServer>> StartUi(const std::string& spec, RunMonitor& monitor);
+// nothing when `spec` is empty (`sluice run` and `sluice ui`). `source_status`, when given,
+// adds the Kafka source's reachability to /api/progress and /metrics.
+Result<std::unique_ptr<UiServer>> StartUi(
+    const std::string& spec, RunMonitor& monitor,
+    std::shared_ptr<const SourceStatusBoard> source_status = nullptr);
 
 }  // namespace sluice::cli

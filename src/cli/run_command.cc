@@ -16,6 +16,7 @@
 #include "monitor/progress_printer.h"
 #include "monitor/run_monitor.h"
 #include "web/ui_server.h"
+#include "common/source_status.h"
 #include "kafka/kafka_options.h"
 #include "plan/physical_plan.h"
 #include "plan/query_identity.h"
@@ -47,12 +48,13 @@ Status ParseHostPort(const std::string& text, std::string& host, int& port) {
 
 }  // namespace
 
-Result<std::unique_ptr<UiServer>> StartUi(const std::string& spec, RunMonitor& monitor) {
+Result<std::unique_ptr<UiServer>> StartUi(const std::string& spec, RunMonitor& monitor,
+                                          std::shared_ptr<const SourceStatusBoard> source_status) {
   if (spec.empty()) return std::unique_ptr<UiServer>();
   std::string host;
   int port = 0;
   SLUICE_RETURN_IF_ERROR(ParseHostPort(spec, host, port));
-  auto started = UiServer::Start(host, port, monitor);
+  auto started = UiServer::Start(host, port, monitor, std::move(source_status));
   if (!started.ok()) return started.status();
   std::fprintf(stderr, "sluice: monitoring UI at %s\n", (*started)->url().c_str());
   return std::move(*started);
@@ -131,6 +133,7 @@ int Run(RunFlags& f) {
 
   // A consumer group: several processes, one query (group mode), with a shared checkpoint.
   if (f.query.source.rfind("kafka://", 0) == 0) {
+    f.kafka.status = std::make_shared<SourceStatusBoard>();
     Result<KafkaEndpoint> ep = ResolveKafkaEndpoint(f.query.source, f.kafka);
     if (!ep.ok()) return Fail(ep.status());
     if (ep->group_given && !f.checkpoint.empty()) {
@@ -148,7 +151,7 @@ int Run(RunFlags& f) {
       RunMonitor monitor;
       monitor.SetQueryInfo(MakeQueryInfo(pq, NewQueryId(), "group " + ep->group_id,
                                          f.query.source + " (group " + ep->group_id + ")", f.sink));
-      auto ui = StartUi(f.ui, monitor);
+      auto ui = StartUi(f.ui, monitor, f.kafka.status);
       if (!ui.ok()) return Fail(ui.status());
       monitor.SetState(RunState::kRunning);
       const int rc = RunGroupMember(pq, f.query, f.kafka, gf, monitor);
@@ -286,7 +289,7 @@ int Run(RunFlags& f) {
     if (progress) PrintProgress(monitor);
   });
 
-  auto ui = StartUi(f.ui, monitor);
+  auto ui = StartUi(f.ui, monitor, f.kafka.status);
   if (!ui.ok()) return Fail(ui.status());
   monitor.SetState(RunState::kRunning);
 
@@ -394,6 +397,7 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   AddGeneratorFlags(*cmd, flags->generator);
   AddKafkaFlags(*cmd, flags->kafka);
+  AddKafkaDataLossFlag(*cmd, flags->kafka);
   cmd->callback([flags, &exit_code] { exit_code = Run(*flags); });
 }
 

@@ -1,52 +1,36 @@
 #include "common/time_format.h"
 
-#include <time.h>
+#include <absl/time/civil_time.h>
 
 #include <charconv>
-#include <cstdlib>
-#include <filesystem>
-#include <mutex>
+#include <cstdio>
 
 namespace sluice {
 
-void CivilFromDays(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  y = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y += (m <= 2);
-}
-
 namespace {
 
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
+const absl::CivilDay kEpochDay(1970, 1, 1);
 
-void Append2(std::string& out, unsigned v) {
+void Append2(std::string& out, int v) {
   out.push_back(static_cast<char>('0' + v / 10));
   out.push_back(static_cast<char>('0' + v % 10));
 }
 
-std::mutex tz_mutex;  // guards the process-wide TZ environment variable while converting
-
 }  // namespace
+
+void CivilFromDays(int64_t days, int64_t& year, unsigned& month, unsigned& day) {
+  const absl::CivilDay d = kEpochDay + days;
+  year = d.year();
+  month = static_cast<unsigned>(d.month());
+  day = static_cast<unsigned>(d.day());
+}
 
 Result<TimeZone> TimeZone::Named(std::string_view name) {
   TimeZone tz;
   if (name.empty() || name == "UTC" || name == "utc" || name == "Z") return tz;
-  std::string path = "/usr/share/zoneinfo/" + std::string(name);
-  if (name.find("..") != std::string_view::npos || !std::filesystem::exists(path)) {
+  // abseil also reads "../x" relative to the zone directory: only plain zone names.
+  if (name.find("..") != std::string_view::npos ||
+      !absl::LoadTimeZone(std::string(name), &tz.zone_)) {
     return Status::InvalidArgument("unknown time zone '" + std::string(name) +
                                    "': use an IANA name such as Europe/Berlin, or UTC");
   }
@@ -55,45 +39,25 @@ Result<TimeZone> TimeZone::Named(std::string_view name) {
 }
 
 void AppendTimestamp(std::string& out, int64_t epoch_ms, const TimeZone& tz) {
-  int64_t secs = epoch_ms >= 0 ? epoch_ms / 1000 : -((-epoch_ms + 999) / 1000);
-  const auto millis = static_cast<unsigned>(epoch_ms - secs * 1000);
-  if (!tz.is_utc()) {
-    struct tm t {};
-    {
-      std::lock_guard<std::mutex> lock(tz_mutex);
-      const char* old = getenv("TZ");
-      std::string saved = old ? old : "";
-      setenv("TZ", tz.name().c_str(), 1);
-      tzset();
-      time_t tt = static_cast<time_t>(secs);
-      localtime_r(&tt, &t);
-      if (old) setenv("TZ", saved.c_str(), 1); else unsetenv("TZ");
-      tzset();
-    }
-    secs = DaysFromCivil(t.tm_year + 1900, static_cast<unsigned>(t.tm_mon + 1),
-                         static_cast<unsigned>(t.tm_mday)) * 86400 +
-           t.tm_hour * 3600 + t.tm_min * 60 + t.tm_sec;
-  }
-  int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-  auto sod = static_cast<unsigned>(secs - days * 86400);
-  int64_t y;
-  unsigned m, d;
-  CivilFromDays(days, y, m, d);
+  // Floor division: -1 ms is 23:59:59.999 of the day before.
+  const int64_t secs = epoch_ms >= 0 ? epoch_ms / 1000 : -((-epoch_ms + 999) / 1000);
+  const auto millis = static_cast<int>(epoch_ms - secs * 1000);
+  const absl::CivilSecond c = absl::ToCivilSecond(absl::FromUnixSeconds(secs), tz.zone());
   char buf[24];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, y);
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, c.year());
   (void)ec;
-  if (y >= 0 && p - buf < 4) out.append(static_cast<size_t>(4 - (p - buf)), '0');  // 0001, as Spark
+  if (c.year() >= 0 && p - buf < 4) out.append(static_cast<size_t>(4 - (p - buf)), '0');  // 0001, as Spark
   out.append(buf, p);
   out.push_back('-');
-  Append2(out, m);
+  Append2(out, c.month());
   out.push_back('-');
-  Append2(out, d);
+  Append2(out, c.day());
   out.push_back(' ');
-  Append2(out, sod / 3600);
+  Append2(out, c.hour());
   out.push_back(':');
-  Append2(out, sod / 60 % 60);
+  Append2(out, c.minute());
   out.push_back(':');
-  Append2(out, sod % 60);
+  Append2(out, c.second());
   if (millis != 0) {
     out.push_back('.');
     out.push_back(static_cast<char>('0' + millis / 100));
@@ -126,8 +90,15 @@ Result<int64_t> ParseTimestampMs(std::string_view text) {
       }
       rest = rest.substr(i);
     }
-    if (rest.empty() || rest == "Z" || rest == "+00:00") {
-      return (DaysFromCivil(Y, M, D) * 86400 + h * 3600 + mi * 60 + s) * 1000 + ms;
+    // CivilSecond normalizes out-of-range fields (month 13 is January): such a time does not
+    // exist, so refuse it instead.
+    const absl::CivilSecond c(Y, static_cast<int>(M), static_cast<int>(D), static_cast<int>(h),
+                              static_cast<int>(mi), static_cast<int>(s));
+    const bool exists = c.year() == static_cast<int64_t>(Y) && c.month() == static_cast<int>(M) &&
+                        c.day() == static_cast<int>(D) && c.hour() == static_cast<int>(h) &&
+                        c.minute() == static_cast<int>(mi) && c.second() == static_cast<int>(s);
+    if (exists && (rest.empty() || rest == "Z" || rest == "+00:00")) {
+      return (c - absl::CivilSecond(1970, 1, 1, 0, 0, 0)) * 1000 + ms;
     }
   }
   return Status::InvalidArgument("cannot read time '" + std::string(text) +

@@ -68,6 +68,25 @@ Result<rd_kafka_resp_err_t> ParseError(std::string_view word) {
   }
   int n = 0;
   if (ParseInt(word, n)) return static_cast<rd_kafka_resp_err_t>(n);
+  // Kafka's own names (the protocol guide, the Java client) where librdkafka spells them
+  // differently; librdkafka's names are accepted too.
+  struct KafkaName {
+    std::string_view kafka;
+    rd_kafka_resp_err_t code;
+  };
+  static constexpr KafkaName kKafkaNames[] = {
+      {"UNKNOWN_SERVER_ERROR", RD_KAFKA_RESP_ERR_UNKNOWN},
+      {"CORRUPT_MESSAGE", RD_KAFKA_RESP_ERR_INVALID_MSG},
+      {"UNKNOWN_TOPIC_OR_PARTITION", RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART},
+      {"INVALID_FETCH_SIZE", RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE},
+      {"NOT_LEADER_OR_FOLLOWER", RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION},
+      {"MESSAGE_TOO_LARGE", RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE},
+      {"STALE_CONTROLLER_EPOCH", RD_KAFKA_RESP_ERR_STALE_CTRL_EPOCH},
+      {"INVALID_TOPIC_EXCEPTION", RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION},
+  };
+  for (const KafkaName& k : kKafkaNames) {
+    if (IEquals(k.kafka, word)) return k.code;
+  }
   const rd_kafka_err_desc* descs = nullptr;
   size_t cnt = 0;
   rd_kafka_get_err_descs(&descs, &cnt);
@@ -75,7 +94,8 @@ Result<rd_kafka_resp_err_t> ParseError(std::string_view word) {
     if (descs[i].name != nullptr && IEquals(descs[i].name, word)) return descs[i].code;
   }
   return Status::InvalidArgument("unknown Kafka error '" + std::string(word) +
-                                 "' (a name such as NOT_LEADER_FOR_PARTITION, or a number)");
+                                 "' (a Kafka or librdkafka name such as NOT_LEADER_OR_FOLLOWER, "
+                                 "UNKNOWN_TOPIC_OR_PARTITION, or a number)");
 }
 
 }  // namespace

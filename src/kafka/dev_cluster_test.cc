@@ -36,6 +36,11 @@ TEST(DevCluster, CommandsAreCheckedAndAcknowledged) {
   EXPECT_FALSE(cl.Execute("down 3").ok());  // only brokers 1..2
   EXPECT_FALSE(cl.Execute("errors Bogus 1 NOT_LEADER_FOR_PARTITION").ok());
   EXPECT_FALSE(cl.Execute("errors Fetch 1 NO_SUCH_ERROR").ok());
+  // Kafka's spelling and librdkafka's.
+  EXPECT_TRUE(cl.Execute("errors Fetch 1 UNKNOWN_TOPIC_OR_PARTITION").ok());
+  EXPECT_TRUE(cl.Execute("errors Fetch 1 UNKNOWN_TOPIC_OR_PART").ok());
+  EXPECT_TRUE(cl.Execute("errors Fetch 1 NOT_LEADER_OR_FOLLOWER,MESSAGE_TOO_LARGE").ok());
+  EXPECT_TRUE(cl.Execute("clear Fetch").ok());
   EXPECT_FALSE(cl.Execute("errors Fetch x NOT_LEADER_FOR_PARTITION").ok());
   Result<std::string> unknown = cl.Execute("explode");
   ASSERT_FALSE(unknown.ok());

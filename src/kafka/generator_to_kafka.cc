@@ -4,6 +4,8 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include "kafka/producer.h"
@@ -17,6 +19,10 @@ constexpr auto kReportEvery = std::chrono::seconds(5);
 // Records produced per step: small enough to stay on schedule, large enough to amortize polls.
 constexpr int64_t kStep = 1000;
 constexpr int kFinalFlushTimeoutMs = 30'000;
+// After Ctrl-C: what is not delivered by then is purged and counted as failed.
+constexpr int kInterruptFlushTimeoutMs = 3'000;
+// No delivery report for this long while records wait: say that delivery stalls.
+constexpr auto kStallAfter = std::chrono::seconds(5);
 
 std::atomic<bool> g_stop{false};
 extern "C" void OnKafkaGenStopSignal(int) { g_stop.store(true, std::memory_order_relaxed); }
@@ -65,6 +71,10 @@ Status GenerateToKafka(const GeneratorOptions& options, RecordKey key, std::stri
       // random partition for 10 ms, which put a whole short burst (everything queued before the
       // topic's metadata arrived) into a single partition.
       {"sticky.partitioning.linger.ms", "0"},
+      // A record not delivered within 10 s fails (and is counted) instead of waiting
+      // librdkafka's default 300 s while the broker is away.
+      {"message.timeout.ms", "10000"},
+      {"statistics.interval.ms", kKafkaStatisticsIntervalMs},  // BrokerHealth
   };
   Result<std::unique_ptr<KafkaProducer>> opened = KafkaProducer::Open(*ep, defaults);
   if (!opened.ok()) return opened.status();
@@ -114,20 +124,33 @@ Status GenerateToKafka(const GeneratorOptions& options, RecordKey key, std::stri
     producer.Poll();
 
     const Clock::time_point now = Clock::now();
+    if (progress != nullptr) {
+      if (std::optional<std::string> line = producer.health().DueReport("gen", ep->bootstrap, now)) {
+        std::fprintf(progress, "%s\n", line->c_str());
+      }
+    }
     if (progress != nullptr && now >= next_report) {
       next_report += kReportEvery;
       const double secs = Seconds(now - start);
-      std::fprintf(progress, "gen: %.0fs: %lld sent, %lld delivered, %lld failed, %.0f records/s\n",
+      const int64_t waiting = producer.sent() - producer.delivered() - producer.failed();
+      std::string stall;
+      if (waiting > 0 && now - producer.last_report() >= kStallAfter) {
+        stall = ", delivery stalled: nothing delivered for " +
+                std::to_string(static_cast<int64_t>(Seconds(now - producer.last_report()))) +
+                " s, " + std::to_string(waiting) + " records waiting";
+        if (!producer.health().last_error().empty()) stall += " (" + producer.health().last_error() + ")";
+      }
+      std::fprintf(progress, "gen: %.0fs: %lld sent, %lld delivered, %lld failed, %.0f records/s%s\n",
                    secs, static_cast<long long>(producer.sent()),
                    static_cast<long long>(producer.delivered()),
                    static_cast<long long>(producer.failed()),
-                   static_cast<double>(producer.sent()) / secs);
+                   static_cast<double>(producer.sent()) / secs, stall.c_str());
       std::fflush(progress);
     }
   }
   const double send_secs = Seconds(Clock::now() - start);
   const bool interrupted = g_stop.load();
-  producer.Flush(kFinalFlushTimeoutMs);
+  producer.Flush(interrupted ? kInterruptFlushTimeoutMs : kFinalFlushTimeoutMs);
 
   if (progress != nullptr) {
     std::fprintf(progress,

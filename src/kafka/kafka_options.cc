@@ -111,6 +111,20 @@ void AddKafkaFlags(CLI::App& cmd, KafkaClientOptions& o, KafkaRole role) {
       ->check(CLI::IsMember({"earliest", "latest"}));
 }
 
+void AddKafkaDataLossFlag(CLI::App& cmd, KafkaClientOptions& o) {
+  cmd.add_option_function<std::string>(
+         "--fail-on-data-loss",
+         [&o](const std::string& v) {
+           o.fail_on_data_loss = v == "true";
+           o.fail_on_data_loss_set = true;
+         },
+         "when records were deleted from Kafka before they were read (offset out of range): "
+         "true fails the run (default), false skips to the oldest record still there and "
+         "reports how many were skipped")
+      ->type_name("true|false")
+      ->check(CLI::IsMember({"true", "false"}));
+}
+
 Result<KafkaEndpoint> ResolveKafkaEndpoint(std::string_view url_text, const KafkaClientOptions& o) {
   Result<KafkaUrl> url = ParseKafkaUrl(url_text);
   if (!url.ok()) return url.status();
@@ -123,6 +137,12 @@ Result<KafkaEndpoint> ResolveKafkaEndpoint(std::string_view url_text, const Kafk
       ep.group_id = value;
     } else if (key == "startingOffsets") {
       ep.starting_offsets = value;
+    } else if (key == "failOnDataLoss") {
+      if (value != "true" && value != "false") {
+        return Status::InvalidArgument("in URL '" + std::string(url_text) +
+                                       "': failOnDataLoss must be true or false, got '" + value + "'");
+      }
+      ep.fail_on_data_loss = value == "true";
     } else {
       if (Status st = CheckKafkaProperty(key, value); !st.ok()) {
         return Status::InvalidArgument("in URL '" + std::string(url_text) + "': " + st.message());
@@ -139,6 +159,7 @@ Result<KafkaEndpoint> ResolveKafkaEndpoint(std::string_view url_text, const Kafk
   if (ep.group_id.empty()) ep.group_id = UniqueGroupId();
   // A programmatic caller may set starting_offsets without the flag.
   if (o.starting_offsets_set || o.starting_offsets != "latest") ep.starting_offsets = o.starting_offsets;
+  if (o.fail_on_data_loss_set || !o.fail_on_data_loss) ep.fail_on_data_loss = o.fail_on_data_loss;
   return ep;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +18,8 @@ class App;
 
 namespace sluice {
 
+class SourceStatusBoard;
+
 using KafkaProperties = std::vector<std::pair<std::string, std::string>>;
 
 struct KafkaClientOptions {
@@ -26,7 +29,13 @@ struct KafkaClientOptions {
   std::string group_id;  // empty: the URL's group.id, else a new group per run (UniqueGroupId)
   std::string starting_offsets = "latest";  // earliest | latest (no committed offsets are used yet)
   bool starting_offsets_set = false;        // true when --starting-offsets was given
+  // Records gone from Kafka before they were read (retention, a recreated topic): fail the run
+  // (Spark's failOnDataLoss=true), or skip to what the partition holds and count what was lost.
+  bool fail_on_data_loss = true;
+  bool fail_on_data_loss_set = false;  // true when --fail-on-data-loss was given
   int64_t idle_timeout_ms = 0;              // set by `sluice run --idle-timeout` (engine's flag)
+  // Where a Kafka source publishes whether its brokers answer (the UI reads it); may be null.
+  std::shared_ptr<SourceStatusBoard> status;
 };
 
 // What a command does with Kafka: a producer (sluice gen) has no use for consumer options.
@@ -36,6 +45,9 @@ enum class KafkaRole : uint8_t { kConsumer, kProducer };
 // --starting-offsets on `cmd`. A property librdkafka does not accept fails the parse (exit 2)
 // with librdkafka's reason.
 void AddKafkaFlags(CLI::App& cmd, KafkaClientOptions& o, KafkaRole role = KafkaRole::kConsumer);
+
+// Registers --fail-on-data-loss true|false (the Kafka source's; `sluice run` only).
+void AddKafkaDataLossFlag(CLI::App& cmd, KafkaClientOptions& o);
 
 // Reads java-properties style lines "key=value" (also "key: value"), '#'/'!' comments, blank
 // lines. InvalidArgument names the file and line of a bad entry.
@@ -55,6 +67,7 @@ struct KafkaEndpoint {
   std::string group_id;          // never empty
   bool group_given = false;      // group id from a flag, -X or the URL (else UniqueGroupId)
   std::string starting_offsets;  // earliest | latest
+  bool fail_on_data_loss = true;  // --fail-on-data-loss, else the URL's failOnDataLoss
   KafkaProperties properties;    // URL query properties, then the options' properties
 };
 

@@ -8,6 +8,8 @@ Result<std::unique_ptr<KafkaProducer>> KafkaProducer::Open(const KafkaEndpoint& 
   Result<KafkaConf> conf = MakeKafkaConf(ep.bootstrap, defaults, ep.properties);
   if (!conf.ok()) return conf.status();
   rd_kafka_conf_set_dr_msg_cb(conf->get(), &KafkaProducer::DeliveryCb);
+  rd_kafka_conf_set_stats_cb(conf->get(), &KafkaProducer::StatsCb);
+  rd_kafka_conf_set_error_cb(conf->get(), &KafkaProducer::ErrorCb);
   rd_kafka_conf_set_opaque(conf->get(), p.get());
   Result<KafkaHandle> rk = NewKafkaHandle(RD_KAFKA_PRODUCER, std::move(*conf));
   if (!rk.ok()) return rk.status();
@@ -26,8 +28,21 @@ KafkaProducer::~KafkaProducer() {
   if (rkt_ != nullptr) rd_kafka_topic_destroy(rkt_);
 }
 
+int KafkaProducer::StatsCb(rd_kafka_t* /*rk*/, char* json, size_t len, void* opaque) {
+  static_cast<KafkaProducer*>(opaque)->health_.OnStatistics(std::string_view(json, len),
+                                                            BrokerHealth::Clock::now());
+  return 0;  // librdkafka frees the text
+}
+
+void KafkaProducer::ErrorCb(rd_kafka_t* /*rk*/, int err, const char* reason, void* opaque) {
+  // Fatal errors also fail the next Send (rd_kafka_fatal_error is checked there).
+  static_cast<KafkaProducer*>(opaque)->health_.OnError(static_cast<rd_kafka_resp_err_t>(err),
+                                                       reason != nullptr ? reason : "");
+}
+
 void KafkaProducer::DeliveryCb(rd_kafka_t* /*rk*/, const rd_kafka_message_t* m, void* opaque) {
   auto* self = static_cast<KafkaProducer*>(opaque);
+  self->last_report_ = BrokerHealth::Clock::now();
   if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     ++self->delivered_;
     return;
@@ -83,6 +98,18 @@ Status KafkaProducer::Send(std::string_view key, std::string_view value,
 void KafkaProducer::Flush(int timeout_ms) {
   rd_kafka_flush(rk_.get(), timeout_ms);
   rd_kafka_poll(rk_.get(), 0);
+  if (sent_ - delivered_ - failed_ > 0) {
+    // Not delivered in time: drop it now (each gets a failed delivery report) rather than have
+    // rd_kafka_destroy wait for message.timeout.ms.
+    const int64_t failed_before = failed_;
+    rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_flush(rk_.get(), 1000);
+    rd_kafka_poll(rk_.get(), 0);
+    if (failed_before == 0 && failed_ > 0) {
+      first_error_ = "not delivered within " + std::to_string(timeout_ms) + " ms of the end";
+      if (!health_.last_error().empty()) first_error_ += " (" + health_.last_error() + ")";
+    }
+  }
   // Whatever is still queued will not be delivered before we exit.
   int64_t undelivered = sent_ - delivered_ - failed_;
   if (undelivered > 0) {

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "common/status.h"
+#include "kafka/broker_health.h"
 #include "kafka/kafka_client.h"
 #include "kafka/kafka_options.h"
 
@@ -41,18 +42,25 @@ class KafkaProducer {
                             int32_t partition = RD_KAFKA_PARTITION_UA);
   // Serves delivery reports without blocking.
   void Poll() { rd_kafka_poll(rk_.get(), 0); }
-  // Waits up to timeout_ms for queued messages; what is still undelivered counts as failed.
+  // Waits up to timeout_ms for queued messages; what is still undelivered is purged (so the
+  // producer can be destroyed at once) and counts as failed.
   void Flush(int timeout_ms);
 
   int64_t sent() const { return sent_; }            // handed to librdkafka
   int64_t delivered() const { return delivered_; }  // acknowledged by the broker
   int64_t failed() const { return failed_; }        // delivery failed after librdkafka's retries
   const std::string& first_error() const { return first_error_; }
+  // Whether the brokers answer (needs statistics.interval.ms, see kKafkaStatisticsIntervalMs).
+  BrokerHealth& health() { return health_; }
+  // When the last delivery report (success or failure) arrived; the opening time before any.
+  BrokerHealth::Clock::time_point last_report() const { return last_report_; }
   const KafkaEndpoint& endpoint() const { return ep_; }
 
  private:
   explicit KafkaProducer(KafkaEndpoint ep) : ep_(std::move(ep)) {}
   static void DeliveryCb(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
+  static int StatsCb(rd_kafka_t* rk, char* json, size_t len, void* opaque);
+  static void ErrorCb(rd_kafka_t* rk, int err, const char* reason, void* opaque);
 
   KafkaEndpoint ep_;
   KafkaHandle rk_;
@@ -61,6 +69,8 @@ class KafkaProducer {
   int64_t delivered_ = 0;
   int64_t failed_ = 0;
   std::string first_error_;
+  BrokerHealth health_;
+  BrokerHealth::Clock::time_point last_report_ = BrokerHealth::Clock::now();
 };
 
 }  // namespace sluice

@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/source_status.h"
+#include "kafka/broker_health.h"
 #include "kafka/kafka_client.h"
 
 namespace sluice {
@@ -26,9 +28,9 @@ int64_t Bucket(int64_t offset) { return offset / static_cast<int64_t>(kMaxBatchR
 class KafkaSource final : public Source {
  public:
   KafkaSource(KafkaEndpoint ep, bool available_now, const std::vector<PartitionPosition>* start,
-              KafkaGroupHooks hooks)
+              KafkaGroupHooks hooks, std::shared_ptr<SourceStatusBoard> board)
       : ep_(std::move(ep)), available_now_(available_now), restoring_(start != nullptr),
-        hooks_(std::move(hooks)) {
+        hooks_(std::move(hooks)), board_(std::move(board)) {
     if (start != nullptr) {
       for (const auto& p : *start) PartFor(0, p.partition.value).next_offset = p.next_offset.value;
     }
@@ -73,6 +75,16 @@ class KafkaSource final : public Source {
 
   static void RebalanceCb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* parts, void* opaque);
+  static int StatsCb(rd_kafka_t* rk, char* json, size_t len, void* opaque);
+  static void ErrorCb(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+  // Prints BrokerHealth's due lines and publishes the status board.
+  void ReportHealth();
+  // auto.offset.reset=error: the broker no longer holds the offset we asked for. Reads the
+  // partition's range: offsets still there are asked for again (a transient answer); offsets
+  // gone fail the run, or with --fail-on-data-loss false are skipped, counted and reported.
+  Status OnOffsetOutOfRange(const rd_kafka_message_t& m);
+  // Restarts fetching a partition at `offset` after librdkafka stopped it with an error.
+  void RestartFetch(const char* topic, int32_t p, int64_t offset);
   void OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts);
   // Sets each partition's start (our position, else the starting offsets) before an assign.
   void PrepareAssign(rd_kafka_topic_partition_list_t* list);
@@ -108,6 +120,10 @@ class KafkaSource final : public Source {
   std::vector<rd_kafka_message_t*> pending_;  // scratch for consume_batch_queue (borrowed per call)
   Status fatal_;
   Clock::time_point last_error_report_{};
+  BrokerHealth health_;
+  std::shared_ptr<SourceStatusBoard> board_;  // may be null
+  Clock::time_point next_board_update_{};
+  int64_t skipped_records_ = 0;  // --fail-on-data-loss false
 };
 
 Status KafkaSource::Start() {
@@ -116,7 +132,10 @@ Status KafkaSource::Start() {
       {"client.id", "sluice"},
       {"enable.auto.commit", "false"},  // offsets are not committed yet (see kafka_source.h)
       {"enable.auto.offset.store", "false"},
-      {"auto.offset.reset", ep_.starting_offsets == "earliest" ? "earliest" : "latest"},
+      // Only used when a fetch position is out of range (every assignment names its offset):
+      // deliver that as an error instead of silently jumping (OnOffsetOutOfRange).
+      {"auto.offset.reset", "error"},
+      {"statistics.interval.ms", kKafkaStatisticsIntervalMs},  // BrokerHealth
       {"partition.assignment.strategy", "cooperative-sticky"},
       // A dead worker's partitions move to the others after 10 s, not Kafka's 45 s default.
       {"session.timeout.ms", "10000"},
@@ -130,6 +149,8 @@ Status KafkaSource::Start() {
   Result<KafkaConf> conf = MakeKafkaConf(ep_.bootstrap, defaults, ep_.properties);
   if (!conf.ok()) return conf.status();
   rd_kafka_conf_set_rebalance_cb(conf->get(), &KafkaSource::RebalanceCb);
+  rd_kafka_conf_set_stats_cb(conf->get(), &KafkaSource::StatsCb);
+  rd_kafka_conf_set_error_cb(conf->get(), &KafkaSource::ErrorCb);
   rd_kafka_conf_set_opaque(conf->get(), this);
   Result<KafkaHandle> rk = NewKafkaHandle(RD_KAFKA_CONSUMER, std::move(*conf));
   if (!rk.ok()) return rk.status();
@@ -201,6 +222,13 @@ Status KafkaSource::Start() {
 }
 
 void KafkaSource::LeaveGroup() {
+  // librdkafka 2.0's cooperative-sticky assignor also aborts when a consumer is closed before
+  // its first assignment (its assignor state is still NULL; #4312): a run stopped right after
+  // it joined waits for that first (possibly empty) assignment, at most a rebalance's time.
+  const Clock::time_point joined_by = Clock::now() + std::chrono::seconds(15);
+  while (!got_assignment_ && health_.reachable() && Clock::now() < joined_by) {
+    if (rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_.get(), 100)) rd_kafka_message_destroy(m);
+  }
   rd_kafka_unsubscribe(rk_.get());
   const Clock::time_point deadline = Clock::now() + std::chrono::seconds(10);
   while (Clock::now() < deadline) {
@@ -212,6 +240,94 @@ void KafkaSource::LeaveGroup() {
     // Serves the revoke callback (and drops whatever is fetched meanwhile).
     if (rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_.get(), 100)) rd_kafka_message_destroy(m);
   }
+}
+
+int KafkaSource::StatsCb(rd_kafka_t* /*rk*/, char* json, size_t len, void* opaque) {
+  static_cast<KafkaSource*>(opaque)->health_.OnStatistics(std::string_view(json, len), Clock::now());
+  return 0;  // librdkafka frees the text
+}
+
+void KafkaSource::ErrorCb(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+  auto* self = static_cast<KafkaSource*>(opaque);
+  const auto e = static_cast<rd_kafka_resp_err_t>(err);
+  if (e == RD_KAFKA_RESP_ERR__FATAL) {
+    char why[512];
+    rd_kafka_fatal_error(rk, why, sizeof(why));
+    self->fatal_ = Status::Unavailable(std::string("Kafka consumer failed: ") + why);
+    return;
+  }
+  self->health_.OnError(e, reason != nullptr ? reason : "");
+}
+
+void KafkaSource::ReportHealth() {
+  const Clock::time_point now = Clock::now();
+  if (std::optional<std::string> line = health_.DueReport("kafka source " + ep_.topic, ep_.bootstrap, now)) {
+    std::fprintf(stderr, "%s\n", line->c_str());
+  }
+  if (board_ == nullptr || now < next_board_update_) return;
+  next_board_update_ = now + std::chrono::milliseconds(250);
+  SourceStatus st;
+  st.reachable = health_.reachable();
+  st.unreachable_since_ms = health_.unreachable_since_ms();
+  if (!st.reachable) st.error = health_.last_error();
+  st.skipped_records = skipped_records_;
+  board_->Set(std::move(st));
+}
+
+void KafkaSource::RestartFetch(const char* topic, int32_t p, int64_t offset) {
+  // librdkafka stopped the partition's fetcher (auto.offset.reset=error) and refuses a seek in
+  // that state: take the partition out of the assignment and put it back at the offset.
+  KafkaPartitionList l(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(l.get(), topic, p)->offset = offset;
+  if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk_.get(), l.get())) {
+    rd_kafka_error_destroy(e);
+  }
+  if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk_.get(), l.get())) {
+    fatal_ = Status::Unavailable(std::string("cannot restart reading ") + topic + " partition " +
+                                 std::to_string(p) + ": " + rd_kafka_error_string(e));
+    rd_kafka_error_destroy(e);
+  }
+}
+
+Status KafkaSource::OnOffsetOutOfRange(const rd_kafka_message_t& m) {
+  const char* topic = rd_kafka_topic_name(m.rkt);
+  const int stream = StreamOf(topic);
+  Part& s = PartFor(stream, m.partition);
+  if (!s.assigned) return Status::Ok();
+  const int64_t wanted = s.next_offset >= 0 ? s.next_offset : m.offset;
+  int64_t lo = -1, hi = -1;
+  const rd_kafka_resp_err_t err =
+      rd_kafka_query_watermark_offsets(rk_.get(), topic, m.partition, &lo, &hi, kKafkaStartupTimeoutMs);
+  const std::string where = "Kafka topic " + std::string(topic) + " partition " + std::to_string(m.partition);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR || (wanted >= lo && wanted <= hi) || wanted < 0) {
+    // Still there (or we cannot tell): the broker's answer was transient, ask again.
+    ReportError(m);
+    RestartFetch(topic, m.partition, wanted >= 0 ? wanted : RD_KAFKA_OFFSET_BEGINNING);
+    return Status::Ok();
+  }
+  const std::string range = "offset " + std::to_string(wanted) + " is no longer in Kafka (the partition holds " +
+                            std::to_string(lo) + ".." + std::to_string(hi - 1) + ")";
+  if (ep_.fail_on_data_loss) {
+    return Status::Unavailable(
+        where + ": " + range +
+        ": records were deleted (retention) or the topic was recreated before they were read. "
+        "Stopping, as with Spark's failOnDataLoss; pass --fail-on-data-loss false to skip to offset " +
+        std::to_string(lo) + " and go on");
+  }
+  // Spark's failOnDataLoss=false: go on from the oldest record the partition still holds.
+  const int64_t skipped = wanted < lo ? lo - wanted : 0;
+  skipped_records_ += skipped;
+  std::fprintf(stderr,
+               "sluice: %s: %s; skipped %lld records (offsets %lld..%lld), %lld in all, reading on "
+               "at %lld (--fail-on-data-loss false)\n",
+               where.c_str(), range.c_str(), static_cast<long long>(skipped),
+               static_cast<long long>(wanted), static_cast<long long>(wanted + skipped - 1),
+               static_cast<long long>(skipped_records_), static_cast<long long>(lo));
+  s.building = RawBatch();  // cannot be continued across the gap (it is below `lo` anyway)
+  s.building_gapless = true;
+  s.next_offset = lo;
+  RestartFetch(topic, m.partition, lo);
+  return Status::Ok();
 }
 
 void KafkaSource::RebalanceCb(rd_kafka_t* /*rk*/, rd_kafka_resp_err_t err,
@@ -365,6 +481,7 @@ Status KafkaSource::Absorb(const rd_kafka_message_t& m) {
       if (s.target >= 0 && s.next_offset >= s.target) MarkDone(m.partition, s);
       return Status::Ok();
     }
+    if (m.err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) return OnOffsetOutOfRange(m);
     if (m.err == RD_KAFKA_RESP_ERR__FATAL) {
       char why[512];
       rd_kafka_fatal_error(rk_.get(), why, sizeof(why));
@@ -427,6 +544,7 @@ Status KafkaSource::Poll(std::vector<RawBatch>& out, size_t max_batches,
       ++taken;
     }
   };
+  ReportHealth();
   while (true) {
     take_ready();
     if (taken >= max_batches || !fatal_.ok()) break;
@@ -530,7 +648,8 @@ Result<std::unique_ptr<Source>> MakeKafkaSource(std::string_view url,
                                                 KafkaGroupHooks hooks) {
   Result<KafkaEndpoint> ep = ResolveKafkaEndpoint(url, options);
   if (!ep.ok()) return ep.status();
-  auto source = std::make_unique<KafkaSource>(std::move(*ep), available_now, start, std::move(hooks));
+  auto source = std::make_unique<KafkaSource>(std::move(*ep), available_now, start,
+                                              std::move(hooks), options.status);
   SLUICE_RETURN_IF_ERROR(source->Start());
   return std::unique_ptr<Source>(std::move(source));
 }

@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 #include <charconv>
 #include <functional>
@@ -11,20 +12,18 @@
 
 #include "monitor/progress_json.h"
 #include "monitor/prometheus.h"
+#include "web/bounded_server.h"
 #include "web/ui_assets.h"
 
 namespace sluice {
 
 namespace {
 
-// Few threads: the UI polls a handful of small endpoints per second, and the engine's workers
-// should keep the cores.
-constexpr size_t kServerThreads = 3;
 // A GET carries no body; headers beyond these are hostile or broken (httplib itself refuses a
 // single header line over 8 KiB and a request line over 8 KiB).
 constexpr size_t kMaxHeaderCount = 64;
 constexpr size_t kMaxHeaderBytes = 16 * 1024;
-constexpr size_t kMaxPayloadBytes = 1024;
+constexpr size_t kMaxPayloadBytes = 1024;  // also refused in Handle: GET has no body
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -52,13 +51,42 @@ void SetError(httplib::Response& res, int status, std::string_view message) {
   res.set_content(body, "application/json; charset=utf-8");
 }
 
+// "sourceStatus": the input's connection state, added to /api/progress as a field of its own.
+void AppendSourceStatusJson(std::string& body, const SourceStatus& st) {
+  if (body.empty() || body.back() != '}') return;
+  body.pop_back();
+  if (body.back() != '{') body += ',';
+  body += "\"sourceStatus\":{\"reachable\":";
+  body += st.reachable ? "true" : "false";
+  body += ",\"unreachableSinceMs\":";
+  body += st.reachable ? "null" : std::to_string(st.unreachable_since_ms);
+  body += ",\"error\":";
+  AppendJsonQuoted(body, st.error);
+  body += ",\"skippedRecords\":" + std::to_string(st.skipped_records) + "}}";
+}
+
+void AppendSourceStatusMetrics(std::string& body, const SourceStatus& st, int64_t now_ms) {
+  const int64_t down_ms = st.reachable ? 0 : std::max<int64_t>(0, now_ms - st.unreachable_since_ms);
+  body += "# HELP sluice_source_reachable 1 while the source's brokers answer, 0 while none does\n"
+          "# TYPE sluice_source_reachable gauge\n"
+          "sluice_source_reachable " + std::string(st.reachable ? "1" : "0") + "\n"
+          "# HELP sluice_source_unreachable_seconds how long no broker of the source has answered\n"
+          "# TYPE sluice_source_unreachable_seconds gauge\n"
+          "sluice_source_unreachable_seconds " + std::to_string(down_ms / 1000) + "\n"
+          "# HELP sluice_source_skipped_records_total records deleted from Kafka before they were "
+          "read and skipped (--fail-on-data-loss false)\n"
+          "# TYPE sluice_source_skipped_records_total counter\n"
+          "sluice_source_skipped_records_total " + std::to_string(st.skipped_records) + "\n";
+}
+
 }  // namespace
 
 struct UiServer::Impl {
   explicit Impl(RunMonitor& m) : monitor(m) {}
 
   RunMonitor& monitor;
-  httplib::Server server;
+  std::shared_ptr<const SourceStatusBoard> source_status;  // may be null
+  BoundedServer server;
   std::thread thread;
   std::string host;
   int port = 0;
@@ -84,6 +112,13 @@ httplib::Server::HandlerResponse UiServer::Impl::Handle(const httplib::Request& 
     SetError(res, 431, "request headers too large");
     return Server::HandlerResponse::Handled;
   }
+  // Routing happens before httplib reads a body (and checks payload_max_length), so a body
+  // would be left unread and the request answered as if it had none.
+  if (req.has_header("Transfer-Encoding") ||
+      (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0")) {
+    SetError(res, 413, "a GET or HEAD request carries no body");
+    return Server::HandlerResponse::Handled;
+  }
   if (!IsPlainPath(req.path)) {
     SetError(res, 400, "bad path");
     return Server::HandlerResponse::Handled;
@@ -91,6 +126,11 @@ httplib::Server::HandlerResponse UiServer::Impl::Handle(const httplib::Request& 
   if (auto it = api.find(req.path); it != api.end()) {
     int status = 200;
     std::string body = it->second(req, status);
+    if (source_status != nullptr && it->first == "/api/progress") {
+      AppendSourceStatusJson(body, source_status->Get());
+    } else if (source_status != nullptr && it->first == "/metrics") {
+      AppendSourceStatusMetrics(body, source_status->Get(), NowMs());
+    }
     res.status = status;
     res.set_header("Cache-Control", "no-store");
     res.set_content(std::move(body), it->first == "/metrics" ? std::string(kPrometheusContentType)
@@ -117,10 +157,12 @@ UiServer::UiServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 UiServer::~UiServer() { Stop(); }
 
-Result<std::unique_ptr<UiServer>> UiServer::Start(std::string host, int port, RunMonitor& monitor) {
+Result<std::unique_ptr<UiServer>> UiServer::Start(std::string host, int port, RunMonitor& monitor,
+                                                  std::shared_ptr<const SourceStatusBoard> source_status) {
   if (host.empty()) return Status::InvalidArgument("--ui: empty host; pass e.g. 127.0.0.1:4040");
   if (port < 0 || port > 65535) return Status::InvalidArgument("--ui: port must be 0..65535");
   auto impl = std::make_unique<Impl>(monitor);
+  impl->source_status = std::move(source_status);
   Impl* self = impl.get();
   RunMonitor& m = monitor;
   auto simple = [&m](std::string (*fn)(const RunMonitor&)) {
@@ -149,13 +191,7 @@ Result<std::unique_ptr<UiServer>> UiServer::Start(std::string host, int port, Ru
     return HistoryJson(m, after);
   };
 
-  httplib::Server& s = impl->server;
-  s.new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
-  // One request per connection: a browser's idle keep-alive connections would otherwise hold
-  // the few server threads while other requests queue behind them.
-  s.set_keep_alive_max_count(1);
-  s.set_read_timeout(5, 0);
-  s.set_write_timeout(5, 0);
+  BoundedServer& s = impl->server;
   s.set_payload_max_length(kMaxPayloadBytes);
   // httplib's default also sets SO_REUSEPORT, which would let a second run bind the same port
   // and silently take half the requests; SO_REUSEADDR alone allows a quick restart.
@@ -186,6 +222,7 @@ Result<std::unique_ptr<UiServer>> UiServer::Start(std::string host, int port, Ru
                                " (is the port in use, or the address not local?); pass another "
                                "--ui HOST:PORT");
   }
+  s.WidenBacklog();
   impl->host = std::move(host);
   impl->port = bound;
   impl->thread = std::thread([self] { self->server.listen_after_bind(); });
@@ -200,6 +237,7 @@ Result<std::unique_ptr<UiServer>> UiServer::Start(std::string host, int port, Ru
 void UiServer::Stop() {
   if (!impl_ || !impl_->thread.joinable()) return;
   impl_->server.stop();
+  impl_->server.CloseConnections();
   impl_->thread.join();
 }
 

@@ -1,14 +1,68 @@
 #include "web/ui_server.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <simdjson.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+#include <vector>
 
 #include "monitor/testing/synthetic_run.h"
 #include "web/ui_assets.h"
 
 namespace sluice {
 namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A raw client socket connected to the server (closed on destruction).
+class RawConnection {
+ public:
+  explicit RawConnection(int port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+  }
+  ~RawConnection() { if (fd_ >= 0) close(fd_); }
+  RawConnection(RawConnection&& o) noexcept : fd_(o.fd_), connected_(o.connected_) { o.fd_ = -1; }
+  RawConnection& operator=(RawConnection&&) = delete;
+  bool connected() const { return connected_; }
+  bool Send(std::string_view s) { return send(fd_, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size()); }
+  // Everything until the server closes (or `timeout` passes).
+  std::string ReadAll(std::chrono::milliseconds timeout) {
+    std::string got;
+    const Clock::time_point end = Clock::now() + timeout;
+    while (Clock::now() < end) {
+      pollfd p{fd_, POLLIN, 0};
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now());
+      if (poll(&p, 1, static_cast<int>(std::max<int64_t>(left.count(), 1))) <= 0) continue;
+      char buf[4096];
+      ssize_t n = recv(fd_, buf, sizeof(buf), 0);
+      if (n <= 0) break;
+      got.append(buf, static_cast<size_t>(n));
+    }
+    return got;
+  }
+  // True once the server has closed the connection (EOF or reset), false if still open.
+  bool ClosedByServer() {
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, 0) <= 0) return false;
+    char c;
+    return recv(fd_, &c, 1, MSG_PEEK) <= 0;
+  }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+};
 
 class UiServerTest : public ::testing::Test {
  protected:
@@ -135,6 +189,67 @@ TEST_F(UiServerTest, HugeHeadersGet4xx) {
   EXPECT_EQ(Status(client_->Get(("/" + std::string(20000, 'a')).c_str())), 414);
   // The server still answers afterwards.
   EXPECT_EQ(Status(client_->Get("/api/progress")), 200);
+}
+
+TEST_F(UiServerTest, AGetWithABodyGets413) {
+  RawConnection c(server_->port());
+  ASSERT_TRUE(c.connected());
+  ASSERT_TRUE(c.Send("GET /api/progress HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"));
+  EXPECT_EQ(c.ReadAll(std::chrono::seconds(5)).substr(0, 12), "HTTP/1.1 413");
+  RawConnection big(server_->port());
+  ASSERT_TRUE(big.Send("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n" + std::string(4000, 'x')));
+  EXPECT_EQ(big.ReadAll(std::chrono::seconds(5)).substr(0, 12), "HTTP/1.1 413");
+  EXPECT_EQ(Status(client_->Get("/api/progress")), 200);
+}
+
+// A few hundred idle connections and some that trickle a request a byte at a time must not keep
+// the UI from answering (they used to hold its three threads for as long as they lasted).
+TEST_F(UiServerTest, SlowAndIdleClientsDoNotBlockOthers) {
+  std::vector<RawConnection> idle;
+  for (int i = 0; i < 300; ++i) {
+    idle.emplace_back(server_->port());
+    ASSERT_TRUE(idle.back().connected()) << i;
+  }
+  std::vector<RawConnection> slow;
+  for (int i = 0; i < 20; ++i) {
+    slow.emplace_back(server_->port());
+    ASSERT_TRUE(slow.back().Send("GET /api/progress HTTP/1.1\r\nHo"));
+  }
+  for (int round = 0; round < 3; ++round) {
+    const Clock::time_point start = Clock::now();
+    EXPECT_EQ(Status(client_->Get("/api/progress")), 200);
+    EXPECT_LT(Clock::now() - start, std::chrono::seconds(2)) << "round " << round;
+    for (RawConnection& c : slow) c.Send("s");
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
+
+// A client that keeps sending a byte now and then is cut off once the whole request has taken
+// the deadline (10 s), not only when one read times out.
+TEST_F(UiServerTest, ARequestTricklingInIsCutOffAtItsDeadline) {
+  RawConnection c(server_->port());
+  ASSERT_TRUE(c.Send("GET /api/progress HTTP/1.1\r\n"));
+  const Clock::time_point start = Clock::now();
+  bool closed = false;
+  while (!closed && Clock::now() - start < std::chrono::seconds(20)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    c.Send("X");
+    closed = c.ClosedByServer();
+  }
+  EXPECT_TRUE(closed);
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(14));
+}
+
+TEST_F(UiServerTest, StopDoesNotWaitForSlowClients) {
+  std::vector<RawConnection> slow;
+  for (int i = 0; i < 5; ++i) {
+    slow.emplace_back(server_->port());
+    ASSERT_TRUE(slow.back().Send("GET / HTTP/1.1\r\n"));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const Clock::time_point start = Clock::now();
+  server_->Stop();
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(3));
 }
 
 TEST_F(UiServerTest, StopIsIdempotentAndFreesThePort) {
