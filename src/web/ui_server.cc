@@ -126,7 +126,9 @@ httplib::Server::HandlerResponse UiServer::Impl::Handle(const httplib::Request& 
   if (auto it = api.find(req.path); it != api.end()) {
     int status = 200;
     std::string body = it->second(req, status);
-    if (source_status != nullptr && it->first == "/api/progress") {
+    // /api/query carries it too: /api/progress is null until the first trigger, and an
+    // unreachable broker is what keeps the first trigger from coming.
+    if (source_status != nullptr && (it->first == "/api/progress" || it->first == "/api/query")) {
       AppendSourceStatusJson(body, source_status->Get());
     } else if (source_status != nullptr && it->first == "/metrics") {
       AppendSourceStatusMetrics(body, source_status->Get(), NowMs());

@@ -379,6 +379,8 @@ class KafkaTest(unittest.TestCase):
             status = json.loads(http_get(ui + "api/progress"))["sourceStatus"]
             self.assertFalse(status["reachable"], status)
             self.assertGreater(status["unreachableSinceMs"], 0)
+            # /api/query carries it too (the UI's banner reads it there).
+            self.assertFalse(json.loads(http_get(ui + "api/query"))["sourceStatus"]["reachable"])
             self.assertIn("sluice_source_reachable 0", http_get(ui + "metrics"))
             self.kafka.command("up all")
             self.assertIsNotNone(err.wait_for("reachable again", 20), err.text())

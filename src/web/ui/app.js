@@ -556,6 +556,7 @@ async function poll() {
     badge.textContent = q.state;
     badge.className = "badge " + q.state;
     document.title = "sluice · " + (q.name || "query") + " · " + q.state;
+    showSourceStatus(q.sourceStatus);
     if (page === "streaming") renderStreaming();
     else pageEndpoint[page][1](pageData);
     const conn = $("conn");
@@ -569,6 +570,23 @@ async function poll() {
   } finally {
     polling = false;
   }
+}
+// The Kafka source's reachability (sourceStatus of /api/query and /api/progress).
+function showSourceStatus(st) {
+  const b = $("source-banner");
+  if (!st || (st.reachable && !st.skippedRecords)) {
+    b.hidden = true;
+    return;
+  }
+  const parts = [];
+  if (!st.reachable) {
+    const since = st.unreachableSinceMs ? Math.round((Date.now() - st.unreachableSinceMs) / 1000) : 0;
+    parts.push("Kafka unreachable for " + since + " s" + (st.error ? ": " + st.error : "") +
+      " (librdkafka keeps retrying)");
+  }
+  if (st.skippedRecords) parts.push(num(st.skippedRecords) + " records skipped (gone from the topic)");
+  b.textContent = parts.join(" · ");
+  b.hidden = false;
 }
 function showPage() {
   const page = currentPage();
