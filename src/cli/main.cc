@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   sluice::cli::AddGenCommand(app, exit_code);
   sluice::cli::AddDevKafkaCommand(app, exit_code);
   sluice::cli::AddCheckpointCommand(app, exit_code);
+  sluice::cli::AddBenchCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
