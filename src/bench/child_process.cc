@@ -6,9 +6,11 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -54,6 +56,19 @@ Result<pid_t> Spawn(const std::vector<std::string>& argv, int out_fd, int err_fd
   return pid;
 }
 
+// RssAnon of /proc/PID/status in KiB (0 if unreadable).
+int64_t RssAnonKib(const std::string& status_path) {
+  const int fd = open(status_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char buf[4096];
+  const ssize_t n = read(fd, buf, sizeof(buf) - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  const char* at = std::strstr(buf, "RssAnon:");
+  return at ? std::atoll(at + 8) : 0;
+}
+
 int ExitCode(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return -WTERMSIG(status);
@@ -90,11 +105,25 @@ Result<ChildResult> RunChild(const std::vector<std::string>& argv, const ChildOu
     close(err_fd);
     return pid.status();
   }
+  ChildResult r;
+  // Wait on a pidfd with a 1 ms timeout: the exit is seen at once, and between timeouts the
+  // child's anonymous memory is sampled.
+  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, *pid, 0));
+  if (pidfd >= 0) {
+    const std::string status_path = "/proc/" + std::to_string(*pid) + "/status";
+    while (true) {
+      pollfd p{pidfd, POLLIN, 0};
+      const int n = poll(&p, 1, 1);
+      if (n > 0) break;
+      if (n < 0 && errno != EINTR) break;
+      r.peak_anon_kib = std::max(r.peak_anon_kib, RssAnonKib(status_path));
+    }
+    close(pidfd);
+  }
   int status = 0;
   rusage ru{};
   while (wait4(*pid, &status, 0, &ru) < 0 && errno == EINTR) {
   }
-  ChildResult r;
   r.wall_s = MonotonicSeconds() - t0;
   Fill(r, status, ru);
   r.err = ReadAnonymousFile(err_fd);

@@ -18,8 +18,11 @@ struct ChildResult {
   int exit_code = -1;
   double wall_s = 0;
   double cpu_s = 0;          // user + system
-  int64_t peak_rss_kib = 0;  // ru_maxrss of the child
-  std::string err;           // its stderr (kept in memory: sluice prints a few lines)
+  int64_t peak_rss_kib = 0;  // ru_maxrss of the child (mapped file pages included)
+  // The largest RssAnon (heap, stacks: not file pages) seen by sampling /proc/PID/status every
+  // millisecond while RunChild waits; 0 when not sampled. A peak shorter than that is missed.
+  int64_t peak_anon_kib = 0;
+  std::string err;  // its stderr (kept in memory: sluice prints a few lines)
 };
 
 // Where a child's stdout goes.

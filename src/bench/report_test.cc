@@ -69,6 +69,13 @@ TEST(ChildProcessTest, RunChildReportsExitCodeAndStderr) {
   EXPECT_GT(r->peak_rss_kib, 0);
 }
 
+TEST(ChildProcessTest, RunChildSamplesAnonymousMemory) {
+  auto r = RunChild({"python3", "-c", "import time; b = bytearray(64 << 20); time.sleep(0.2)"});
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->exit_code, 0);
+  EXPECT_GT(r->peak_anon_kib, 60 << 10);
+}
+
 TEST(ChildProcessTest, StopDrainsAChildBlockedOnAFullPipe) {
   auto c = RunningChild::Start({"sh", "-c", "trap '' INT; yes | head -c 1000000; sleep 0.1"},
                                RunningChild::Stdout::kPipe);

@@ -100,6 +100,7 @@ def main():
         check(positive(row["seconds"]) and positive(row["records/s"]) and positive(row["vs wc -l"]),
               f"{what}: seconds, records/s and ratio to wc -l are positive")
         check(positive(row["output rows (Q1: per trigger)"]), f"{what}: output rows > 0")
+        check(positive(row["peak RSS MiB"]) and positive(row["peak anon MiB"]), f"{what}: RSS sampled")
     # Q2 only: Q1 (complete mode) writes its whole table per trigger, so its rows count triggers.
     outs = {row["output rows (Q1: per trigger)"] for row in sluice_rows if row["run"] == "sluice Q2"}
     check(len(outs) == 1, f"sluice Q2: the same output rows for every thread count ({outs})")
