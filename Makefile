@@ -38,8 +38,9 @@ test: deps-test build
 soak: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -L soak
 
+# The performance report: bench/out/report/report.md and report.html (docs/performance.md).
 bench: build
-	bench/q2_file.sh
+	$(SLUICE) bench --out bench/out/report
 
 format:
 	find src bench -name '*.h' -o -name '*.cc' | xargs clang-format -i

@@ -20,6 +20,7 @@ void AddGenCommand(CLI::App& app, int& exit_code);
 void AddDevKafkaCommand(CLI::App& app, int& exit_code);
 void AddCheckpointCommand(CLI::App& app, int& exit_code);
 void AddUiCommand(CLI::App& app, int& exit_code);
+void AddBenchCommand(CLI::App& app, int& exit_code);
 
 // The monitoring UI on `spec` (HOST:PORT, PORT or :PORT; the host defaults to 127.0.0.1), or
 // nothing when `spec` is empty (`sluice run` and `sluice ui`). `source_status`, when given,

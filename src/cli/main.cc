@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   sluice::cli::AddDevKafkaCommand(app, exit_code);
   sluice::cli::AddCheckpointCommand(app, exit_code);
   sluice::cli::AddUiCommand(app, exit_code);
+  sluice::cli::AddBenchCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -6,6 +6,9 @@ screenshots. Exit 77 (skipped) when Chromium or npm is missing.
   ui_test.py --demo build/ui_demo --out build/ui-screenshots
   ui_test.py --sluice build/sluice --out build/ui-screenshots [-- extra run arguments]
   ui_test.py --sluice build/sluice --group --out build/ui-screenshots
+  ui_test.py --report build/bench-quick/report.html --out build/ui-screenshots
+
+--report opens the report.html of `sluice bench` (bench_report_test.cjs): every plot drawn.
 
 --group runs a real group-mode query (docs/scaling.md): `sluice dev-kafka` with a 4-partition
 topic, 20,000 unkeyed records, and two `sluice run --group-id g --checkpoint DIR` processes (the
@@ -158,6 +161,7 @@ def main():
     ap.add_argument("--demo")
     ap.add_argument("--sluice")
     ap.add_argument("--group", action="store_true", help="a group-mode run of two processes (needs --sluice)")
+    ap.add_argument("--report", help="a report.html written by `sluice bench`")
     ap.add_argument("--out", required=True)
     ap.add_argument("--npm-dir")
     ap.add_argument("run_args", nargs="*")
@@ -173,6 +177,9 @@ def main():
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     env = dict(os.environ, NODE_PATH=os.path.join(npm_dir, "node_modules"), CHROMIUM=chromium)
+    if a.report:
+        return subprocess.run(["node", os.path.join(HERE, "bench_report_test.cjs"), a.report, a.out],
+                              env=env).returncode
     if a.group:
         if not a.sluice:
             ap.error("--group needs --sluice")
