@@ -36,13 +36,16 @@ std::string ReadAnonymousFile(int fd) {
   return text;
 }
 
-// fork + exec with stdin /dev/null, stdout `out_fd`, stderr `err_fd`. In the child only
-// async-signal-safe calls happen before exec.
+// fork + exec with stdin /dev/null, stdout `out_fd`, stderr `err_fd`; returns once the child
+// has exec'd (or died), so that /proc/PID/status describes the new program and not the forked
+// copy of this process. In the child only async-signal-safe calls happen before exec.
 Result<pid_t> Spawn(const std::vector<std::string>& argv, int out_fd, int err_fd) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   const int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int exec_pipe[2];  // closed by exec (O_CLOEXEC): EOF on the read end means exec happened
+  if (pipe2(exec_pipe, O_CLOEXEC) != 0) return IOErrorFromErrno("pipe");
   const pid_t pid = fork();
   if (pid < 0) return IOErrorFromErrno("fork");
   if (pid == 0) {
@@ -53,20 +56,33 @@ Result<pid_t> Spawn(const std::vector<std::string>& argv, int out_fd, int err_fd
     _exit(127);
   }
   close(null_fd);
+  close(exec_pipe[1]);
+  char byte;
+  while (read(exec_pipe[0], &byte, 1) < 0 && errno == EINTR) {
+  }
+  close(exec_pipe[0]);
   return pid;
 }
 
-// RssAnon of /proc/PID/status in KiB (0 if unreadable).
-int64_t RssAnonKib(const std::string& status_path) {
-  const int fd = open(status_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
+// Reads VmHWM (the peak resident set of the process's own memory map) and RssAnon (heap,
+// stacks) from /proc/PID/status into the running maxima of `r`. VmHWM is sampled because
+// wait4's ru_maxrss also counts the forked copy of the parent before exec: a child of a large
+// bench would report the bench's size.
+void SampleStatus(pid_t pid, ChildResult& r) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/status";
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
   char buf[4096];
   const ssize_t n = read(fd, buf, sizeof(buf) - 1);
   close(fd);
-  if (n <= 0) return 0;
+  if (n <= 0) return;
   buf[n] = '\0';
-  const char* at = std::strstr(buf, "RssAnon:");
-  return at ? std::atoll(at + 8) : 0;
+  if (const char* at = std::strstr(buf, "VmHWM:")) {
+    r.peak_rss_kib = std::max<int64_t>(r.peak_rss_kib, std::atoll(at + 6));
+  }
+  if (const char* at = std::strstr(buf, "RssAnon:")) {
+    r.peak_anon_kib = std::max<int64_t>(r.peak_anon_kib, std::atoll(at + 8));
+  }
 }
 
 int ExitCode(int status) {
@@ -79,7 +95,7 @@ void Fill(ChildResult& r, int status, const rusage& ru) {
   r.exit_code = ExitCode(status);
   r.cpu_s = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
             static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-  r.peak_rss_kib = ru.ru_maxrss;
+  if (r.peak_rss_kib == 0) r.peak_rss_kib = ru.ru_maxrss;  // never sampled: the best there is
 }
 
 }  // namespace
@@ -110,13 +126,12 @@ Result<ChildResult> RunChild(const std::vector<std::string>& argv, const ChildOu
   // child's anonymous memory is sampled.
   const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, *pid, 0));
   if (pidfd >= 0) {
-    const std::string status_path = "/proc/" + std::to_string(*pid) + "/status";
     while (true) {
       pollfd p{pidfd, POLLIN, 0};
       const int n = poll(&p, 1, 1);
       if (n > 0) break;
       if (n < 0 && errno != EINTR) break;
-      r.peak_anon_kib = std::max(r.peak_anon_kib, RssAnonKib(status_path));
+      SampleStatus(*pid, r);
     }
     close(pidfd);
   }
@@ -203,6 +218,7 @@ bool RunningChild::ReadLine(std::string& line, int timeout_ms) {
 
 bool RunningChild::running() {
   if (reaped_ || pid_ <= 0) return false;
+  SampleStatus(pid_, result_);
   int status = 0;
   rusage ru{};
   if (wait4(pid_, &status, WNOHANG, &ru) == pid_) {

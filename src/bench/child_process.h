@@ -17,10 +17,12 @@ namespace sluice::bench {
 struct ChildResult {
   int exit_code = -1;
   double wall_s = 0;
-  double cpu_s = 0;          // user + system
-  int64_t peak_rss_kib = 0;  // ru_maxrss of the child (mapped file pages included)
-  // The largest RssAnon (heap, stacks: not file pages) seen by sampling /proc/PID/status every
-  // millisecond while RunChild waits; 0 when not sampled. A peak shorter than that is missed.
+  double cpu_s = 0;  // user + system
+  // Peak resident set (mapped file pages included): VmHWM of /proc/PID/status, sampled every
+  // millisecond while RunChild waits (RunningChild: at each running() call), so growth in the
+  // last sampling interval is missed; ru_maxrss only if never sampled.
+  int64_t peak_rss_kib = 0;
+  // The largest RssAnon (heap, stacks: not file pages) seen by the same sampling; 0 if none.
   int64_t peak_anon_kib = 0;
   std::string err;  // its stderr (kept in memory: sluice prints a few lines)
 };

@@ -172,7 +172,8 @@ void FileThroughputSection(BenchContext& ctx) {
     const std::string package =
         FirstLineContaining(modules + "/@duckdb/node-api/package.json", "\"version\"");
     const size_t colon = package.find(':');
-    const std::string version = colon == std::string::npos ? package : package.substr(colon + 1);
+    std::string version = colon == std::string::npos ? package : package.substr(colon + 1);
+    std::erase_if(version, [](char c) { return c == '"' || c == ' '; });
     duckdb_note =
         " DuckDB: `@duckdb/node-api` " + version + " from " + modules + ", run by " + node + ".";
     const std::string script = ctx.WorkPath("duckdb_query.cjs");
