@@ -5,6 +5,8 @@ SLUICE := $(BUILD_DIR)/sluice
 # The sanitizer builds of `make test` (clang): ASan+UBSan with the fuzz targets, and TSan.
 ASAN_DIR ?= $(BUILD_DIR)-asan
 TSAN_DIR ?= $(BUILD_DIR)-tsan
+# `make fuzz` has its own ASan+UBSan build at -O1 (make test's are -O0: quicker to build).
+FUZZ_DIR ?= $(BUILD_DIR)-fuzz
 # CI sets SLUICE_WERROR=ON (.ci/run): every build of `make test` then fails on a warning.
 SLUICE_WERROR ?= OFF
 FUZZ_SECONDS ?= 600
@@ -34,11 +36,14 @@ $(BUILD_DIR)/CMakeCache.txt:
 
 $(ASAN_DIR)/CMakeCache.txt:
 	cmake -S . -B $(ASAN_DIR) -DCMAKE_CXX_COMPILER=clang++ -DSLUICE_SANITIZE=ON -DSLUICE_FUZZ=ON \
-	  -DSLUICE_WERROR=$(SLUICE_WERROR)
+	  -DSLUICE_SANITIZE_OPT=-O0 -DSLUICE_WERROR=$(SLUICE_WERROR)
 
 $(TSAN_DIR)/CMakeCache.txt:
 	cmake -S . -B $(TSAN_DIR) -DCMAKE_CXX_COMPILER=clang++ -DSLUICE_SANITIZE=thread \
-	  -DSLUICE_WERROR=$(SLUICE_WERROR)
+	  -DSLUICE_SANITIZE_OPT=-O0 -DSLUICE_WERROR=$(SLUICE_WERROR)
+
+$(FUZZ_DIR)/CMakeCache.txt:
+	cmake -S . -B $(FUZZ_DIR) -DCMAKE_CXX_COMPILER=clang++ -DSLUICE_SANITIZE=ON -DSLUICE_FUZZ=ON
 
 build: deps $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j$(JOBS)
@@ -56,10 +61,12 @@ test: deps-test
 	@$(MAKE) --no-print-directory test-release test-asan test-tsan
 	@cat $(STAGE_TIMES)
 
-# The Release build and every test but the soak tests.
+# The Release build of what the end-to-end tests drive, and every test but the soak and unit
+# tests (the unit tests run in the ASan+UBSan stage; -E: the unit test binaries not built here).
 test-release: $(BUILD_DIR)/CMakeCache.txt
-	$(STAGE) "release build" cmake --build $(BUILD_DIR) -j$(JOBS)
-	cd $(BUILD_DIR) && $(STAGE) "release tests" ctest --output-on-failure -j$(JOBS) -LE soak
+	$(STAGE) "release build" cmake --build $(BUILD_DIR) -j$(JOBS) --target sluice ui_demo kafka_consume
+	cd $(BUILD_DIR) && $(STAGE) "release tests" \
+	  ctest --output-on-failure -j$(JOBS) -LE '^(soak|unit)$$' -E '_NOT_BUILT$$'
 
 # ASan+UBSan: the unit tests, the differential test on small inputs (label sanitize), and each
 # fuzz target for 20 s over its seeds.
@@ -75,12 +82,12 @@ test-tsan: $(TSAN_DIR)/CMakeCache.txt
 	cd $(TSAN_DIR) && $(SAN_ENV) $(STAGE) "tsan tests" \
 	  ctest --output-on-failure -j$(JOBS) -L unit -LE reference
 
-# Each fuzz target for FUZZ_SECONDS, one after another; crashing inputs in $(ASAN_DIR)/fuzz/artifacts.
-fuzz: $(ASAN_DIR)/CMakeCache.txt
-	cmake --build $(ASAN_DIR) -j$(JOBS) --target $(FUZZ_TARGETS:%=%_fuzz)
+# Each fuzz target for FUZZ_SECONDS, one after another; crashing inputs in $(FUZZ_DIR)/fuzz/artifacts.
+fuzz: $(FUZZ_DIR)/CMakeCache.txt
+	cmake --build $(FUZZ_DIR) -j$(JOBS) --target $(FUZZ_TARGETS:%=%_fuzz)
 	for t in $(FUZZ_TARGETS); do \
-	  tests/fuzz/run_fuzz.sh $(ASAN_DIR)/tests/fuzz/$${t}_fuzz $(FUZZ_SECONDS) $(ASAN_DIR)/fuzz \
-	    tests/fuzz/corpus/$$t || exit 1; \
+	  $(SAN_ENV) tests/fuzz/run_fuzz.sh $(FUZZ_DIR)/tests/fuzz/$${t}_fuzz $(FUZZ_SECONDS) \
+	    $(FUZZ_DIR)/fuzz tests/fuzz/corpus/$$t || exit 1; \
 	done
 
 # Longer runs kept out of `make test`.
