@@ -73,7 +73,7 @@ void AppendTimestamp(std::string& out, int64_t epoch_ms, const TimeZone& tz) {
     }
     secs = DaysFromCivil(t.tm_year + 1900, static_cast<unsigned>(t.tm_mon + 1),
                          static_cast<unsigned>(t.tm_mday)) * 86400 +
-           t.tm_hour * 3600 + t.tm_min * 60 + t.tm_sec;
+           int64_t{t.tm_hour} * 3600 + int64_t{t.tm_min} * 60 + t.tm_sec;
   }
   int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
   auto sod = static_cast<unsigned>(secs - days * 86400);
@@ -129,7 +129,7 @@ Result<int64_t> ParseTimestampMs(std::string_view text) {
       rest = rest.substr(i);
     }
     if (rest.empty() || rest == "Z" || rest == "+00:00") {
-      return (DaysFromCivil(Y, M, D) * 86400 + h * 3600 + mi * 60 + s) * 1000 + ms;
+      return (DaysFromCivil(Y, M, D) * 86400 + int64_t{h} * 3600 + int64_t{mi} * 60 + s) * 1000 + ms;
     }
   }
   return Status::InvalidArgument("cannot read time '" + std::string(text) +

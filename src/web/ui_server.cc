@@ -23,7 +23,7 @@ constexpr size_t kServerThreads = 3;
 // A GET carries no body; headers beyond these are hostile or broken (httplib itself refuses a
 // single header line over 8 KiB and a request line over 8 KiB).
 constexpr size_t kMaxHeaderCount = 64;
-constexpr size_t kMaxHeaderBytes = 16 * 1024;
+constexpr size_t kMaxHeaderBytes = size_t{16} * 1024;
 constexpr size_t kMaxPayloadBytes = 1024;
 
 int64_t NowMs() {
@@ -93,7 +93,7 @@ httplib::Server::HandlerResponse UiServer::Impl::Handle(const httplib::Request& 
     std::string body = it->second(req, status);
     res.status = status;
     res.set_header("Cache-Control", "no-store");
-    res.set_content(std::move(body), it->first == "/metrics" ? std::string(kPrometheusContentType)
+    res.set_content(body, it->first == "/metrics" ? std::string(kPrometheusContentType)
                                                               : "application/json; charset=utf-8");
     return Server::HandlerResponse::Handled;
   }
@@ -169,7 +169,8 @@ Result<std::unique_ptr<UiServer>> UiServer::Start(std::string host, int port, Ru
   s.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.body.empty()) SetError(res, res.status, "HTTP error " + std::to_string(res.status));
   });
-  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+  s.set_exception_handler([](const httplib::Request&, httplib::Response& res,
+                             const std::exception_ptr&) {
     SetError(res, 500, "internal error");
   });
 
