@@ -8,6 +8,9 @@ packages=(
   librdkafka-dev libsimdjson-dev libcpp-httplib-dev libcli11-dev libfmt-dev
   libabsl-dev libxxhash-dev libzstd-dev libssl-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # make test's sanitizer and fuzz builds, format check and make tidy. The libFuzzer and
+  # sanitizer runtimes (libclang-rt-14-dev) are only recommended by clang, so named here.
+  clang libclang-rt-dev llvm clang-format clang-tidy
 )
 # The UI's charting library (uPlot) comes from npm at build time.
 if ! command -v npm >/dev/null 2>&1; then

@@ -158,6 +158,7 @@ void AddGenCommand(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   // Only `gen` has --key: `sluice run --source generator` sends nothing to Kafka.
   std::vector<std::string> key_names;
+  key_names.reserve(kRecordKeys.size());
   for (RecordKey k : kRecordKeys) key_names.emplace_back(RecordKeyName(k));
   cmd->add_option_function<std::string>(
           "--key",

@@ -4,7 +4,9 @@
 #include "cli/commands.h"
 #include "cli/did_you_mean.h"
 
-int main(int argc, char** argv) {
+// An exception that escapes is a bug: std::terminate then aborts with its stack (STYLE.md: no
+// exceptions for a user's mistake).
+int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   CLI::App app{"sluice: SQL stream processing over JSON log events", "sluice"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "sluice 0.1.0");

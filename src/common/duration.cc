@@ -1,9 +1,8 @@
 #include "common/duration.h"
 
 #include <cctype>
-#include <charconv>
-#include <cmath>
 #include <limits>
+#include <string>
 
 namespace sluice {
 namespace {
@@ -41,6 +40,38 @@ Status Invalid(std::string_view text, std::string_view what, std::string_view hi
   return Status::InvalidArgument(std::move(msg));
 }
 
+constexpr int64_t kMaxDurationMs = std::numeric_limits<int64_t>::max() / 2;
+
+enum class PartError { kNone, kNotWholeMs, kTooLong };
+
+// `number` (digits, optionally with a fraction) times unit_ms, computed exactly from the digits:
+// a double loses precision above 2^53, and every accepted duration must read back from
+// FormatDurationMs.
+PartError PartMs(std::string_view number, int64_t unit_ms, int64_t& ms) {
+  const size_t dot = number.find('.');
+  const std::string_view whole = number.substr(0, dot);
+  std::string_view frac = dot == std::string_view::npos ? std::string_view() : number.substr(dot + 1);
+  while (!frac.empty() && frac.back() == '0') frac.remove_suffix(1);
+  int64_t w = 0;
+  for (char c : whole) {
+    if (__builtin_mul_overflow(w, 10, &w) || __builtin_add_overflow(w, c - '0', &w)) {
+      return PartError::kTooLong;
+    }
+  }
+  if (__builtin_mul_overflow(w, unit_ms, &ms)) return PartError::kTooLong;
+  // The largest unit (a day) is 2^10 * 3^3 * 5^5 ms, so a fraction with more than 10 digits
+  // after its last non-zero one is never a whole number of milliseconds.
+  if (frac.size() > 10) return PartError::kNotWholeMs;
+  int64_t f = 0, scale = 1;
+  for (char c : frac) {
+    f = f * 10 + (c - '0');
+    scale *= 10;
+  }
+  if (f * unit_ms % scale != 0) return PartError::kNotWholeMs;  // f * unit_ms < 10^10 * 2^27
+  if (__builtin_add_overflow(ms, f * unit_ms / scale, &ms)) return PartError::kTooLong;
+  return PartError::kNone;
+}
+
 bool IsSpace(char c) { return c == ' ' || c == '\t'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -65,7 +96,7 @@ Result<int64_t> ParseDurationMs(std::string_view text) {
     while (k < text.size() && IsSpace(text[k])) ++k;
     if (j > i && k == text.size()) return int64_t{0};
   }
-  double total = 0;
+  int64_t total = 0;
   while (true) {
     skip_spaces();
     if (i == text.size()) break;
@@ -93,16 +124,17 @@ Result<int64_t> ParseDurationMs(std::string_view text) {
       return Invalid(text, "unknown unit '" + std::string(unit) + "'",
                      "units are ms, s (seconds), m (minutes), h (hours), d (days)");
     }
-    double value = 0;
-    std::from_chars(number.data(), number.data() + number.size(), value);
-    total += value * static_cast<double>(unit_ms);
+    int64_t part = 0;
+    const PartError err = PartMs(number, unit_ms, part);
+    if (err == PartError::kNotWholeMs) {
+      return Invalid(text, "it is not a whole number of milliseconds", "");
+    }
+    if (err == PartError::kTooLong || __builtin_add_overflow(total, part, &total) ||
+        total > kMaxDurationMs) {
+      return Invalid(text, "it is too long", "");
+    }
   }
-  if (total > static_cast<double>(std::numeric_limits<int64_t>::max() / 2)) {
-    return Invalid(text, "it is too long", "");
-  }
-  double rounded = std::round(total);
-  if (std::fabs(rounded - total) > 1e-6) return Invalid(text, "it is not a whole number of milliseconds", "");
-  return static_cast<int64_t>(rounded);
+  return total;
 }
 
 std::string FormatDurationMs(int64_t ms) {

@@ -54,6 +54,20 @@ TEST(ParseDurationMs, RejectsUnknownUnitsNegativesAndGarbage) {
   EXPECT_FALSE(ParseDurationMs("10s!").ok());
 }
 
+// Found by tests/fuzz/duration_time_fuzz: above 2^53 ms a double sum was rounded, so the
+// formatted duration read back as another one.
+TEST(ParseDurationMs, IsExactForLongDurationsAndRefusesOverflow) {
+  EXPECT_EQ(Ms("27292233922330m608547758s"), 27292233922330 * 60000 + 608547758000);
+  EXPECT_EQ(Ms(FormatDurationMs(9007199254740993)), 9007199254740993);
+  EXPECT_EQ(Ms("1.005s"), 1005);
+  EXPECT_EQ(Ms("0.5d"), 43200000);
+  EXPECT_EQ(Ms("1.50000000000000000000s"), 1500);
+  EXPECT_FALSE(ParseDurationMs("0.0000000000001d").ok());
+  EXPECT_FALSE(ParseDurationMs("99999999999999999999s").ok());
+  EXPECT_FALSE(ParseDurationMs("4611686018427387904ms").ok());  // above INT64_MAX / 2
+  EXPECT_FALSE(ParseDurationMs("3000000000000000000ms 3000000000000000000ms").ok());
+}
+
 TEST(FormatDurationMs, PrintsShortestReadableForm) {
   EXPECT_EQ(FormatDurationMs(10000), "10s");
   EXPECT_EQ(FormatDurationMs(500), "500ms");

@@ -12,6 +12,7 @@ struct NamedType {
   T value{};
   constexpr NamedType() = default;
   constexpr explicit NamedType(T v) : value(v) {}
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted comparison
   constexpr auto operator<=>(const NamedType&) const = default;
 };
 

@@ -86,9 +86,12 @@ class [[nodiscard]] Result {
 // than one statement: use it inside braces.
 #define SLUICE_CONCAT_INNER(a, b) a##b
 #define SLUICE_CONCAT(a, b) SLUICE_CONCAT_INNER(a, b)
+// tmp is declared and lhs assigned to, so neither can be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define SLUICE_ASSIGN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                       \
   if (!tmp.ok()) return tmp.status();      \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
 #define SLUICE_ASSIGN_OR_RETURN(lhs, expr) \
   SLUICE_ASSIGN_IMPL(SLUICE_CONCAT(result_, __LINE__), lhs, expr)

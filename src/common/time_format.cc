@@ -39,9 +39,9 @@ Result<TimeZone> TimeZone::Named(std::string_view name) {
 }
 
 void AppendTimestamp(std::string& out, int64_t epoch_ms, const TimeZone& tz) {
-  // Floor division: -1 ms is 23:59:59.999 of the day before.
-  const int64_t secs = epoch_ms >= 0 ? epoch_ms / 1000 : -((-epoch_ms + 999) / 1000);
-  const auto millis = static_cast<int>(epoch_ms - secs * 1000);
+  // Floor division without negating: -INT64_MIN overflows.
+  const int64_t secs = epoch_ms / 1000 - (epoch_ms % 1000 < 0 ? 1 : 0);
+  const auto millis = static_cast<int>((epoch_ms % 1000 + 1000) % 1000);
   const absl::CivilSecond c = absl::ToCivilSecond(absl::FromUnixSeconds(secs), tz.zone());
   char buf[24];
   auto [p, ec] = std::to_chars(buf, buf + sizeof buf, c.year());
@@ -79,7 +79,9 @@ Result<int64_t> ParseTimestampMs(std::string_view text) {
   unsigned Y = 0, M = 0, D = 0, h = 0, mi = 0, s = 0, ms = 0;
   int n = 0;
   std::string str(text);
-  if (sscanf(str.c_str(), "%4u-%2u-%2u%*1[T ]%2u:%2u:%2u%n", &Y, &M, &D, &h, &mi, &s, &n) == 6) {
+  // %u also reads a sign ("-026" wraps around), so the ranges are checked too.
+  if (sscanf(str.c_str(), "%4u-%2u-%2u%*1[T ]%2u:%2u:%2u%n", &Y, &M, &D, &h, &mi, &s, &n) == 6 &&
+      Y <= 9999 && M >= 1 && M <= 12 && D >= 1 && D <= 31 && h <= 23 && mi <= 59 && s <= 59) {
     std::string_view rest = std::string_view(str).substr(static_cast<size_t>(n));
     if (!rest.empty() && rest[0] == '.') {
       size_t i = 1;

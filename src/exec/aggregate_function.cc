@@ -8,15 +8,14 @@ namespace {
 
 void Initialize(Accumulator& acc) { acc = Accumulator{}; }
 
-int64_t WrappingAdd(int64_t a, int64_t b) {
-  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
-}
-
 // count(*): every row.
 void CountStarUpdate(Accumulator& acc, const Value&) { ++acc.count; }
 // count(x): non-null values.
 void CountUpdate(Accumulator& acc, const Value& v) { acc.count += v.is_null() ? 0 : 1; }
-void CountCombine(Accumulator& into, const Accumulator& from) { into.count += from.count; }
+// Counts wrap like Spark's longs: only a damaged checkpoint can bring them near 2^63.
+void CountCombine(Accumulator& into, const Accumulator& from) {
+  into.count = WrappingAdd(into.count, from.count);
+}
 OwnedValue CountFinalize(const AggCall&, const Accumulator& acc) {
   return OwnedValue(Value::Int(acc.count));
 }
@@ -34,7 +33,7 @@ void SumUpdate(Accumulator& acc, const Value& v) {
   else acc.isum = WrappingAdd(acc.isum, v.i);
 }
 void SumCombine(Accumulator& into, const Accumulator& from) {
-  into.count += from.count;
+  into.count = WrappingAdd(into.count, from.count);
   into.isum = WrappingAdd(into.isum, from.isum);
   into.dsum += from.dsum;
 }
@@ -74,7 +73,7 @@ void ExtremeCombine(Accumulator& into, const Accumulator& from) {
   if (into.count == 0 || kSign * CompareValues(from.extreme.view(), into.extreme.view()) > 0) {
     into.extreme = from.extreme;
   }
-  into.count += from.count;
+  into.count = WrappingAdd(into.count, from.count);
 }
 OwnedValue ExtremeFinalize(const AggCall&, const Accumulator& acc) {
   return acc.count == 0 ? OwnedValue() : acc.extreme;

@@ -35,4 +35,10 @@ struct AggregateFunction {
 
 const AggregateFunction& AggregateFunctionFor(AggKind kind);
 
+// a + b wrapping around like Spark's non-ANSI long addition (no undefined overflow): sums and
+// counts of a state read from a damaged checkpoint or exchange message may be anything.
+inline int64_t WrappingAdd(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+
 }  // namespace sluice

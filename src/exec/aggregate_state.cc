@@ -188,7 +188,7 @@ void AggregateState::MergeFrom(const AggregateState& partial, int64_t watermark,
     if (query_.window && start + size <= watermark) {
       for (const auto& [key, g] : groups) {
         ++*late_groups;
-        *late_rows += g.rows;
+        *late_rows = WrappingAdd(*late_rows, g.rows);
       }
       continue;
     }
@@ -196,7 +196,7 @@ void AggregateState::MergeFrom(const AggregateState& partial, int64_t watermark,
     for (const auto& [key, g] : groups) {
       GroupState& into = FindOrAddGroup(mine, key);
       for (size_t a = 0; a < functions_.size(); ++a) functions_[a]->combine(into.accs[a], g.accs[a]);
-      into.rows += g.rows;
+      into.rows = WrappingAdd(into.rows, g.rows);
       into.dirty = true;
       CountUpdate(into);
       changed_ = true;
@@ -223,6 +223,7 @@ Status AggregateState::Deserialize(std::string_view bytes) {
       GroupState g;
       g.dirty = r.U8() != 0;
       g.rows = static_cast<int64_t>(r.Varint());
+      if (g.rows < 0) r.Fail();  // not our writing
       g.accs.resize(functions_.size());
       for (size_t a = 0; a < functions_.size() && r.ok(); ++a) {
         if (!functions_[a]->deserialize(g.accs[a], r)) r.Fail();

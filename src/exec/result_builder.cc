@@ -8,8 +8,7 @@
 
 namespace sluice {
 
-ResultBuilder::ResultBuilder(const BoundQuery& query, const TimeZone& tz)
-    : query_(query), tz_(tz) {
+ResultBuilder::ResultBuilder(const BoundQuery& query, const TimeZone& /*tz*/) : query_(query) {
   const size_t visible = query.select.size() - query.hidden_columns;
   for (size_t i = 0; i < visible; ++i) {
     names_.push_back(query.select[i].name);

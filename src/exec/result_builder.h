@@ -16,6 +16,7 @@ namespace sluice {
 
 class ResultBuilder {
  public:
+  // `tz` is unused (the sinks format times); kept until the callers stop passing it.
   ResultBuilder(const BoundQuery& query, const TimeZone& tz);
 
   // Column names and types of the visible output.
@@ -32,7 +33,6 @@ class ResultBuilder {
 
  private:
   const BoundQuery& query_;
-  const TimeZone& tz_;
   std::vector<std::string> names_;
   std::vector<Type> types_;
   Arena arena_;

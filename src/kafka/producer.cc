@@ -63,9 +63,10 @@ Status KafkaProducer::Send(std::string_view key, std::string_view value,
                  ? RD_KAFKA_RESP_ERR_NO_ERROR
                  : rd_kafka_last_error();
     }
-    // librdkafka's RD_KAFKA_V_* macros are C casts.
+    // librdkafka's RD_KAFKA_V_* macros are C casts in GNU statement expressions.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wold-style-cast"
+#pragma GCC diagnostic ignored "-Wpedantic"
     return rd_kafka_producev(
         rk_.get(), RD_KAFKA_V_RKT(rkt_), RD_KAFKA_V_PARTITION(partition),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE(payload, value.size()),

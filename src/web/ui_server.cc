@@ -22,8 +22,8 @@ namespace {
 // A GET carries no body; headers beyond these are hostile or broken (httplib itself refuses a
 // single header line over 8 KiB and a request line over 8 KiB).
 constexpr size_t kMaxHeaderCount = 64;
-constexpr size_t kMaxHeaderBytes = 16 * 1024;
-constexpr size_t kMaxPayloadBytes = 1024;  // also refused in Handle: GET has no body
+constexpr size_t kMaxHeaderBytes = size_t{16} * 1024;
+constexpr size_t kMaxPayloadBytes = 1024;
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -135,7 +135,7 @@ httplib::Server::HandlerResponse UiServer::Impl::Handle(const httplib::Request& 
     }
     res.status = status;
     res.set_header("Cache-Control", "no-store");
-    res.set_content(std::move(body), it->first == "/metrics" ? std::string(kPrometheusContentType)
+    res.set_content(body, it->first == "/metrics" ? std::string(kPrometheusContentType)
                                                               : "application/json; charset=utf-8");
     return Server::HandlerResponse::Handled;
   }
@@ -207,7 +207,8 @@ Result<std::unique_ptr<UiServer>> UiServer::Start(std::string host, int port, Ru
   s.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.body.empty()) SetError(res, res.status, "HTTP error " + std::to_string(res.status));
   });
-  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+  s.set_exception_handler([](const httplib::Request&, httplib::Response& res,
+                             const std::exception_ptr&) {
     SetError(res, 500, "internal error");
   });
 

@@ -1,0 +1,1 @@
+SELECT * FROM logs GROUP BY user_id

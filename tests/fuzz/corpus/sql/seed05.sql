@@ -1,0 +1,1 @@
+SELECT LOWER(user_id), count(*) FROM logs GROUP BY lower(user_id)

@@ -1,0 +1,1 @@
+SELECT a FROM logs JOIN users ON a = b

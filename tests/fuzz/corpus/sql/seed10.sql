@@ -1,0 +1,1 @@
+SELECT a FROM logs UNION SELECT b FROM t

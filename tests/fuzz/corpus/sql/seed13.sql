@@ -1,0 +1,1 @@
+SELECT a FROM logs WHERE a IN (SELECT b FROM t)

@@ -1,0 +1,1 @@
+SELECT a1, 42, 1.5, 'x' FROM t WHERE b >= 2 AND c <> 3 AND d != 4 AND e == 5 || f

@@ -1,0 +1,1 @@
+SELECT b, count(CASE WHEN b THEN i END), sum(CASE WHEN b THEN i END), 

@@ -1,0 +1,1 @@
+SELECT content FROM logs WHERE (status = 1) + 1 > 0

@@ -1,0 +1,1 @@
+SELECT content FROM logs WHERE content LIKE '%a_b%' OR severity = 'Low' OR status = '1'

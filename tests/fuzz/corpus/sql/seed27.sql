@@ -1,0 +1,1 @@
+SELECT content, upper(user_id) AS u FROM logs WHERE status = 500 LIMIT 10

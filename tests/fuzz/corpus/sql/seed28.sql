@@ -1,0 +1,1 @@
+SELECT count(*) FROM logs GROUP BY window(status, '10 seconds')

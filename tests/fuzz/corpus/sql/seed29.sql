@@ -1,0 +1,1 @@
+SELECT count(*) FROM logs GROUP BY window(timestamp, '10 seconds', '1 minute')

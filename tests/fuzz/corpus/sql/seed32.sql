@@ -1,0 +1,1 @@
+SELECT count(*), max(s) FROM t GROUP BY CASE WHEN b THEN s END, CASE WHEN i > 0 THEN i END, 

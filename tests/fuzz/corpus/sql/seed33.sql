@@ -1,0 +1,1 @@
+SELECT count(*), sum(i), min(s), max(d) FROM t

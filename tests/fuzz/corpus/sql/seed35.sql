@@ -1,0 +1,1 @@
+SELECT count(s), sum(i), sum(d), avg(i), min(s), max(d), count(1) FROM t

@@ -1,0 +1,1 @@
+SELECT l.user_id, logs.status FROM logs AS l

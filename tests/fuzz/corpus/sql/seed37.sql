@@ -1,0 +1,1 @@
+SELECT lowr(content) FROM logs

@@ -1,0 +1,1 @@
+SELECT s, count(*), count(CASE WHEN i > 50 THEN s END), sum(i), sum(d), 

@@ -1,0 +1,1 @@
+SELECT s, i, d, b, count(*), sum(d) FROM t 

@@ -1,0 +1,1 @@
+SELECT severty FROM logs

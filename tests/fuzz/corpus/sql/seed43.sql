@@ -1,0 +1,1 @@
+SELECT user, count(*) FROM logs GROUP BY user

@@ -1,0 +1,1 @@
+SELECT user_id AS u, count(*) AS n FROM logs GROUP BY u ORDER BY 2 DESC, u

@@ -1,0 +1,1 @@
+SELECT user_id FROM logs GROUP BY user_id ORDER BY count(*) DESC, user_id

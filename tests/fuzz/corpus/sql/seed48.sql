@@ -1,0 +1,1 @@
+SELECT user_id, content, count(*) FROM logs GROUP BY user_id

@@ -1,0 +1,1 @@
+SELECT user_id, count(*) FROM logs GROUP BY window(ts, '1 minute'), user_id

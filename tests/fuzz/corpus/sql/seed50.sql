@@ -1,0 +1,1 @@
+SELECT window, count(*) FROM logs GROUP BY window(timestamp, '10 seconds')

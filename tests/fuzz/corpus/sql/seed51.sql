@@ -1,0 +1,1 @@
+SELECT window.start, count(*) FROM logs GROUP BY 

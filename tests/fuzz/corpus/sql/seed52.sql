@@ -1,0 +1,1 @@
+SELECT window.start, count(*) FROM logs GROUP BY window(timestamp, '10 seconds', '5 seconds', '1 second')

@@ -1,0 +1,1 @@
+SELECT window.start, count(*), sum(i) FROM t 

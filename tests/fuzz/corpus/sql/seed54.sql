@@ -1,0 +1,1 @@
+SELECT window.start, s, count(*) FROM t GROUP BY window(ts, '10 seconds'), s

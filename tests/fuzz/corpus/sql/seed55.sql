@@ -1,0 +1,1 @@
+SELECT window.start, s, count(*), count(CASE WHEN b THEN i END), sum(i), sum(d), min(s), 

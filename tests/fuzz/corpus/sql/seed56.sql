@@ -1,0 +1,1 @@
+SELECT window.start, s, count(*), sum(d), max(i), max(s) FROM t 

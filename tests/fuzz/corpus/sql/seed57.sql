@@ -1,0 +1,1 @@
+SELECT window.start, s, count(*), sum(d), min(i), avg(i) FROM t 

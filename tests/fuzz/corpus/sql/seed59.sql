@@ -1,0 +1,1 @@
+SELECT window.start, s, count(*), sum(i), avg(d), min(s) FROM t 

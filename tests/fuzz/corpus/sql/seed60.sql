@@ -1,0 +1,1 @@
+SELECT window.start, s, count(*), sum(i), min(d) FROM t 

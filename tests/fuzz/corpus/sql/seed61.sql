@@ -1,0 +1,1 @@
+SELECT window_start, window_end, TUMBLE_START(timestamp, INTERVAL '10' SECOND) AS s, count(*) FROM logs 

@@ -1,0 +1,1 @@
+SELECT CASE WHEN status = '500' THEN 'err' ELSE 'ok' END AS k, avg(CAST(status AS BIGINT)) FROM logs /* c */ GROUP BY 1 LIMIT 5

@@ -1,0 +1,1 @@
+SELECT user_id, content FROM logs WHERE content LIKE 'a\_%' ESCAPE '\' AND NOT (severity BETWEEN 'A' AND 'M') OR status IS NOT NULL

@@ -1,0 +1,1 @@
+timestamp BIGINT, `odd name` STRING, d DOUBLE, b BOOLEAN

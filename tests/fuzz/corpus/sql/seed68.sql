@@ -1,0 +1,1 @@
+SELECT -(-1.5e3) * 2 % 7 || 'x' FROM logs WHERE user_id IN ('user_1000', "user_1001")
