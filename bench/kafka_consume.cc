@@ -22,10 +22,11 @@ int main(int argc, char** argv) {
   const auto t0 = std::chrono::steady_clock::now();
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  const char* props[][2] = {{"bootstrap.servers", argv[1]},   {"group.id", "kafka-consume-bench"},
-                            {"enable.auto.commit", "false"},   {"enable.partition.eof", "true"},
-                            {"max.partition.fetch.bytes", "4194304"}, {"fetch.wait.max.ms", "100"},
-                            {"queued.min.messages", "200000"}};
+  const char* props[][2] = {
+      {"bootstrap.servers", argv[1]},           {"group.id", "kafka-consume-bench"},
+      {"enable.auto.commit", "false"},          {"enable.partition.eof", "true"},
+      {"max.partition.fetch.bytes", "4194304"}, {"fetch.wait.max.ms", "100"},
+      {"queued.min.messages", "200000"}};
   for (auto& kv : props) {
     if (rd_kafka_conf_set(conf, kv[0], kv[1], err, sizeof(err)) != RD_KAFKA_CONF_OK) {
       std::fprintf(stderr, "%s\n", err);

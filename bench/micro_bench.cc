@@ -69,7 +69,8 @@ void BM_ParseValidate(benchmark::State& state) {
   std::vector<Value> row(q.input_fields.size());
   for (auto _ : state) {
     int bad = 0;
-    for (size_t i = 0; i < b.size(); ++i) bad += parser.Parse(b.record(i), b.padding_after(i), row.data()) != nullptr;
+    for (size_t i = 0; i < b.size(); ++i)
+      bad += parser.Parse(b.record(i), b.padding_after(i), row.data()) != nullptr;
     benchmark::DoNotOptimize(bad);
   }
   SetBytes(state, b);
@@ -126,7 +127,8 @@ BENCHMARK_CAPTURE(BM_ProcessBatch, q1, kQ1);
 void BM_AggregateUpdate(benchmark::State& state) {
   const BoundQuery q = Compile(kQ2);
   std::vector<std::string> keys(1000);
-  for (int i = 0; i < 1000; ++i) EncodeValue(keys[i], Value::String("user_" + std::to_string(1000 + i)));
+  for (int i = 0; i < 1000; ++i)
+    EncodeValue(keys[i], Value::String("user_" + std::to_string(1000 + i)));
   AggregateState agg(q);
   int64_t n = 0;
   for (auto _ : state) {

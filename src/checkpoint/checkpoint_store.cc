@@ -36,10 +36,14 @@ std::string Hex(uint64_t v) {
 std::string EscapeLine(std::string_view s) {
   std::string out;
   for (char c : s) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else out.push_back(c);
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else
+      out.push_back(c);
   }
   return out;
 }
@@ -59,7 +63,7 @@ std::string UnescapeLine(std::string_view s) {
 
 // Parses "name: value" lines (after the header line) into pairs, checking the checksum line.
 Result<std::vector<std::pair<std::string, std::string>>> ParseMetadata(const std::string& path,
-                                                                      const std::string& text) {
+                                                                       const std::string& text) {
   auto damaged = [&](const std::string& why) {
     return Status::Corruption("checkpoint metadata '" + path + "' is damaged (" + why +
                               "); it was not written by sluice or was changed since");
@@ -68,7 +72,8 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseMetadata(const std
   const auto sum_at = text.rfind("checksum: ");
   if (sum_at == std::string::npos) return damaged("no checksum line");
   std::string expected = text.substr(sum_at + 10);
-  while (!expected.empty() && (expected.back() == '\n' || expected.back() == '\r')) expected.pop_back();
+  while (!expected.empty() && (expected.back() == '\n' || expected.back() == '\r'))
+    expected.pop_back();
   if (expected != Hex(Checksum(std::string_view(text).substr(0, sum_at)))) {
     return damaged("checksum mismatch");
   }
@@ -123,7 +128,8 @@ Result<std::optional<EpochRecord>> ReadManifest(const std::string& path, int64_t
                               "new --checkpoint directory");
   };
   if (s.size() < kManifestMagic.size() + 4 + 8 + 8) return damaged("too short");
-  if (std::string_view(s).substr(0, kManifestMagic.size()) != kManifestMagic) return damaged("bad magic");
+  if (std::string_view(s).substr(0, kManifestMagic.size()) != kManifestMagic)
+    return damaged("bad magic");
   ByteReader head(std::string_view(s).substr(kManifestMagic.size()));
   const uint32_t version = head.U32();
   const uint64_t body_len = head.U64();
@@ -200,7 +206,8 @@ Status CheckpointStore::CheckOrWriteMetadata(const QueryIdentity& identity) {
   if (!text.ok() && text.status().code() != StatusCode::kNotFound) return text.status();
   if (!text.ok()) {
     query_id_ = NewQueryId();
-    std::string out = std::string(kMetadataHeader) + std::to_string(kCheckpointFormatVersion) + "\n";
+    std::string out =
+        std::string(kMetadataHeader) + std::to_string(kCheckpointFormatVersion) + "\n";
     out += "query id: " + query_id_ + "\n";
     for (const auto& [name, value] : identity.parts) out += name + ": " + EscapeLine(value) + "\n";
     out += "sql: " + EscapeLine(identity.sql) + "\n";
@@ -277,21 +284,21 @@ Result<std::string> CheckpointStore::ReadState(const StateRef& ref) const {
   const bool head_ok = ::pread(fd, head, sizeof(head), 0) == static_cast<ssize_t>(sizeof(head));
   size_t got = 0;
   while (got < ref.length) {
-    const ssize_t n = ::pread(fd, out.data() + got, ref.length - got,
-                              static_cast<off_t>(ref.offset + got));
+    const ssize_t n =
+        ::pread(fd, out.data() + got, ref.length - got, static_cast<off_t>(ref.offset + got));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     got += static_cast<size_t>(n);
   }
   ::close(fd);
-  if (!head_ok || std::string_view(head, kStateMagic.size()) != kStateMagic) return damaged("bad header");
+  if (!head_ok || std::string_view(head, kStateMagic.size()) != kStateMagic)
+    return damaged("bad header");
   if (got != ref.length) return damaged("shorter than its manifest says");
   if (Checksum(out) != ref.checksum) return damaged("checksum mismatch");
   return out;
 }
 
-Status CheckpointStore::Commit(EpochRecord& rec,
-                               const std::vector<StateBlob>& changed) {
+Status CheckpointStore::Commit(EpochRecord& rec, const std::vector<StateBlob>& changed) {
   if (!loaded_) {
     // Cleanup must know what the newest manifest references before it deletes anything.
     auto latest = LoadLatest();
@@ -342,8 +349,8 @@ Status CheckpointStore::Cleanup(const EpochRecord& committed) {
   std::set<int64_t> committed_files;
   for (const auto& s : committed.state) committed_files.insert(s.file_epoch);
   keep_files.insert(committed_files.begin(), committed_files.end());
-  const int64_t oldest_kept = previous_epoch_ ? std::min(*previous_epoch_, committed.epoch)
-                                              : committed.epoch;
+  const int64_t oldest_kept =
+      previous_epoch_ ? std::min(*previous_epoch_, committed.epoch) : committed.epoch;
   static_assert(kRetainedEpochs == 2, "the cleanup below keeps exactly the previous manifest");
   // Best effort: a file left behind costs space, not correctness.
   if (auto names = ListDir(dir_ + "/epochs"); names.ok()) {
@@ -369,7 +376,8 @@ Result<std::pair<std::string, std::optional<EpochRecord>>> CheckpointStore::Insp
     const std::string& dir) {
   auto text = ReadWholeFile(dir + "/metadata");
   if (!text.ok()) {
-    return Status::InvalidArgument("'" + dir + "' is not a sluice checkpoint: " + text.status().message());
+    return Status::InvalidArgument("'" + dir +
+                                   "' is not a sluice checkpoint: " + text.status().message());
   }
   auto parsed = ParseMetadata(dir + "/metadata", *text);
   if (!parsed.ok()) return parsed.status();

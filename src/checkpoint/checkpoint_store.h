@@ -63,8 +63,7 @@ class CheckpointStore {
   // Commits `rec`: writes the `changed` state partitions into state/<epoch>.state
   // and points rec.state at them (other entries of rec.state must point at earlier files), then
   // writes the manifest, then removes what no retained manifest needs.
-  [[nodiscard]] Status Commit(EpochRecord& rec,
-                              const std::vector<StateBlob>& changed);
+  [[nodiscard]] Status Commit(EpochRecord& rec, const std::vector<StateBlob>& changed);
 
   const std::string& dir() const { return dir_; }
   const std::string& query_id() const { return query_id_; }

@@ -28,13 +28,13 @@ struct StateRef {
   int64_t file_epoch = 0;  // the state file state/<file_epoch>.state holds it
   uint64_t offset = 0;     // of the section's bytes in that file
   uint64_t length = 0;
-  uint64_t checksum = 0;   // XXH3-64 of the section's bytes
-  int64_t rows = 0;        // state rows, for inspection
+  uint64_t checksum = 0;  // XXH3-64 of the section's bytes
+  int64_t rows = 0;       // state rows, for inspection
 };
 
 struct EpochRecord {
-  int64_t epoch = 0;         // the trigger (output batch id) this epoch committed
-  int64_t committed_ms = 0;  // wall time of the commit
+  int64_t epoch = 0;            // the trigger (output batch id) this epoch committed
+  int64_t committed_ms = 0;     // wall time of the commit
   bool input_finished = false;  // a bounded input was read to its end and every window closed
 
   std::vector<PartitionPosition> positions;

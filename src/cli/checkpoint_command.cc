@@ -93,8 +93,9 @@ std::optional<Status> DescribeGroup(JsonText& j, const std::string& dir) {
 void AddCheckpointCommand(CLI::App& app, int& exit_code) {
   auto dir = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand(
-      "checkpoint", "Show what a --checkpoint directory holds: its query and newest epoch (JSON); "
-                    "for a consumer group's checkpoint, every unit's.");
+      "checkpoint",
+      "Show what a --checkpoint directory holds: its query and newest epoch (JSON); "
+      "for a consumer group's checkpoint, every unit's.");
   cmd->add_option("dir", *dir, "the checkpoint directory")->required();
   cmd->callback([dir, &exit_code] {
     JsonText j;

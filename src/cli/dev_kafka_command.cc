@@ -116,7 +116,8 @@ int RunDevKafka(const DevKafkaFlags& f) {
   if (!f.fault_script.empty()) {
     std::ifstream in(f.fault_script);
     if (!in) {
-      std::fprintf(stderr, "sluice dev-kafka: cannot read --fault-script %s\n", f.fault_script.c_str());
+      std::fprintf(stderr, "sluice dev-kafka: cannot read --fault-script %s\n",
+                   f.fault_script.c_str());
       return 2;
     }
     for (std::string line; std::getline(in, line);) script.push_back(line);
@@ -244,8 +245,9 @@ void AddDevKafkaCommand(CLI::App& app, int& exit_code) {
 
   auto dump = std::make_shared<DumpFlags>();
   CLI::App* dcmd = cmd->add_subcommand(
-      "dump", "Write every message of a topic, partition by partition, one per line (debugging "
-              "aid; the reference of the Kafka tests)");
+      "dump",
+      "Write every message of a topic, partition by partition, one per line (debugging "
+      "aid; the reference of the Kafka tests)");
   dcmd->add_option("--bootstrap", dump->bootstrap, "bootstrap servers HOST:PORT[,HOST:PORT]");
   dcmd->add_option("--bootstrap-file", dump->bootstrap_file, "read the bootstrap servers from here")
       ->type_name("PATH");

@@ -59,7 +59,8 @@ void SleepUntil(std::chrono::steady_clock::time_point due) {
   for (;;) {
     auto now = std::chrono::steady_clock::now();
     if (g_stop || now >= due) return;
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(due - now, std::chrono::milliseconds(50)));
+    std::this_thread::sleep_for(
+        std::min<std::chrono::steady_clock::duration>(due - now, std::chrono::milliseconds(50)));
   }
 }
 
@@ -91,7 +92,8 @@ int RunGen(const GenArgs& args) {
   if (dest != "-") {
     fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
-      std::fprintf(stderr, "error: cannot open '%s' for writing: %s\n", dest.c_str(), std::strerror(errno));
+      std::fprintf(stderr, "error: cannot open '%s' for writing: %s\n", dest.c_str(),
+                   std::strerror(errno));
       return 1;
     }
   }
@@ -100,7 +102,8 @@ int RunGen(const GenArgs& args) {
   Generator gen(args.options);
   const GeneratorOptions& o = gen.options();
   // Paced: chunks of ~10 ms worth of records; unpaced: large chunks for few syscalls.
-  const size_t chunk = o.paced ? static_cast<size_t>(std::clamp(o.rate / 100, 1.0, 16384.0)) : 16384;
+  const size_t chunk =
+      o.paced ? static_cast<size_t>(std::clamp(o.rate / 100, 1.0, 16384.0)) : 16384;
   std::string buffer;
   buffer.reserve(chunk * 256);
   const auto t0 = std::chrono::steady_clock::now();
@@ -110,8 +113,9 @@ int RunGen(const GenArgs& args) {
   while (!g_stop) {
     if (o.paced) {
       // Record i is due at t0 + i / rate seconds of wall clock.
-      auto due = t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                          std::chrono::duration<double>(static_cast<double>(gen.produced()) / o.rate));
+      auto due =
+          t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                   std::chrono::duration<double>(static_cast<double>(gen.produced()) / o.rate));
       SleepUntil(due);
       if (g_stop) break;
     }
@@ -121,7 +125,8 @@ int RunGen(const GenArgs& args) {
     outcome = WriteAll(fd, buffer, error);
     if (outcome != WriteOutcome::kOk) break;
   }
-  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (fd != STDOUT_FILENO && ::close(fd) != 0 && outcome == WriteOutcome::kOk) {
     outcome = WriteOutcome::kFailed;
     error = errno;
@@ -134,7 +139,8 @@ int RunGen(const GenArgs& args) {
   const int64_t n = gen.produced();
   std::fprintf(stderr, "gen: wrote %lld records (%.1f MB) to %s in %.3f s: %.0f records/s%s\n",
                static_cast<long long>(n), static_cast<double>(bytes) / 1e6,
-               dest == "-" ? "stdout" : dest.c_str(), elapsed, elapsed > 0 ? static_cast<double>(n) / elapsed : 0.0,
+               dest == "-" ? "stdout" : dest.c_str(), elapsed,
+               elapsed > 0 ? static_cast<double>(n) / elapsed : 0.0,
                g_stop ? " (interrupted)" : "");
   return 0;
 }
@@ -142,11 +148,12 @@ int RunGen(const GenArgs& args) {
 }  // namespace
 
 void AddGenCommand(CLI::App& app, int& exit_code) {
-  CLI::App* cmd = app.add_subcommand(
-      "gen", "Generate JSON log events like the lab's load generator (env TARGET_RPS, "
-             "ADDITIONAL_TERM, ADDITIONAL_TERM_RATE)");
+  CLI::App* cmd =
+      app.add_subcommand("gen",
+                         "Generate JSON log events like the lab's load generator (env TARGET_RPS, "
+                         "ADDITIONAL_TERM, ADDITIONAL_TERM_RATE)");
   auto args = std::make_shared<GenArgs>();  // owned by the callback, alive as long as the app
-  ApplyLabEnvironment(args->options);        // defaults from the environment; flags override
+  ApplyLabEnvironment(args->options);       // defaults from the environment; flags override
   AddGeneratorFlags(*cmd, args->options);
   // The lab's KAFKA_BROKER/KAFKA_TOPIC make Kafka the default destination.
   if (std::optional<std::string> lab = LabKafkaDestination()) args->to = *lab;
@@ -161,14 +168,14 @@ void AddGenCommand(CLI::App& app, int& exit_code) {
   key_names.reserve(kRecordKeys.size());
   for (RecordKey k : kRecordKeys) key_names.emplace_back(RecordKeyName(k));
   cmd->add_option_function<std::string>(
-          "--key",
-          [args](const std::string& name) {
-            for (RecordKey k : kRecordKeys) {
-              if (RecordKeyName(k) == name) args->key = k;
-            }
-          },
-          "Kafka message key: the record's user_id, none (no key: keyless messages are spread "
-          "over the partitions) or its source_ip. Accepted and ignored for stdout and files")
+         "--key",
+         [args](const std::string& name) {
+           for (RecordKey k : kRecordKeys) {
+             if (RecordKeyName(k) == name) args->key = k;
+           }
+         },
+         "Kafka message key: the record's user_id, none (no key: keyless messages are spread "
+         "over the partitions) or its source_ip. Accepted and ignored for stdout and files")
       ->type_name("KEY")
       ->check(CLI::IsMember(key_names))
       ->default_str(std::string(RecordKeyName(args->key)));

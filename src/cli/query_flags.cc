@@ -15,8 +15,8 @@ namespace sluice::cli {
 int Fail(const Status& st) {
   // A closed output pipe ends the run quietly, as `cmd | head` does for other Unix tools.
   if (st.code() == StatusCode::kBrokenPipe) return st.exit_code();
-  std::fprintf(stderr, "%s%s\n", st.message().rfind("error:", 0) == 0 ? "" : "error: ",
-               st.message().c_str());
+  std::fprintf(stderr, "%s%s\n",
+               st.message().rfind("error:", 0) == 0 ? "" : "error: ", st.message().c_str());
   return st.exit_code();
 }
 
@@ -54,7 +54,8 @@ Result<PreparedQuery> PrepareQuery(const QueryFlags& f) {
   std::string sql = f.sql;
   if (!f.query_file.empty()) {
     if (!sql.empty()) {
-      return Status::InvalidArgument("give the query either as an argument or with --query-file, not both");
+      return Status::InvalidArgument(
+          "give the query either as an argument or with --query-file, not both");
     }
     std::ifstream in(f.query_file);
     if (!in) return Status::InvalidArgument("cannot read query file '" + f.query_file + "'");

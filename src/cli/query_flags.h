@@ -1,10 +1,9 @@
 // Flags shared by `sluice run` and `sluice explain`: the query, its source, and how it runs.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <optional>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "common/status.h"
 #include "common/time_format.h"

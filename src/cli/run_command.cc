@@ -10,18 +10,18 @@
 #include "cli/query_flags.h"
 #include "cli/run_group.h"
 #include "common/duration.h"
+#include "common/source_status.h"
 #include "exec/engine.h"
 #include "exec/run_reporter.h"
+#include "kafka/kafka_options.h"
 #include "monitor/event_log.h"
 #include "monitor/progress_printer.h"
 #include "monitor/run_monitor.h"
-#include "web/ui_server.h"
-#include "common/source_status.h"
-#include "kafka/kafka_options.h"
 #include "plan/physical_plan.h"
 #include "plan/query_identity.h"
 #include "sink/sink_factory.h"
 #include "source/source_factory.h"
+#include "web/ui_server.h"
 
 namespace sluice::cli {
 
@@ -36,11 +36,13 @@ Status ParseHostPort(const std::string& text, std::string& host, int& port) {
     if (colon > 0) host = text.substr(0, colon);
     p = text.substr(colon + 1);
   }
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   char* end = nullptr;
   const long v = std::strtol(p.c_str(), &end, 10);
   if (p.empty() || *end != '\0' || v < 0 || v > 65535) {
-    return Status::InvalidArgument("--ui: expected HOST:PORT such as 127.0.0.1:4040, got '" + text + "'");
+    return Status::InvalidArgument("--ui: expected HOST:PORT such as 127.0.0.1:4040, got '" + text +
+                                   "'");
   }
   port = static_cast<int>(v);
   return Status::Ok();
@@ -91,7 +93,8 @@ struct RunFlags {
 
 int64_t WallMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 // What the monitor shows of the query (a new run id each start).
@@ -118,7 +121,8 @@ int Run(RunFlags& f) {
   PreparedQuery& pq = prepared.value();
 
   auto idle = ParseDurationMs(f.idle_timeout);
-  if (!idle.ok()) return Fail(Status::InvalidArgument("--idle-timeout: " + idle.status().message()));
+  if (!idle.ok())
+    return Fail(Status::InvalidArgument("--idle-timeout: " + idle.status().message()));
   f.kafka.idle_timeout_ms = *idle;
 
   if (f.query.source == "generator" || f.query.source == "gen") {
@@ -161,7 +165,8 @@ int Run(RunFlags& f) {
     }
     if (ep->group_given && pq.query.aggregating && !f.allow_state_loss) {
       return Fail(Status::InvalidArgument(
-          "--group-id " + ep->group_id + ": the processes of a consumer group share partitions, "
+          "--group-id " + ep->group_id +
+          ": the processes of a consumer group share partitions, "
           "so their state must be shared too: give every process the same --checkpoint DIR "
           "(a directory all of them see), or --allow-state-loss to let each process aggregate "
           "only what it reads"));
@@ -191,7 +196,8 @@ int Run(RunFlags& f) {
     if (!latest.ok()) return Fail(latest.status());
     restored = std::move(*latest);
     if (restored) {
-      std::fprintf(stderr, "sluice: resuming from checkpoint %s at epoch %lld (%lld records read so far)\n",
+      std::fprintf(stderr,
+                   "sluice: resuming from checkpoint %s at epoch %lld (%lld records read so far)\n",
                    store->dir().c_str(), static_cast<long long>(restored->epoch),
                    static_cast<long long>(restored->input_records));
     }
@@ -251,13 +257,15 @@ int Run(RunFlags& f) {
     if (restored) {
       int64_t rows = 0;
       for (const auto& s : restored->state) rows += s.rows;
-      std::fprintf(stderr, "sluice: restored %lld state rows in %.3f s\n", static_cast<long long>(rows),
-                   std::chrono::duration<double>(std::chrono::steady_clock::now() - restore_start).count());
+      std::fprintf(
+          stderr, "sluice: restored %lld state rows in %.3f s\n", static_cast<long long>(rows),
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - restore_start).count());
     }
     if (restored && restored->input_finished) {
-      std::fprintf(stderr, "sluice: the query of checkpoint %s read its input to the end at epoch "
-                   "%lld; nothing left to do\n", store->dir().c_str(),
-                   static_cast<long long>(restored->epoch));
+      std::fprintf(stderr,
+                   "sluice: the query of checkpoint %s read its input to the end at epoch "
+                   "%lld; nothing left to do\n",
+                   store->dir().c_str(), static_cast<long long>(restored->epoch));
     }
   }
 
@@ -303,8 +311,7 @@ int Run(RunFlags& f) {
   const auto t0 = std::chrono::steady_clock::now();
   Status st = engine.Run();
   g_engine.store(nullptr);
-  const double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const RunCounters& c = engine.counters();
   // With a checkpoint the counters cover the whole query; the rate is this run's own.
   const int64_t read_now = c.input_records - (restored ? restored->input_records : 0);
@@ -315,7 +322,8 @@ int Run(RunFlags& f) {
                  "batches\n",
                  static_cast<long long>(read_now), secs,
                  secs > 0 ? static_cast<double>(read_now) / secs : 0.0,
-                 static_cast<long long>(c.input_records), static_cast<long long>(c.malformed_records),
+                 static_cast<long long>(c.input_records),
+                 static_cast<long long>(c.malformed_records),
                  static_cast<long long>(c.late_records), static_cast<long long>(c.output_rows),
                  static_cast<long long>(c.triggers));
   } else {
@@ -324,8 +332,9 @@ int Run(RunFlags& f) {
                  "%lld output rows in %lld batches\n",
                  static_cast<long long>(read_now), secs,
                  secs > 0 ? static_cast<double>(read_now) / secs : 0.0,
-                 static_cast<long long>(c.malformed_records), static_cast<long long>(c.late_records),
-                 static_cast<long long>(c.output_rows), static_cast<long long>(c.triggers));
+                 static_cast<long long>(c.malformed_records),
+                 static_cast<long long>(c.late_records), static_cast<long long>(c.output_rows),
+                 static_cast<long long>(c.triggers));
   }
   std::fprintf(stderr,
                "summary input_records=%lld malformed_records=%lld late_records=%lld "
@@ -349,9 +358,10 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<RunFlags>();
   ApplyLabEnvironment(flags->generator);
   CLI::App* cmd = app.add_subcommand(
-      "run", "Run a SQL query continuously over a source into a sink.\n"
-             "Example: sluice run --source file:logs.jsonl \"SELECT severity, count(*) FROM logs "
-             "GROUP BY severity\"");
+      "run",
+      "Run a SQL query continuously over a source into a sink.\n"
+      "Example: sluice run --source file:logs.jsonl \"SELECT severity, count(*) FROM logs "
+      "GROUP BY severity\"");
   AddQueryFlags(*cmd, flags->query);
   cmd->add_option("--sink", flags->sink, "console | jsonl:PATH | jsonl:- | kafka://HOST:PORT/TOPIC")
       ->capture_default_str();

@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <csignal>
+#include <cstdio>
 #include <mutex>
 #include <sstream>
 #include <thread>
-#include <csignal>
-#include <cstdio>
 
 #include "common/file_util.h"
 #include "exec/group_engine.h"
@@ -32,16 +32,30 @@ void OnGroupSignal(int) {
 
 // The user's -X properties apply to every client; these only make sense for the consumer.
 KafkaProperties ProducerProperties(const KafkaProperties& all) {
-  static const char* const kConsumerOnly[] = {
-      "group.id", "group.instance.id", "session.timeout.ms", "heartbeat.interval.ms",
-      "partition.assignment.strategy", "auto.offset.reset", "enable.auto.commit",
-      "auto.commit.interval.ms", "enable.auto.offset.store", "max.poll.interval.ms",
-      "fetch.wait.max.ms", "fetch.min.bytes", "fetch.max.bytes", "max.partition.fetch.bytes",
-      "queued.min.messages", "queued.max.messages.kbytes", "enable.partition.eof",
-      "isolation.level", "coordinator.query.interval.ms", "check.crcs"};
+  static const char* const kConsumerOnly[] = {"group.id",
+                                              "group.instance.id",
+                                              "session.timeout.ms",
+                                              "heartbeat.interval.ms",
+                                              "partition.assignment.strategy",
+                                              "auto.offset.reset",
+                                              "enable.auto.commit",
+                                              "auto.commit.interval.ms",
+                                              "enable.auto.offset.store",
+                                              "max.poll.interval.ms",
+                                              "fetch.wait.max.ms",
+                                              "fetch.min.bytes",
+                                              "fetch.max.bytes",
+                                              "max.partition.fetch.bytes",
+                                              "queued.min.messages",
+                                              "queued.max.messages.kbytes",
+                                              "enable.partition.eof",
+                                              "isolation.level",
+                                              "coordinator.query.interval.ms",
+                                              "check.crcs"};
   KafkaProperties out;
   for (const auto& kv : all) {
-    if (std::find(std::begin(kConsumerOnly), std::end(kConsumerOnly), kv.first) == std::end(kConsumerOnly)) {
+    if (std::find(std::begin(kConsumerOnly), std::end(kConsumerOnly), kv.first) ==
+        std::end(kConsumerOnly)) {
       out.push_back(kv);
     }
   }
@@ -90,9 +104,12 @@ class GroupWatcher {
       std::istringstream in(*text);
       std::string word;
       while (in >> word) {
-        if (word == "member") in >> m.member_id;
-        else if (word == "host") in >> m.host;
-        else if (word == "updated_ms") in >> m.updated_ms;
+        if (word == "member")
+          in >> m.member_id;
+        else if (word == "host")
+          in >> m.host;
+        else if (word == "updated_ms")
+          in >> m.updated_ms;
         else if (word == "unit") {
           std::string kind, partition, rest;
           in >> kind >> partition;
@@ -117,14 +134,17 @@ class GroupWatcher {
 
 }  // namespace
 
-int RunGroupMember(const PreparedQuery& pq, const QueryFlags& query, const KafkaClientOptions& kafka,
-                   const GroupRunFlags& flags, RunMonitor& monitor) {
+int RunGroupMember(const PreparedQuery& pq, const QueryFlags& query,
+                   const KafkaClientOptions& kafka, const GroupRunFlags& flags,
+                   RunMonitor& monitor) {
   Result<KafkaEndpoint> ep = ResolveKafkaEndpoint(query.source, kafka);
   if (!ep.ok()) return Fail(ep.status());
   if (flags.sink.rfind("jsonl:", 0) == 0 && flags.sink.back() != '/' && flags.sink != "jsonl:-") {
-    return Fail(Status::InvalidArgument(
-        "--sink " + flags.sink + ": the processes of a consumer group cannot share one file; "
-        "write to a directory of part files (jsonl:" + flags.sink.substr(6) + "/) or to Kafka"));
+    return Fail(
+        Status::InvalidArgument("--sink " + flags.sink +
+                                ": the processes of a consumer group cannot share one file; "
+                                "write to a directory of part files (jsonl:" +
+                                flags.sink.substr(6) + "/) or to Kafka"));
   }
 
   // The query's identity: every unit of the shared checkpoint checks it.
@@ -137,16 +157,18 @@ int RunGroupMember(const PreparedQuery& pq, const QueryFlags& query, const Kafka
   std::string identity_text;
   for (const auto& [k, v] : identity.parts) identity_text += k + "=" + v + "\n";
   char hash[17];
-  std::snprintf(hash, sizeof(hash), "%016llx",
-                static_cast<unsigned long long>(XXH3_64bits(identity_text.data(), identity_text.size())));
+  std::snprintf(
+      hash, sizeof(hash), "%016llx",
+      static_cast<unsigned long long>(XXH3_64bits(identity_text.data(), identity_text.size())));
 
   // The input's partition count, and the repartition topic (created by whoever comes first).
-  Result<KafkaConf> conf =
-      MakeKafkaConf(ep->bootstrap, {{"client.id", "sluice-admin"}}, ProducerProperties(ep->properties));
+  Result<KafkaConf> conf = MakeKafkaConf(ep->bootstrap, {{"client.id", "sluice-admin"}},
+                                         ProducerProperties(ep->properties));
   if (!conf.ok()) return Fail(conf.status());
   Result<KafkaHandle> admin = NewKafkaHandle(RD_KAFKA_PRODUCER, std::move(*conf));
   if (!admin.ok()) return Fail(admin.status());
-  Result<int> input_partitions = CheckKafkaTopic(admin->get(), ep->bootstrap, ep->topic, TopicCreation::kNever);
+  Result<int> input_partitions =
+      CheckKafkaTopic(admin->get(), ep->bootstrap, ep->topic, TopicCreation::kNever);
   if (!input_partitions.ok()) return Fail(input_partitions.status());
   const std::string exchange_topic = ep->group_id + "-" + std::string(hash, 8) + "-repartition";
   int exchange_partitions = 0;
@@ -158,7 +180,8 @@ int RunGroupMember(const PreparedQuery& pq, const QueryFlags& query, const Kafka
     identity.parts.emplace_back("exchange", plan.exchange ? "repartition topic" : "none");
   }
   if (exchange) {
-    const int wanted = flags.exchange_partitions > 0 ? flags.exchange_partitions : *input_partitions;
+    const int wanted =
+        flags.exchange_partitions > 0 ? flags.exchange_partitions : *input_partitions;
     Result<int> got = EnsureKafkaTopic(admin->get(), ep->bootstrap, exchange_topic, wanted);
     if (!got.ok()) return Fail(got.status());
     exchange_partitions = *got;
@@ -215,8 +238,9 @@ int RunGroupMember(const PreparedQuery& pq, const QueryFlags& query, const Kafka
   std::fprintf(stderr, "sluice: group %s, %d input partitions%s; checkpoint %s\n",
                ep->group_id.c_str(), *input_partitions,
                exchange ? (", partial aggregates through " + exchange_topic + " (" +
-                                       std::to_string(exchange_partitions) + " partitions)").c_str()
-                                    : "",
+                           std::to_string(exchange_partitions) + " partitions)")
+                              .c_str()
+                        : "",
                go.checkpoint_dir.c_str());
 
   g_group_engine.store(&engine);
@@ -235,11 +259,12 @@ int RunGroupMember(const PreparedQuery& pq, const QueryFlags& query, const Kafka
                static_cast<long long>(c.messages_merged), static_cast<long long>(c.replays_dropped),
                static_cast<long long>(c.late_groups), static_cast<long long>(c.output_rows),
                static_cast<long long>(c.exchange_bytes));
-  std::fprintf(stderr,
-               "summary member_input_records=%lld member_malformed_records=%lld member_output_rows=%lld "
-               "exchange_bytes=%lld\n",
-               static_cast<long long>(c.input_records), static_cast<long long>(c.malformed_records),
-               static_cast<long long>(c.output_rows), static_cast<long long>(c.exchange_bytes));
+  std::fprintf(
+      stderr,
+      "summary member_input_records=%lld member_malformed_records=%lld member_output_rows=%lld "
+      "exchange_bytes=%lld\n",
+      static_cast<long long>(c.input_records), static_cast<long long>(c.malformed_records),
+      static_cast<long long>(c.output_rows), static_cast<long long>(c.exchange_bytes));
   if (!st.ok()) return Fail(st);
   return 0;
 }

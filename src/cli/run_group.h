@@ -24,7 +24,8 @@ struct GroupRunFlags {
 // Runs the query as a group member until it is stopped (SIGINT/SIGTERM) or, with
 // --trigger available-now, until the input read at start is processed. Returns the exit code.
 // Publishes progress, units, rebalances and the group's members to `monitor`.
-int RunGroupMember(const PreparedQuery& pq, const QueryFlags& query, const KafkaClientOptions& kafka,
-                   const GroupRunFlags& flags, RunMonitor& monitor);
+int RunGroupMember(const PreparedQuery& pq, const QueryFlags& query,
+                   const KafkaClientOptions& kafka, const GroupRunFlags& flags,
+                   RunMonitor& monitor);
 
 }  // namespace sluice::cli

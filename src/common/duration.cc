@@ -10,7 +10,8 @@ namespace {
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
       return false;
   return true;
 }
@@ -22,11 +23,13 @@ int64_t UnitMs(std::string_view unit) {
     int64_t ms;
   };
   static constexpr Unit kUnits[] = {
-      {"ms", 1},         {"msec", 1},      {"msecs", 1},     {"millisecond", 1}, {"milliseconds", 1},
-      {"milli", 1},      {"millis", 1},    {"s", 1000},      {"sec", 1000},      {"secs", 1000},
-      {"second", 1000},  {"seconds", 1000}, {"m", 60000},     {"min", 60000},     {"mins", 60000},
-      {"minute", 60000}, {"minutes", 60000}, {"h", 3600000}, {"hr", 3600000},    {"hrs", 3600000},
-      {"hour", 3600000}, {"hours", 3600000}, {"d", 86400000}, {"day", 86400000}, {"days", 86400000},
+      {"ms", 1},           {"msec", 1},        {"msecs", 1},     {"millisecond", 1},
+      {"milliseconds", 1}, {"milli", 1},       {"millis", 1},    {"s", 1000},
+      {"sec", 1000},       {"secs", 1000},     {"second", 1000}, {"seconds", 1000},
+      {"m", 60000},        {"min", 60000},     {"mins", 60000},  {"minute", 60000},
+      {"minutes", 60000},  {"h", 3600000},     {"hr", 3600000},  {"hrs", 3600000},
+      {"hour", 3600000},   {"hours", 3600000}, {"d", 86400000},  {"day", 86400000},
+      {"days", 86400000},
   };
   for (const Unit& u : kUnits)
     if (EqualsIgnoreCase(unit, u.name)) return u.ms;
@@ -50,7 +53,8 @@ enum class PartError { kNone, kNotWholeMs, kTooLong };
 PartError PartMs(std::string_view number, int64_t unit_ms, int64_t& ms) {
   const size_t dot = number.find('.');
   const std::string_view whole = number.substr(0, dot);
-  std::string_view frac = dot == std::string_view::npos ? std::string_view() : number.substr(dot + 1);
+  std::string_view frac =
+      dot == std::string_view::npos ? std::string_view() : number.substr(dot + 1);
   while (!frac.empty() && frac.back() == '0') frac.remove_suffix(1);
   int64_t w = 0;
   for (char c : whole) {
@@ -79,7 +83,8 @@ bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); 
 }  // namespace
 
 Result<int64_t> ParseDurationMs(std::string_view text) {
-  constexpr std::string_view kHint = "write a number and a unit, e.g. 30s, 500ms, '10 seconds', 1m30s";
+  constexpr std::string_view kHint =
+      "write a number and a unit, e.g. 30s, 500ms, '10 seconds', 1m30s";
   size_t i = 0;
   auto skip_spaces = [&] {
     while (i < text.size() && IsSpace(text[i])) ++i;
@@ -109,14 +114,16 @@ Result<int64_t> ParseDurationMs(std::string_view text) {
     }
     std::string_view number = text.substr(num_begin, i - num_begin);
     if (number.empty() || number == ".") {
-      return Invalid(text, "expected a number at '" + std::string(text.substr(num_begin)) + "'", kHint);
+      return Invalid(text, "expected a number at '" + std::string(text.substr(num_begin)) + "'",
+                     kHint);
     }
     skip_spaces();
     size_t unit_begin = i;
     while (i < text.size() && IsAlpha(text[i])) ++i;
     std::string_view unit = text.substr(unit_begin, i - unit_begin);
     if (unit.empty()) {
-      if (i == text.size()) return Invalid(text, "the number has no unit", "add a unit, e.g. 30s or '30 seconds'");
+      if (i == text.size())
+        return Invalid(text, "the number has no unit", "add a unit, e.g. 30s or '30 seconds'");
       return Invalid(text, "unexpected '" + std::string(1, text[i]) + "'", kHint);
     }
     int64_t unit_ms = UnitMs(unit);

@@ -33,7 +33,8 @@ TEST(ParseDurationMs, RejectsBareNumberWithUnitHint) {
   Result<int64_t> r = ParseDurationMs("30");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(r.status().message().find("add a unit, e.g. 30s"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("add a unit, e.g. 30s"), std::string::npos)
+      << r.status().message();
 }
 
 TEST(ParseDurationMs, ABareZeroNeedsNoUnit) {
@@ -46,7 +47,8 @@ TEST(ParseDurationMs, ABareZeroNeedsNoUnit) {
 
 TEST(ParseDurationMs, RejectsUnknownUnitsNegativesAndGarbage) {
   EXPECT_FALSE(ParseDurationMs("10 fortnights").ok());
-  EXPECT_NE(ParseDurationMs("10 fortnights").status().message().find("unknown unit 'fortnights'"), std::string::npos);
+  EXPECT_NE(ParseDurationMs("10 fortnights").status().message().find("unknown unit 'fortnights'"),
+            std::string::npos);
   EXPECT_FALSE(ParseDurationMs("-5s").ok());
   EXPECT_FALSE(ParseDurationMs("").ok());
   EXPECT_FALSE(ParseDurationMs("s").ok());

@@ -68,7 +68,8 @@ Status FsyncDir(const std::string& dir) {
   const int rc = ::fsync(fd);
   ::close(fd);
   // Some filesystems cannot fsync a directory; the rename is then as durable as they make it.
-  if (rc != 0 && errno != EINVAL && errno != EROFS) return IOErrorFromErrno("cannot fsync '" + dir + "'");
+  if (rc != 0 && errno != EINVAL && errno != EROFS)
+    return IOErrorFromErrno("cannot fsync '" + dir + "'");
   return Status::Ok();
 }
 

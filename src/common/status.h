@@ -15,7 +15,7 @@ enum class StatusCode {
   kInvalidArgument,  // the user's mistake (flag, SQL, URL): the CLI exits 2
   kNotFound,
   kIOError,
-  kCorruption,  // a file sluice wrote itself is damaged (checkpoint)
+  kCorruption,   // a file sluice wrote itself is damaged (checkpoint)
   kUnavailable,  // a peer (broker) cannot be reached
   kBrokenPipe,   // the reader of an output pipe went away: the run ends quietly
   kInternal,
@@ -25,7 +25,9 @@ class [[nodiscard]] Status {
  public:
   Status() = default;
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string msg) { return {StatusCode::kInvalidArgument, std::move(msg)}; }
+  static Status InvalidArgument(std::string msg) {
+    return {StatusCode::kInvalidArgument, std::move(msg)};
+  }
   static Status NotFound(std::string msg) { return {StatusCode::kNotFound, std::move(msg)}; }
   static Status IOError(std::string msg) { return {StatusCode::kIOError, std::move(msg)}; }
   static Status Corruption(std::string msg) { return {StatusCode::kCorruption, std::move(msg)}; }
@@ -76,10 +78,10 @@ class [[nodiscard]] Result {
 
 }  // namespace sluice
 
-#define SLUICE_RETURN_IF_ERROR(expr)      \
-  do {                                    \
-    ::sluice::Status _st = (expr);        \
-    if (!_st.ok()) return _st;            \
+#define SLUICE_RETURN_IF_ERROR(expr) \
+  do {                               \
+    ::sluice::Status _st = (expr);   \
+    if (!_st.ok()) return _st;       \
   } while (0)
 
 // `lhs = value of expr`, or return expr's Status from the enclosing function. Expands to more

@@ -49,7 +49,8 @@ void ThreadPool::WorkerLoop(int worker) {
       const auto t0 = std::chrono::steady_clock::now();
       (*fn)(task, worker);
       const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          std::chrono::steady_clock::now() - t0).count();
+                          std::chrono::steady_clock::now() - t0)
+                          .count();
       lock.lock();
       busy_ns_[static_cast<size_t>(worker)] += ns;
       if (++finished_ == tasks_) done_cv_.notify_all();

@@ -46,7 +46,8 @@ void AppendTimestamp(std::string& out, int64_t epoch_ms, const TimeZone& tz) {
   char buf[24];
   auto [p, ec] = std::to_chars(buf, buf + sizeof buf, c.year());
   (void)ec;
-  if (c.year() >= 0 && p - buf < 4) out.append(static_cast<size_t>(4 - (p - buf)), '0');  // 0001, as Spark
+  if (c.year() >= 0 && p - buf < 4)
+    out.append(static_cast<size_t>(4 - (p - buf)), '0');  // 0001, as Spark
   out.append(buf, p);
   out.push_back('-');
   Append2(out, c.month());

@@ -34,8 +34,8 @@ void CivilFromDays(int64_t days, int64_t& year, unsigned& month, unsigned& day);
 
 void AppendTimestamp(std::string& out, int64_t epoch_ms, const TimeZone& tz);
 std::string FormatTimestamp(int64_t epoch_ms, const TimeZone& tz = TimeZone::Utc());
-// Parses epoch milliseconds or an ISO-8601 UTC time ("2026-01-27T18:29:50Z", "2026-01-27 18:29:50").
-// A date or time of day that does not exist (month 13, 25:00) is refused.
+// Parses epoch milliseconds or an ISO-8601 UTC time ("2026-01-27T18:29:50Z", "2026-01-27
+// 18:29:50"). A date or time of day that does not exist (month 13, 25:00) is refused.
 Result<int64_t> ParseTimestampMs(std::string_view text);
 
 }  // namespace sluice

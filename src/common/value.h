@@ -25,11 +25,36 @@ struct Value {
 
   Value() : i(0) {}
   static Value Null() { return Value(); }
-  static Value Bool(bool v) { Value x; x.type = Type::kBool; x.b = v; return x; }
-  static Value Int(int64_t v) { Value x; x.type = Type::kInt64; x.i = v; return x; }
-  static Value Double(double v) { Value x; x.type = Type::kDouble; x.d = v; return x; }
-  static Value Timestamp(int64_t ms) { Value x; x.type = Type::kTimestamp; x.i = ms; return x; }
-  static Value String(std::string_view v) { Value x; x.type = Type::kString; x.s = v; return x; }
+  static Value Bool(bool v) {
+    Value x;
+    x.type = Type::kBool;
+    x.b = v;
+    return x;
+  }
+  static Value Int(int64_t v) {
+    Value x;
+    x.type = Type::kInt64;
+    x.i = v;
+    return x;
+  }
+  static Value Double(double v) {
+    Value x;
+    x.type = Type::kDouble;
+    x.d = v;
+    return x;
+  }
+  static Value Timestamp(int64_t ms) {
+    Value x;
+    x.type = Type::kTimestamp;
+    x.i = ms;
+    return x;
+  }
+  static Value String(std::string_view v) {
+    Value x;
+    x.type = Type::kString;
+    x.s = v;
+    return x;
+  }
 
   bool is_null() const { return type == Type::kNull; }
 };
@@ -44,16 +69,22 @@ struct OwnedValue {
 
   OwnedValue() = default;
   explicit OwnedValue(const Value& v) : type(v.type), s(v.s) {
-    if (type == Type::kBool) b = v.b;
-    else if (type == Type::kDouble) d = v.d;
-    else i = v.i;
+    if (type == Type::kBool)
+      b = v.b;
+    else if (type == Type::kDouble)
+      d = v.d;
+    else
+      i = v.i;
   }
   Value view() const {
     Value v;
     v.type = type;
-    if (type == Type::kBool) v.b = b;
-    else if (type == Type::kDouble) v.d = d;
-    else v.i = i;
+    if (type == Type::kBool)
+      v.b = b;
+    else if (type == Type::kDouble)
+      v.d = d;
+    else
+      v.i = i;
     v.s = s;
     return v;
   }

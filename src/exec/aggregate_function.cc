@@ -29,8 +29,10 @@ bool CountDeserialize(Accumulator& acc, ByteReader& r) {
 void SumUpdate(Accumulator& acc, const Value& v) {
   if (v.is_null()) return;
   ++acc.count;
-  if (v.type == Type::kDouble) acc.dsum += v.d;
-  else acc.isum = WrappingAdd(acc.isum, v.i);
+  if (v.type == Type::kDouble)
+    acc.dsum += v.d;
+  else
+    acc.isum = WrappingAdd(acc.isum, v.i);
 }
 void SumCombine(Accumulator& into, const Accumulator& from) {
   into.count = WrappingAdd(into.count, from.count);
@@ -44,8 +46,8 @@ OwnedValue SumFinalize(const AggCall& call, const Accumulator& acc) {
 }
 OwnedValue AvgFinalize(const AggCall& call, const Accumulator& acc) {
   if (acc.count == 0) return OwnedValue();
-  const double sum = call.arg && call.arg->type == Type::kDouble ? acc.dsum
-                                                                 : static_cast<double>(acc.isum);
+  const double sum =
+      call.arg && call.arg->type == Type::kDouble ? acc.dsum : static_cast<double>(acc.isum);
   return OwnedValue(Value::Double(sum / static_cast<double>(acc.count)));
 }
 void SumSerialize(const Accumulator& acc, ByteWriter& w) {
@@ -65,7 +67,8 @@ template <int kSign>
 void ExtremeUpdate(Accumulator& acc, const Value& v) {
   if (v.is_null()) return;
   ++acc.count;
-  if (acc.count == 1 || kSign * CompareValues(v, acc.extreme.view()) > 0) acc.extreme = OwnedValue(v);
+  if (acc.count == 1 || kSign * CompareValues(v, acc.extreme.view()) > 0)
+    acc.extreme = OwnedValue(v);
 }
 template <int kSign>
 void ExtremeCombine(Accumulator& into, const Accumulator& from) {
@@ -88,29 +91,35 @@ bool ExtremeDeserialize(Accumulator& acc, ByteReader& r) {
   return r.ok() && acc.count >= 0;
 }
 
-constexpr AggregateFunction kCountStar{Initialize, CountStarUpdate, CountCombine, CountFinalize,
-                                       CountSerialize, CountDeserialize};
-constexpr AggregateFunction kCount{Initialize, CountUpdate, CountCombine, CountFinalize,
-                                   CountSerialize, CountDeserialize};
-constexpr AggregateFunction kSum{Initialize, SumUpdate, SumCombine, SumFinalize, SumSerialize,
-                                 SumDeserialize};
-constexpr AggregateFunction kAvg{Initialize, SumUpdate, SumCombine, AvgFinalize, SumSerialize,
-                                 SumDeserialize};
-constexpr AggregateFunction kMin{Initialize, ExtremeUpdate<-1>, ExtremeCombine<-1>,
-                                 ExtremeFinalize, ExtremeSerialize, ExtremeDeserialize};
-constexpr AggregateFunction kMax{Initialize, ExtremeUpdate<1>, ExtremeCombine<1>,
+constexpr AggregateFunction kCountStar{Initialize,    CountStarUpdate, CountCombine,
+                                       CountFinalize, CountSerialize,  CountDeserialize};
+constexpr AggregateFunction kCount{Initialize,    CountUpdate,    CountCombine,
+                                   CountFinalize, CountSerialize, CountDeserialize};
+constexpr AggregateFunction kSum{Initialize,  SumUpdate,    SumCombine,
+                                 SumFinalize, SumSerialize, SumDeserialize};
+constexpr AggregateFunction kAvg{Initialize,  SumUpdate,    SumCombine,
+                                 AvgFinalize, SumSerialize, SumDeserialize};
+constexpr AggregateFunction kMin{Initialize,      ExtremeUpdate<-1>, ExtremeCombine<-1>,
+                                 ExtremeFinalize, ExtremeSerialize,  ExtremeDeserialize};
+constexpr AggregateFunction kMax{Initialize,      ExtremeUpdate<1>, ExtremeCombine<1>,
                                  ExtremeFinalize, ExtremeSerialize, ExtremeDeserialize};
 
 }  // namespace
 
 const AggregateFunction& AggregateFunctionFor(AggKind kind) {
   switch (kind) {
-    case AggKind::kCountStar: return kCountStar;
-    case AggKind::kCount: return kCount;
-    case AggKind::kSum: return kSum;
-    case AggKind::kMin: return kMin;
-    case AggKind::kMax: return kMax;
-    case AggKind::kAvg: return kAvg;
+    case AggKind::kCountStar:
+      return kCountStar;
+    case AggKind::kCount:
+      return kCount;
+    case AggKind::kSum:
+      return kSum;
+    case AggKind::kMin:
+      return kMin;
+    case AggKind::kMax:
+      return kMax;
+    case AggKind::kAvg:
+      return kAvg;
   }
   return kCountStar;
 }

@@ -66,8 +66,8 @@ void AggregateState::TakeClosed(int64_t watermark, std::vector<AggregateRow>& ou
   while (!windows_.empty()) {
     auto it = windows_.begin();
     // kNoWindow never closes by watermark, only at the end of input (watermark = +inf).
-    const bool closed = watermark == kMaxTime ||
-                        (it->first != kNoWindow && it->first + size <= watermark);
+    const bool closed =
+        watermark == kMaxTime || (it->first != kNoWindow && it->first + size <= watermark);
     if (!closed) break;
     changed_ = true;
     for (const auto& [key, g] : it->second) {
@@ -111,9 +111,15 @@ void AggregateState::CollectAll(std::vector<AggregateRow>& out) const {
 
 void AggregateState::Take(OutputMode mode, int64_t watermark, std::vector<AggregateRow>& out) {
   switch (mode) {
-    case OutputMode::kAppend: TakeClosed(watermark, out); break;
-    case OutputMode::kUpdate: TakeUpdated(watermark, out); break;
-    case OutputMode::kComplete: CollectAll(out); break;
+    case OutputMode::kAppend:
+      TakeClosed(watermark, out);
+      break;
+    case OutputMode::kUpdate:
+      TakeUpdated(watermark, out);
+      break;
+    case OutputMode::kComplete:
+      CollectAll(out);
+      break;
   }
 }
 
@@ -195,7 +201,8 @@ void AggregateState::MergeFrom(const AggregateState& partial, int64_t watermark,
     Groups& mine = windows_[start];
     for (const auto& [key, g] : groups) {
       GroupState& into = FindOrAddGroup(mine, key);
-      for (size_t a = 0; a < functions_.size(); ++a) functions_[a]->combine(into.accs[a], g.accs[a]);
+      for (size_t a = 0; a < functions_.size(); ++a)
+        functions_[a]->combine(into.accs[a], g.accs[a]);
       into.rows = WrappingAdd(into.rows, g.rows);
       into.dirty = true;
       CountUpdate(into);

@@ -6,13 +6,13 @@
 // thread counts. A state can be serialized into a checkpoint and restored from it.
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
+
 #include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <absl/container/flat_hash_map.h>
 
 #include "checkpoint/checkpoint_store.h"
 #include "common/bytes.h"
@@ -30,8 +30,8 @@ inline constexpr int64_t kNoWindow = INT64_MIN;
 
 struct GroupState {
   std::vector<Accumulator> accs;
-  int64_t rows = 0;    // input rows folded in (for per-window input counts and late partials)
-  bool dirty = false;  // updated since the last update-mode emission
+  int64_t rows = 0;      // input rows folded in (for per-window input counts and late partials)
+  bool dirty = false;    // updated since the last update-mode emission
   uint32_t trigger = 0;  // the state's trigger in which it was last updated (see TakeChanges)
 };
 

@@ -26,7 +26,7 @@ struct KeyedRow {
   uint32_t record;      // index of the record in its RawBatch (for the late sink)
   uint32_t key_offset;  // encoded key at bytes[key_offset, key_offset + key_len), args follow
   uint32_t key_len;
-  uint32_t key_group;   // the state partition the key belongs to
+  uint32_t key_group;  // the state partition the key belongs to
 };
 
 struct Bucket {

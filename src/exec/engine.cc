@@ -44,7 +44,8 @@ Engine::Engine(const BoundQuery& query, EngineOptions options, Source& source, S
   const auto buckets = static_cast<size_t>(pool_.size());
   if (options_.state_partitions == 0) options_.state_partitions = 1;
   for (int i = 0; i < pool_.size(); ++i) {
-    processors_.push_back(std::make_unique<BatchProcessor>(query_, buckets, options_.state_partitions));
+    processors_.push_back(
+        std::make_unique<BatchProcessor>(query_, buckets, options_.state_partitions));
   }
   if (query_.aggregating) {
     for (uint32_t i = 0; i < options_.state_partitions; ++i) {
@@ -52,7 +53,8 @@ Engine::Engine(const BoundQuery& query, EngineOptions options, Source& source, S
     }
   }
   if (options_.round_batches == 0) {
-    options_.round_batches = options_.trigger_ms == 0 ? EngineOptions::kTriggerZeroRound : 4 * buckets;
+    options_.round_batches =
+        options_.trigger_ms == 0 ? EngineOptions::kTriggerZeroRound : 4 * buckets;
   }
   // Spark keeps every row in complete mode, so nothing is ever late there.
   drop_late_ = query_.window.has_value() && options_.mode != OutputMode::kComplete;
@@ -92,15 +94,19 @@ Status Engine::Restore(const std::optional<EpochRecord>& rec) {
       }
       AggregateState& state = *states_[ref.state_partition];
       errors[i] = state.Deserialize(*bytes);
-      if (errors[i].ok()) state.ClearChanged();
-      else errors[i] = Status::Corruption("checkpoint state partition " + std::to_string(ref.state_partition) +
-                                          " (" + options_.checkpoint->dir() + "): " + errors[i].message());
+      if (errors[i].ok())
+        state.ClearChanged();
+      else
+        errors[i] =
+            Status::Corruption("checkpoint state partition " + std::to_string(ref.state_partition) +
+                               " (" + options_.checkpoint->dir() + "): " + errors[i].message());
     });
     for (const Status& st : errors) SLUICE_RETURN_IF_ERROR(st);
     state_refs_ = rec->state;
     for (const auto& p : rec->positions) positions_[p.partition] = p;
     std::vector<std::pair<PartitionId, int64_t>> partition_max;
-    for (const auto& w : rec->partition_watermarks) partition_max.emplace_back(w.partition, w.max_event_ms);
+    for (const auto& w : rec->partition_watermarks)
+      partition_max.emplace_back(w.partition, w.max_event_ms);
     tracker_.Restore(rec->watermark_ms, rec->max_event_ms, partition_max, NowMs());
     counters_.input_records = rec->input_records;
     counters_.malformed_records = rec->malformed_records;
@@ -135,8 +141,8 @@ Status Engine::Run() {
     const auto trigger = std::chrono::milliseconds(options_.trigger_ms);
     const auto until_trigger = trigger - std::chrono::duration_cast<std::chrono::milliseconds>(
                                              SteadyClock::now() - last_trigger_);
-    const auto timeout = std::clamp(until_trigger, std::chrono::milliseconds(1),
-                                    std::chrono::milliseconds(100));
+    const auto timeout =
+        std::clamp(until_trigger, std::chrono::milliseconds(1), std::chrono::milliseconds(100));
     const bool capped = cap > 0 && read_since_trigger >= cap;
     const auto t_poll = SteadyClock::now();
     if (capped) {
@@ -303,9 +309,9 @@ Status Engine::ProcessRound(std::vector<RawBatch>& batches) {
   if (late_sink_ == nullptr) return Status::Ok();
   OutputBatch out;
   out.batch_id = next_batch_id_;  // the epoch these rows commit with
-  out.column_names = {"partition", "offset", "event_time", "window_start", "window_end",
-                      "watermark", "lateness_ms", "record"};
-  out.column_types = {Type::kInt64, Type::kInt64, Type::kInt64, Type::kTimestamp,
+  out.column_names = {"partition",  "offset",    "event_time",  "window_start",
+                      "window_end", "watermark", "lateness_ms", "record"};
+  out.column_types = {Type::kInt64,     Type::kInt64, Type::kInt64, Type::kTimestamp,
                       Type::kTimestamp, Type::kInt64, Type::kInt64, Type::kString};
   for (const LateRow& l : all_late) {
     const RawBatch& b = batches[l.batch];
@@ -376,7 +382,8 @@ Status Engine::Emit(bool final_emit) {
   report_.emit_ns += NanosSince(t0);
   SLUICE_RETURN_IF_ERROR(sink_.Write(out));
   report_.sink_ns += NanosSince(t_sink);
-  SLUICE_RETURN_IF_ERROR(CommitEpoch(out.batch_id, final_emit, static_cast<int64_t>(out.rows.size())));
+  SLUICE_RETURN_IF_ERROR(
+      CommitEpoch(out.batch_id, final_emit, static_cast<int64_t>(out.rows.size())));
   ++next_batch_id_;
 
   report_.batch_id = out.batch_id;
@@ -446,7 +453,8 @@ Status Engine::CommitEpoch(int64_t epoch, bool final_emit, int64_t output_rows) 
     rec.source_values = source_.RestoreValues();
     rec.watermark_ms = tracker_.watermark();
     rec.max_event_ms = tracker_.max_event_time();
-    for (const auto& [p, s] : tracker_.partitions()) rec.partition_watermarks.push_back({p, s.max_event});
+    for (const auto& [p, s] : tracker_.partitions())
+      rec.partition_watermarks.push_back({p, s.max_event});
     rec.input_records = counters_.input_records;
     rec.malformed_records = counters_.malformed_records;
     rec.filtered_records = counters_.filtered_records;
@@ -465,8 +473,9 @@ Status Engine::CommitEpoch(int64_t epoch, bool final_emit, int64_t output_rows) 
       if (states_[i]->changed()) changed.push_back(i);
     }
     std::vector<StateBlob> blobs(changed.size());
-    pool_.ParallelFor(changed.size(),
-                      [&](size_t i, int) { blobs[i] = states_[changed[i]]->ToStateBlob(changed[i]); });
+    pool_.ParallelFor(changed.size(), [&](size_t i, int) {
+      blobs[i] = states_[changed[i]]->ToStateBlob(changed[i]);
+    });
     SLUICE_RETURN_IF_ERROR(store->Commit(rec, blobs));
     report_.checkpoint_ns += NanosSince(t_checkpoint);
     for (uint32_t i : changed) states_[i]->ClearChanged();

@@ -41,17 +41,17 @@ struct EngineOptions {
   OutputMode mode = OutputMode::kAppend;
   int threads = 1;
   int64_t watermark_delay_ms = 10'000;
-  int64_t trigger_ms = 1'000;      // 0: emit after every round
+  int64_t trigger_ms = 1'000;  // 0: emit after every round
   int64_t idle_timeout_ms = 10'000;
-  size_t round_batches = 0;        // 0: 4 per thread, or kTriggerZeroRound with trigger_ms 0
+  size_t round_batches = 0;  // 0: 4 per thread, or kTriggerZeroRound with trigger_ms 0
   TimeZone time_zone = TimeZone::Utc();
   // State partitions (key groups) of an aggregation: fixed for the life of a query (a
   // checkpoint records it), independent of the thread count.
   uint32_t state_partitions = kDefaultStatePartitions;
   // Records read per trigger at most (Spark's maxOffsetsPerTrigger), in whole batches; 0: no cap.
   int64_t max_records_per_trigger = 0;
-  const Clock* clock = nullptr;             // nullptr: the system clock
-  CheckpointStore* checkpoint = nullptr;    // --checkpoint; owned by the caller
+  const Clock* clock = nullptr;           // nullptr: the system clock
+  CheckpointStore* checkpoint = nullptr;  // --checkpoint; owned by the caller
 
   static constexpr uint32_t kDefaultStatePartitions = 128;
   // With trigger_ms 0, a trigger follows every round of this many batches (fewer when a live
@@ -65,7 +65,7 @@ struct RunCounters {
   int64_t malformed_records = 0;
   int64_t filtered_records = 0;  // passed WHERE
   int64_t late_records = 0;      // records with at least one window dropped as late
-  int64_t late_rows = 0;         // (record, window) pairs dropped (Spark's numRowsDroppedByWatermark)
+  int64_t late_rows = 0;  // (record, window) pairs dropped (Spark's numRowsDroppedByWatermark)
   int64_t output_rows = 0;
   int64_t triggers = 0;
 };
@@ -97,8 +97,8 @@ struct TriggerReport {
   StateChanges state_changes;
   std::vector<WindowSize> open_windows;  // oldest first
   int64_t window_size_ms = 0;
-  std::vector<PartitionProgress> partitions;              // every partition read so far, by id
-  const OutputBatch* output = nullptr;                    // valid during the callback only
+  std::vector<PartitionProgress> partitions;  // every partition read so far, by id
+  const OutputBatch* output = nullptr;        // valid during the callback only
 };
 
 class Engine {
@@ -109,7 +109,9 @@ class Engine {
   // Optional side outputs: late rows and malformed records (each as a row per record).
   void SetLateSink(Sink* sink) { late_sink_ = sink; }
   void SetDeadLetterSink(Sink* sink) { dead_letter_sink_ = sink; }
-  void SetTriggerCallback(std::function<void(const TriggerReport&)> cb) { on_trigger_ = std::move(cb); }
+  void SetTriggerCallback(std::function<void(const TriggerReport&)> cb) {
+    on_trigger_ = std::move(cb);
+  }
 
   // Resumes from a checkpoint's latest epoch (nullopt: a new query): state, watermarks,
   // counters, and each sink's Recover. Call once before Run() when options.checkpoint is set;
@@ -162,7 +164,7 @@ class Engine {
   ResultBuilder results_;
   std::vector<std::vector<OwnedValue>> pending_rows_;  // non-aggregating output since last trigger
   RunCounters counters_;
-  TriggerReport report_;  // accumulates between triggers
+  TriggerReport report_;                                // accumulates between triggers
   std::chrono::steady_clock::time_point last_trigger_;  // when the current trigger interval began
   std::map<PartitionId, int64_t> trigger_start_;  // partition -> next offset when the trigger began
   std::map<PartitionId, int64_t> trigger_rows_;   // partition -> records of this trigger

@@ -2,7 +2,6 @@
 #include "exec/engine.h"
 
 #include <gtest/gtest.h>
-
 #include <stdlib.h>
 
 #include <filesystem>
@@ -72,7 +71,8 @@ ExprPtr Column(int slot, Type t) {
   return e;
 }
 
-// SELECT window.start, user_id, count(*) FROM logs GROUP BY window(timestamp, '10 seconds'), user_id
+// SELECT window.start, user_id, count(*) FROM logs GROUP BY window(timestamp, '10 seconds'),
+// user_id
 BoundQuery WindowedCount() {
   BoundQuery q;
   q.input_fields = {{"timestamp", Type::kInt64}, {"user_id", Type::kString}};
@@ -117,7 +117,8 @@ class UnevenFileSource : public VectorSource {
  public:
   UnevenFileSource(const std::vector<std::string>& lines, size_t batch_size, uint64_t seed)
       : VectorSource(lines, batch_size), seed_(seed) {}
-  Status Poll(std::vector<RawBatch>& out, size_t max_batches, std::chrono::milliseconds t) override {
+  Status Poll(std::vector<RawBatch>& out, size_t max_batches,
+              std::chrono::milliseconds t) override {
     seed_ = seed_ * 6364136223846793005ULL + 1442695040888963407ULL;
     return VectorSource::Poll(out, std::min<size_t>(max_batches, 1 + (seed_ >> 33) % 3), t);
   }
@@ -130,7 +131,8 @@ class UnevenFileSource : public VectorSource {
 TEST(EngineTest, TriggerZeroInUpdateModeGivesTheSameTriggersOnAFileWhateverTheTimingAndThreads) {
   auto q = WindowedCount();
   std::vector<std::string> lines;
-  for (int i = 0; i < 3'000; ++i) lines.push_back(Rec(1'000'000 + i * 37, "u" + std::to_string(i % 5)));
+  for (int i = 0; i < 3'000; ++i)
+    lines.push_back(Rec(1'000'000 + i * 37, "u" + std::to_string(i % 5)));
   std::vector<std::string> first;
   int first_batches = 0;
   for (const auto& [threads, seed] : {std::pair{1, 1}, {2, 2}, {3, 3}, {2, 4}}) {
@@ -305,8 +307,9 @@ TEST(EngineTest, AWindowEndingExactlyAtTheWatermarkIsClosed) {
 
 TEST(EngineTest, MalformedRecordsAreCountedAndSkipped) {
   auto q = WindowedCount();
-  std::vector<std::string> lines = {Rec(1000, "a"), "not json", R"({"timestamp": "x", "user_id": "a"})",
-                                    R"({"user_id": "a"})", "", Rec(1001, "a") + " trailing"};
+  std::vector<std::string> lines = {
+      Rec(1000, "a"),        "not json", R"({"timestamp": "x", "user_id": "a"})",
+      R"({"user_id": "a"})", "",         Rec(1001, "a") + " trailing"};
   RunCounters c;
   auto rows = RunQuery(q, lines, 2, 3, &c);
   EXPECT_EQ(c.malformed_records, 4);

@@ -15,14 +15,18 @@ namespace sluice {
 namespace {
 
 inline bool IsNumber(Type t) { return t == Type::kInt64 || t == Type::kDouble; }
-inline double AsDouble(const Value& v) { return v.type == Type::kDouble ? v.d : static_cast<double>(v.i); }
+inline double AsDouble(const Value& v) {
+  return v.type == Type::kDouble ? v.d : static_cast<double>(v.i);
+}
 
 int CompareDoubles(double a, double b) {
   if (std::isnan(a) || std::isnan(b)) return std::isnan(a) ? (std::isnan(b) ? 0 : 1) : -1;
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-bool IsAsciiSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool IsAsciiSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 std::string_view TrimAsciiSpace(std::string_view s) {
   while (!s.empty() && IsAsciiSpace(s.front())) s.remove_prefix(1);
@@ -48,7 +52,8 @@ Value StringToInt(std::string_view s) {
   if (r.ec == std::errc() && r.ptr == s.data() + s.size() && !s.empty()) return Value::Int(i);
   double d = 0;
   auto rd = std::from_chars(s.data(), s.data() + s.size(), d);
-  if (rd.ec != std::errc() || rd.ptr != s.data() + s.size() || std::isnan(d) || std::isinf(d)) return Value::Null();
+  if (rd.ec != std::errc() || rd.ptr != s.data() + s.size() || std::isnan(d) || std::isinf(d))
+    return Value::Null();
   if (d >= 9.2233720368547758e18 || d < -9.2233720368547758e18) return Value::Null();
   return Value::Int(static_cast<int64_t>(d));
 }
@@ -72,7 +77,8 @@ Value StringToBool(std::string_view s) {
 }
 
 Value DoubleToInt(double d) {
-  if (std::isnan(d) || d >= 9.2233720368547758e18 || d < -9.2233720368547758e18) return Value::Null();
+  if (std::isnan(d) || d >= 9.2233720368547758e18 || d < -9.2233720368547758e18)
+    return Value::Null();
   return Value::Int(static_cast<int64_t>(d));
 }
 
@@ -119,8 +125,9 @@ size_t ByteOffsetOfChar(std::string_view s, int64_t chars) {
 std::string_view Substring(std::string_view s, int64_t pos, int64_t len) {
   int64_t n = CharCount(s);
   int64_t start = pos > 0 ? pos - 1 : pos < 0 ? n + pos : 0;
-  int64_t end = len > std::numeric_limits<int64_t>::max() - std::max<int64_t>(start, 0) ? std::numeric_limits<int64_t>::max()
-                                                                                       : start + len;
+  int64_t end = len > std::numeric_limits<int64_t>::max() - std::max<int64_t>(start, 0)
+                    ? std::numeric_limits<int64_t>::max()
+                    : start + len;
   start = std::max<int64_t>(start, 0);
   if (start >= end || start >= n) return {};
   end = std::min(end, n);
@@ -164,14 +171,18 @@ Value EvaluateFunction(const Expr& e, const Value* row, Arena& arena) {
       }
       return Value::String({out, total});
     }
-    default: break;
+    default:
+      break;
   }
   Value a = Evaluate(*e.args[0], row, arena);
   if (a.is_null()) return Value::Null();
   switch (e.function) {
-    case Function::kLower: return Value::String(MapAscii(a.s, false, arena));
-    case Function::kUpper: return Value::String(MapAscii(a.s, true, arena));
-    case Function::kLength: return Value::Int(CharCount(a.s));
+    case Function::kLower:
+      return Value::String(MapAscii(a.s, false, arena));
+    case Function::kUpper:
+      return Value::String(MapAscii(a.s, true, arena));
+    case Function::kLength:
+      return Value::Int(CharCount(a.s));
     case Function::kTrim: {
       std::string_view s = a.s;
       while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
@@ -186,7 +197,8 @@ Value EvaluateFunction(const Expr& e, const Value* row, Arena& arena) {
     case Function::kEndsWith: {
       Value b = Evaluate(*e.args[1], row, arena);
       if (b.is_null()) return Value::Null();
-      if (e.function == Function::kContains) return Value::Bool(a.s.find(b.s) != std::string_view::npos);
+      if (e.function == Function::kContains)
+        return Value::Bool(a.s.find(b.s) != std::string_view::npos);
       if (a.s.size() < b.s.size()) return Value::Bool(false);
       if (e.function == Function::kStartsWith) return Value::Bool(a.s.substr(0, b.s.size()) == b.s);
       return Value::Bool(a.s.substr(a.s.size() - b.s.size()) == b.s);
@@ -202,7 +214,8 @@ Value EvaluateFunction(const Expr& e, const Value* row, Arena& arena) {
       }
       return Value::String(Substring(a.s, pos.i, len));
     }
-    default: return Value::Null();
+    default:
+      return Value::Null();
   }
 }
 
@@ -211,35 +224,50 @@ Value EvaluateArith(const Expr& e, const Value& l, const Value& r) {
     // Unsigned arithmetic wraps without undefined behaviour, as Spark's non-ANSI mode does.
     auto a = static_cast<uint64_t>(l.i), b = static_cast<uint64_t>(r.i);
     switch (e.arith_op) {
-      case ArithOp::kAdd: return Value::Int(static_cast<int64_t>(a + b));
-      case ArithOp::kSub: return Value::Int(static_cast<int64_t>(a - b));
-      case ArithOp::kMul: return Value::Int(static_cast<int64_t>(a * b));
+      case ArithOp::kAdd:
+        return Value::Int(static_cast<int64_t>(a + b));
+      case ArithOp::kSub:
+        return Value::Int(static_cast<int64_t>(a - b));
+      case ArithOp::kMul:
+        return Value::Int(static_cast<int64_t>(a * b));
       case ArithOp::kMod:
         if (r.i == 0) return Value::Null();
         if (r.i == -1) return Value::Int(0);  // INT64_MIN % -1 would trap
         return Value::Int(l.i % r.i);
-      default: break;
+      default:
+        break;
     }
   }
   double a = AsDouble(l), b = AsDouble(r);
   switch (e.arith_op) {
-    case ArithOp::kAdd: return Value::Double(a + b);
-    case ArithOp::kSub: return Value::Double(a - b);
-    case ArithOp::kMul: return Value::Double(a * b);
-    case ArithOp::kDiv: return b == 0 ? Value::Null() : Value::Double(a / b);
-    case ArithOp::kMod: return b == 0 ? Value::Null() : Value::Double(std::fmod(a, b));
+    case ArithOp::kAdd:
+      return Value::Double(a + b);
+    case ArithOp::kSub:
+      return Value::Double(a - b);
+    case ArithOp::kMul:
+      return Value::Double(a * b);
+    case ArithOp::kDiv:
+      return b == 0 ? Value::Null() : Value::Double(a / b);
+    case ArithOp::kMod:
+      return b == 0 ? Value::Null() : Value::Double(std::fmod(a, b));
   }
   return Value::Null();
 }
 
 bool ApplyCompare(CompareOp op, int c) {
   switch (op) {
-    case CompareOp::kEq: return c == 0;
-    case CompareOp::kNe: return c != 0;
-    case CompareOp::kLt: return c < 0;
-    case CompareOp::kLe: return c <= 0;
-    case CompareOp::kGt: return c > 0;
-    case CompareOp::kGe: return c >= 0;
+    case CompareOp::kEq:
+      return c == 0;
+    case CompareOp::kNe:
+      return c != 0;
+    case CompareOp::kLt:
+      return c < 0;
+    case CompareOp::kLe:
+      return c <= 0;
+    case CompareOp::kGt:
+      return c > 0;
+    case CompareOp::kGe:
+      return c >= 0;
   }
   return false;
 }
@@ -248,15 +276,19 @@ bool ApplyCompare(CompareOp op, int c) {
 
 int CompareValues(const Value& a, const Value& b) {
   if (a.is_null() || b.is_null()) return a.is_null() ? (b.is_null() ? 0 : -1) : 1;
-  if (a.type != b.type && IsNumber(a.type) && IsNumber(b.type)) return CompareDoubles(AsDouble(a), AsDouble(b));
+  if (a.type != b.type && IsNumber(a.type) && IsNumber(b.type))
+    return CompareDoubles(AsDouble(a), AsDouble(b));
   switch (a.type) {
-    case Type::kBool: return static_cast<int>(a.b) - static_cast<int>(b.b);
-    case Type::kDouble: return CompareDoubles(a.d, b.d);
+    case Type::kBool:
+      return static_cast<int>(a.b) - static_cast<int>(b.b);
+    case Type::kDouble:
+      return CompareDoubles(a.d, b.d);
     case Type::kString: {
       int c = a.s.compare(b.s);
       return c < 0 ? -1 : c > 0 ? 1 : 0;
     }
-    default: return a.i < b.i ? -1 : a.i > b.i ? 1 : 0;
+    default:
+      return a.i < b.i ? -1 : a.i > b.i ? 1 : 0;
   }
 }
 
@@ -265,48 +297,65 @@ Value CastValue(const Value& v, Type to, Arena& arena) {
   switch (to) {
     case Type::kString:
       switch (v.type) {
-        case Type::kBool: return Value::String(v.b ? "true" : "false");
+        case Type::kBool:
+          return Value::String(v.b ? "true" : "false");
         case Type::kInt64: {
           char buf[24];
           auto r = std::to_chars(buf, buf + sizeof buf, v.i);
           return Value::String(arena.Copy({buf, static_cast<size_t>(r.ptr - buf)}));
         }
-        case Type::kDouble: return Value::String(DoubleToString(v.d, arena));
+        case Type::kDouble:
+          return Value::String(DoubleToString(v.d, arena));
         case Type::kTimestamp: {
           thread_local std::string buffer;  // reused: no allocation once warm
           buffer.clear();
           AppendTimestamp(buffer, v.i, TimeZone::Utc());
           return Value::String(arena.Copy(buffer));
         }
-        default: return Value::Null();
+        default:
+          return Value::Null();
       }
     case Type::kInt64:
       switch (v.type) {
-        case Type::kBool: return Value::Int(v.b ? 1 : 0);
-        case Type::kDouble: return DoubleToInt(v.d);
-        case Type::kString: return StringToInt(v.s);
+        case Type::kBool:
+          return Value::Int(v.b ? 1 : 0);
+        case Type::kDouble:
+          return DoubleToInt(v.d);
+        case Type::kString:
+          return StringToInt(v.s);
         case Type::kTimestamp:  // Spark: seconds since the epoch, rounded down
           return Value::Int(v.i >= 0 ? v.i / 1000 : -((-v.i + 999) / 1000));
-        default: return Value::Null();
+        default:
+          return Value::Null();
       }
     case Type::kDouble:
       switch (v.type) {
-        case Type::kBool: return Value::Double(v.b ? 1 : 0);
-        case Type::kInt64: return Value::Double(static_cast<double>(v.i));
-        case Type::kString: return StringToDouble(v.s);
-        case Type::kTimestamp: return Value::Double(static_cast<double>(v.i) / 1000.0);
-        default: return Value::Null();
+        case Type::kBool:
+          return Value::Double(v.b ? 1 : 0);
+        case Type::kInt64:
+          return Value::Double(static_cast<double>(v.i));
+        case Type::kString:
+          return StringToDouble(v.s);
+        case Type::kTimestamp:
+          return Value::Double(static_cast<double>(v.i) / 1000.0);
+        default:
+          return Value::Null();
       }
     case Type::kBool:
       switch (v.type) {
-        case Type::kInt64: return Value::Bool(v.i != 0);
-        case Type::kDouble: return Value::Bool(v.d != 0);
-        case Type::kString: return StringToBool(v.s);
-        default: return Value::Null();
+        case Type::kInt64:
+          return Value::Bool(v.i != 0);
+        case Type::kDouble:
+          return Value::Bool(v.d != 0);
+        case Type::kString:
+          return StringToBool(v.s);
+        default:
+          return Value::Null();
       }
     case Type::kTimestamp:
       switch (v.type) {
-        case Type::kInt64: return Value::Timestamp(v.i * 1000);  // Spark: seconds since the epoch
+        case Type::kInt64:
+          return Value::Timestamp(v.i * 1000);  // Spark: seconds since the epoch
         case Type::kDouble:
           if (std::isnan(v.d) || std::fabs(v.d) > 9.2e15) return Value::Null();
           return Value::Timestamp(static_cast<int64_t>(std::floor(v.d * 1000.0)));
@@ -317,17 +366,21 @@ Value CastValue(const Value& v, Type to, Arena& arena) {
           Result<int64_t> ms = ParseTimestampMs(s);
           return ms.ok() ? Value::Timestamp(*ms) : Value::Null();
         }
-        default: return Value::Null();
+        default:
+          return Value::Null();
       }
-    case Type::kNull: return Value::Null();
+    case Type::kNull:
+      return Value::Null();
   }
   return Value::Null();
 }
 
 Value Evaluate(const Expr& e, const Value* row, Arena& arena) {
   switch (e.kind) {
-    case ExprKind::kColumn: return row[e.slot];
-    case ExprKind::kLiteral: return e.literal.view();
+    case ExprKind::kColumn:
+      return row[e.slot];
+    case ExprKind::kLiteral:
+      return e.literal.view();
     case ExprKind::kNot: {
       Value v = Evaluate(*e.args[0], row, arena);
       return v.is_null() ? v : Value::Bool(!v.b);
@@ -335,7 +388,8 @@ Value Evaluate(const Expr& e, const Value* row, Arena& arena) {
     case ExprKind::kNegate: {
       Value v = Evaluate(*e.args[0], row, arena);
       if (v.type == Type::kDouble) return Value::Double(-v.d);
-      if (v.type == Type::kInt64) return Value::Int(static_cast<int64_t>(0 - static_cast<uint64_t>(v.i)));
+      if (v.type == Type::kInt64)
+        return Value::Int(static_cast<int64_t>(0 - static_cast<uint64_t>(v.i)));
       return Value::Null();
     }
     case ExprKind::kAnd:
@@ -345,8 +399,10 @@ Value Evaluate(const Expr& e, const Value* row, Arena& arena) {
       bool saw_null = false;
       for (const ExprPtr& a : e.args) {
         Value v = Evaluate(*a, row, arena);
-        if (v.is_null()) saw_null = true;
-        else if (v.b == decisive) return Value::Bool(decisive);
+        if (v.is_null())
+          saw_null = true;
+        else if (v.b == decisive)
+          return Value::Bool(decisive);
       }
       return saw_null ? Value::Null() : Value::Bool(!decisive);
     }
@@ -370,8 +426,10 @@ Value Evaluate(const Expr& e, const Value* row, Arena& arena) {
       bool saw_null = false;
       for (size_t i = 1; i < e.args.size(); ++i) {
         Value v = Evaluate(*e.args[i], row, arena);
-        if (v.is_null()) saw_null = true;
-        else if (CompareValues(x, v) == 0) return Value::Bool(!e.negated);
+        if (v.is_null())
+          saw_null = true;
+        else if (CompareValues(x, v) == 0)
+          return Value::Bool(!e.negated);
       }
       return saw_null ? Value::Null() : Value::Bool(e.negated);
     }
@@ -384,8 +442,10 @@ Value Evaluate(const Expr& e, const Value* row, Arena& arena) {
       Value v = Evaluate(*e.args[0], row, arena);
       return Value::Bool(v.is_null() != e.negated);
     }
-    case ExprKind::kFunction: return EvaluateFunction(e, row, arena);
-    case ExprKind::kCast: return CastValue(Evaluate(*e.args[0], row, arena), e.type, arena);
+    case ExprKind::kFunction:
+      return EvaluateFunction(e, row, arena);
+    case ExprKind::kCast:
+      return CastValue(Evaluate(*e.args[0], row, arena), e.type, arena);
     case ExprKind::kCase: {
       const size_t pairs = (e.args.size() - (e.has_else ? 1 : 0)) / 2;
       for (size_t i = 0; i < pairs; ++i) {
@@ -424,8 +484,10 @@ bool EvaluatePredicate(const Expr& e, const Value* row, Arena& arena) {
         const Expr& item = *e.args[i];
         if (item.kind != ExprKind::kLiteral) {
           Value v = Evaluate(item, row, arena);
-          if (v.is_null()) saw_null = true;
-          else if (v.s == x.s) return !e.negated;
+          if (v.is_null())
+            saw_null = true;
+          else if (v.s == x.s)
+            return !e.negated;
         } else if (item.literal.type == Type::kNull) {
           saw_null = true;
         } else if (item.literal.type != Type::kString) {
@@ -436,7 +498,8 @@ bool EvaluatePredicate(const Expr& e, const Value* row, Arena& arena) {
       }
       return e.negated && !saw_null;
     }
-    default: break;
+    default:
+      break;
   }
   {
     Value v = Evaluate(e, row, arena);

@@ -17,15 +17,17 @@ class EvaluatorTest : public ::testing::Test {
  protected:
   Value Eval(std::string_view expr) {
     BindOptions options;
-    options.schema = ParseSchema("s STRING, i BIGINT, d DOUBLE, b BOOLEAN, num STRING, n STRING, z BIGINT").value();
+    options.schema =
+        ParseSchema("s STRING, i BIGINT, d DOUBLE, b BOOLEAN, num STRING, n STRING, z BIGINT")
+            .value();
     auto q = CompileQuery("SELECT " + std::string(expr) + " FROM t", options);
     EXPECT_TRUE(q.ok()) << q.status().message();
     if (!q.ok()) return Value::Null();
     query_ = std::move(q).value();
-    std::map<std::string, Value> record = {{"s", Value::String("Hello")}, {"i", Value::Int(7)},
-                                           {"d", Value::Double(2.5)},     {"b", Value::Bool(true)},
-                                           {"num", Value::String(" 42 ")}, {"n", Value::Null()},
-                                           {"z", Value::Int(0)}};
+    std::map<std::string, Value> record = {
+        {"s", Value::String("Hello")}, {"i", Value::Int(7)},           {"d", Value::Double(2.5)},
+        {"b", Value::Bool(true)},      {"num", Value::String(" 42 ")}, {"n", Value::Null()},
+        {"z", Value::Int(0)}};
     row_.clear();
     for (const Field& f : query_.input_fields) row_.push_back(record.at(f.name));
     return Evaluate(*query_.select[0].expr, row_.data(), arena_);
@@ -102,9 +104,9 @@ TEST_F(EvaluatorTest, ComparisonsPromoteNumbers) {
 }
 
 TEST_F(EvaluatorTest, StringComparedWithNumberIsCastToTheNumber) {
-  EXPECT_EQ(Tri("num = 42"), 1);          // ' 42 ' parses with spaces, as Spark does
+  EXPECT_EQ(Tri("num = 42"), 1);  // ' 42 ' parses with spaces, as Spark does
   EXPECT_EQ(Tri("num > 41.5"), 1);
-  EXPECT_EQ(Tri("s = 1"), -1);            // 'Hello' is not a number: NULL
+  EXPECT_EQ(Tri("s = 1"), -1);  // 'Hello' is not a number: NULL
   EXPECT_EQ(Tri("'500' = 500"), 1);
   EXPECT_EQ(Tri("num IN (1, 42)"), 1);
 }

@@ -15,7 +15,8 @@ void ExchangeMessage::Encode(std::string& out) const {
   w.U32(static_cast<uint32_t>(input_partition));
   w.I64(epoch);
   w.I64(max_event_ms);
-  w.U8(static_cast<uint8_t>((idle ? kIdle : 0) | (finished ? kFinished : 0) | (has_data ? kData : 0)));
+  w.U8(static_cast<uint8_t>((idle ? kIdle : 0) | (finished ? kFinished : 0) |
+                            (has_data ? kData : 0)));
   w.I64(first_offset);
   w.I64(end_offset);
   if (has_data) w.Bytes(partial);

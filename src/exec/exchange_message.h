@@ -18,7 +18,7 @@ namespace sluice {
 
 struct ExchangeMessage {
   int32_t input_partition = 0;
-  int64_t epoch = 0;        // the input partition's epoch; a heartbeat repeats the last one
+  int64_t epoch = 0;         // the input partition's epoch; a heartbeat repeats the last one
   int64_t max_event_ms = 0;  // kMinTime when the partition never had a record
   bool idle = false;         // no record for --idle-timeout: does not hold the watermark back
   bool finished = false;     // a bounded read reached its end: watermark +infinity

@@ -1,5 +1,6 @@
 #include "exec/group_engine.h"
 
+#include <unistd.h>
 #include <xxhash.h>
 
 #include <algorithm>
@@ -7,10 +8,7 @@
 #include <cstdio>
 #include <thread>
 
-#include <unistd.h>
-
 #include "common/file_util.h"
-
 #include "exec/exchange_message.h"
 #include "exec/window_assigner.h"
 #include "format/row_codec.h"
@@ -25,7 +23,9 @@ constexpr int64_t kHeartbeatEveryMs = 2'000;
 constexpr int kLockAttempts = 100;
 constexpr auto kLockRetry = std::chrono::milliseconds(100);
 
-std::string Name(std::string_view prefix, int32_t p) { return std::string(prefix) + std::to_string(p); }
+std::string Name(std::string_view prefix, int32_t p) {
+  return std::string(prefix) + std::to_string(p);
+}
 
 }  // namespace
 
@@ -33,10 +33,10 @@ std::string Name(std::string_view prefix, int32_t p) { return std::string(prefix
 struct GroupEngine::SourceUnit {
   int32_t partition = 0;
   std::unique_ptr<CheckpointStore> store;
-  int64_t epoch = 0;            // the epoch being read
-  int64_t epoch_start = -1;     // its first offset (-1: not known before the first record)
-  int64_t next_offset = -1;     // the next offset to process
-  int64_t planned_end = -1;     // a replayed epoch ends exactly here (its checkpoint says so)
+  int64_t epoch = 0;         // the epoch being read
+  int64_t epoch_start = -1;  // its first offset (-1: not known before the first record)
+  int64_t next_offset = -1;  // the next offset to process
+  int64_t planned_end = -1;  // a replayed epoch ends exactly here (its checkpoint says so)
   int64_t max_event = kMinTime;
   int64_t max_event_before = kMinTime;  // at the start of the epoch
   int64_t last_record_ms = 0;
@@ -80,8 +80,8 @@ struct GroupEngine::Shard {
   int64_t next_offset = -1;  // in the repartition topic
   int64_t watermark = kMinTime;
   int64_t late_groups = 0, late_rows = 0, output_rows = 0;
-  bool consumed = false;     // messages merged since the last commit
-  bool finished = false;     // every input partition finished and the last windows emitted
+  bool consumed = false;  // messages merged since the last commit
+  bool finished = false;  // every input partition finished and the last windows emitted
 };
 
 GroupEngine::GroupEngine(const BoundQuery& query, GroupEngineOptions options)
@@ -103,10 +103,12 @@ GroupEngine::GroupEngine(const BoundQuery& query, GroupEngineOptions options)
 
 GroupEngine::~GroupEngine() {
   // A member that leaves says so: its file goes (a killed one's file just stops being updated).
-  if (!member_id_.empty()) ::unlink((options_.checkpoint_dir + "/members/" + member_id_ + ".member").c_str());
+  if (!member_id_.empty())
+    ::unlink((options_.checkpoint_dir + "/members/" + member_id_ + ".member").c_str());
 }
 
-Result<std::unique_ptr<CheckpointStore>> GroupEngine::OpenUnit(const std::string& kind, int32_t id) {
+Result<std::unique_ptr<CheckpointStore>> GroupEngine::OpenUnit(const std::string& kind,
+                                                               int32_t id) {
   QueryIdentity identity = options_.identity;
   identity.parts.emplace_back("unit", kind + " " + std::to_string(id));
   const std::string dir = options_.checkpoint_dir + "/" + kind + "/" + std::to_string(id);
@@ -121,11 +123,13 @@ Result<std::unique_ptr<CheckpointStore>> GroupEngine::OpenUnit(const std::string
   }
 }
 
-Result<int64_t> GroupEngine::OnAssigned(int stream, int32_t partition, std::string_view group_commit) {
+Result<int64_t> GroupEngine::OnAssigned(int stream, int32_t partition,
+                                        std::string_view group_commit) {
   const auto t0 = SteadyClock::now();
   Result<int64_t> start = Assign(stream, partition, group_commit);
-  NoteRebalance(std::string("assigned ") + (stream == 0 ? "input " : "shard ") + std::to_string(partition),
-                std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - t0).count());
+  NoteRebalance(
+      std::string("assigned ") + (stream == 0 ? "input " : "shard ") + std::to_string(partition),
+      std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - t0).count());
   return start;
 }
 
@@ -163,9 +167,11 @@ Result<int64_t> GroupEngine::Assign(int stream, int32_t partition, std::string_v
     }
     if (!rec && group_commit.rfind("sluice epoch ", 0) == 0 && !options_.allow_state_loss) {
       return Status::InvalidArgument(
-          "input partition " + std::to_string(partition) + " was processed by another sluice "
-          "process of this group (the group's offset says '" + std::string(group_commit) +
-          "'), but its checkpoint is not in " + options_.checkpoint_dir +
+          "input partition " + std::to_string(partition) +
+          " was processed by another sluice "
+          "process of this group (the group's offset says '" +
+          std::string(group_commit) + "'), but its checkpoint is not in " +
+          options_.checkpoint_dir +
           "/sources/: every process of a group needs the same --checkpoint directory (the same "
           "machine or a shared filesystem). --allow-state-loss starts the partition over "
           "without it");
@@ -178,7 +184,8 @@ Result<int64_t> GroupEngine::Assign(int stream, int32_t partition, std::string_v
       u->input = rec->input_records;
       u->malformed = rec->malformed_records;
       u->filtered = rec->filtered_records;
-      if (!rec->partition_watermarks.empty()) u->max_event = rec->partition_watermarks[0].max_event_ms;
+      if (!rec->partition_watermarks.empty())
+        u->max_event = rec->partition_watermarks[0].max_event_ms;
       u->max_event_before = u->max_event;
       if (exchanging()) {
         // The manifest of epoch e was written before e was produced: produce e again, from
@@ -250,7 +257,8 @@ Status GroupEngine::LoadState(const CheckpointStore& store, const std::vector<St
 }
 
 Status GroupEngine::OnRevoked(int stream, int32_t partition) {
-  NoteRebalance(std::string("revoked ") + (stream == 0 ? "input " : "shard ") + std::to_string(partition), 0);
+  NoteRebalance(
+      std::string("revoked ") + (stream == 0 ? "input " : "shard ") + std::to_string(partition), 0);
   if (stream == 0) {
     auto it = sources_.find(partition);
     if (it == sources_.end()) return Status::Ok();
@@ -304,11 +312,13 @@ Status GroupEngine::Run() {
     busy += SteadyClock::now() - work_start;
     assigned_once = assigned_once || !sources_.empty() || !shards_.empty();
 
-    const bool due = options_.engine.trigger_ms == 0 || SteadyClock::now() - last_trigger >= trigger;
+    const bool due =
+        options_.engine.trigger_ms == 0 || SteadyClock::now() - last_trigger >= trigger;
     if (!due) continue;
     const auto trigger_work_start = SteadyClock::now();  // closing epochs and emitting is busy too
     const int64_t trigger_wall_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - last_trigger).count();
+        std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - last_trigger)
+            .count();
     last_trigger = SteadyClock::now();
     const int64_t now = NowMs();
     std::map<int32_t, int64_t> targets;
@@ -337,17 +347,18 @@ Status GroupEngine::Run() {
       const bool was_idle = u->idle;
       u->idle = !u->finished && options_.engine.idle_timeout_ms > 0 &&
                 now - u->last_record_ms >= options_.engine.idle_timeout_ms;
-      if (exchanging() &&
-          (u->idle != was_idle || u->finished != u->announced_finished ||
-           now - u->last_heartbeat_ms >= kHeartbeatEveryMs)) {
+      if (exchanging() && (u->idle != was_idle || u->finished != u->announced_finished ||
+                           now - u->last_heartbeat_ms >= kHeartbeatEveryMs)) {
         SLUICE_RETURN_IF_ERROR(SendHeartbeat(*u));
       }
     }
     if (exchange_ != nullptr) {
       exchange_->Flush(60'000);
       if (exchange_->failed() > 0) {
-        return Status::Unavailable("partial aggregates could not be delivered to the repartition "
-                                   "topic: " + exchange_->first_error());
+        return Status::Unavailable(
+            "partial aggregates could not be delivered to the repartition "
+            "topic: " +
+            exchange_->first_error());
       }
     }
     // The group's offsets follow the epochs, for lag tools (the checkpoints are the truth).
@@ -362,7 +373,8 @@ Status GroupEngine::Run() {
     busy = SteadyClock::duration::zero();
     if (options_.available_now && assigned_once) {
       bool done = true;
-      for (const auto& [p, u] : sources_) done = done && u->finished && !u->records_in_epoch && u->planned_end < 0;
+      for (const auto& [p, u] : sources_)
+        done = done && u->finished && !u->records_in_epoch && u->planned_end < 0;
       if (exchanging()) done = done && AllShardsFinished();
       if (done) break;
     }
@@ -390,10 +402,11 @@ bool GroupEngine::AllShardsFinished() const {
 void GroupEngine::WriteMemberFile(const std::vector<GroupUnitStatus>& units, int64_t now) {
   if (now - member_file_written_ms_ < 1000) return;  // once a second is enough for a person
   member_file_written_ms_ = now;
-  std::string text = "member " + member_id_ + "\nhost " + host_ + "\nupdated_ms " + std::to_string(now) + "\n";
+  std::string text =
+      "member " + member_id_ + "\nhost " + host_ + "\nupdated_ms " + std::to_string(now) + "\n";
   for (const auto& u : units) {
-    text += "unit " + u.kind + " " + std::to_string(u.partition) + " epoch " + std::to_string(u.epoch) +
-            " next " + std::to_string(u.next_offset) +
+    text += "unit " + u.kind + " " + std::to_string(u.partition) + " epoch " +
+            std::to_string(u.epoch) + " next " + std::to_string(u.next_offset) +
             (u.end_offset >= 0 ? " end " + std::to_string(u.end_offset) : std::string()) + "\n";
   }
   // Best effort: the file only informs the UI.
@@ -557,7 +570,8 @@ void GroupEngine::Absorb(SourceUnit& u, const RawBatch& b, const ParsedBatch& pb
       }
       bool late = false;
       ForEachWindow(*query_.window, r.event_time, [&](int64_t w) {
-        if (options_.engine.mode != OutputMode::kComplete && w + query_.window->size_ms <= u.watermark) {
+        if (options_.engine.mode != OutputMode::kComplete &&
+            w + query_.window->size_ms <= u.watermark) {
           ++late_rows;
           late = true;
         } else {
@@ -568,7 +582,8 @@ void GroupEngine::Absorb(SourceUnit& u, const RawBatch& b, const ParsedBatch& pb
     }
     u.late_rows += late_rows;
     counters_.late_rows += late_rows;
-    if (u.max_event != kMinTime) u.watermark = std::max(u.watermark, u.max_event - options_.engine.watermark_delay_ms);
+    if (u.max_event != kMinTime)
+      u.watermark = std::max(u.watermark, u.max_event - options_.engine.watermark_delay_ms);
     return;
   }
   // Pre-aggregate by (window, key) into the partial of the key's exchange partition: key groups
@@ -579,11 +594,13 @@ void GroupEngine::Absorb(SourceUnit& u, const RawBatch& b, const ParsedBatch& pb
   for (const KeyedRow& r : bucket.rows) {
     const std::string_view key(bucket.bytes.data() + r.key_offset, r.key_len);
     const char* args = bucket.bytes.data() + r.key_offset + r.key_len;
-    AggregateState& partial = *u.partials[static_cast<size_t>(uint64_t{r.key_group} * q_count / groups)];
+    AggregateState& partial =
+        *u.partials[static_cast<size_t>(uint64_t{r.key_group} * q_count / groups)];
     if (!query_.window) {
       partial.Accumulate(kNoWindow, key, args);
     } else {
-      ForEachWindow(*query_.window, r.event_time, [&](int64_t w) { partial.Accumulate(w, key, args); });
+      ForEachWindow(*query_.window, r.event_time,
+                    [&](int64_t w) { partial.Accumulate(w, key, args); });
     }
   }
 }
@@ -641,7 +658,8 @@ Status GroupEngine::CommitFinished(SourceUnit& u) {
 }
 
 Status GroupEngine::SendHeartbeat(SourceUnit& u) {
-  for (int32_t q = 0; q < options_.exchange_partitions; ++q) SLUICE_RETURN_IF_ERROR(Produce(u, q, nullptr));
+  for (int32_t q = 0; q < options_.exchange_partitions; ++q)
+    SLUICE_RETURN_IF_ERROR(Produce(u, q, nullptr));
   u.last_heartbeat_ms = NowMs();
   u.announced_finished = u.finished;
   return Status::Ok();
@@ -668,7 +686,8 @@ Status GroupEngine::ProcessExchange(const RawBatch& batch) {
   Shard& s = *shards_.at(batch.partition.value);
   AggregateState partial(query_);
   for (size_t i = 0; i < batch.size(); ++i) {
-    const std::string_view bytes(batch.bytes() + batch.starts[i], batch.starts[i + 1] - batch.starts[i]);
+    const std::string_view bytes(batch.bytes() + batch.starts[i],
+                                 batch.starts[i + 1] - batch.starts[i]);
     ExchangeMessage m;
     if (!m.Decode(bytes) || m.input_partition >= options_.input_partitions) {
       return Status::Corruption("repartition topic partition " + std::to_string(s.partition) +
@@ -734,7 +753,8 @@ Status GroupEngine::EmitShard(Shard& s, bool force_commit) {
     s.state->Take(options_.engine.mode, s.watermark, rows);
   }
   const bool final_emit = s.watermark == kMaxTime;
-  if (rows.empty() && !whole_table && !s.consumed && !force_commit && !final_emit) return Status::Ok();
+  if (rows.empty() && !whole_table && !s.consumed && !force_commit && !final_emit)
+    return Status::Ok();
   if (!rows.empty() || whole_table) {
     OutputBatch out;
     out.batch_id = s.epoch;
@@ -756,7 +776,8 @@ Status GroupEngine::CommitShard(Shard& s) {
   rec.epoch = s.epoch;
   rec.committed_ms = NowMs();
   rec.input_finished = s.finished;
-  rec.positions.push_back({PartitionId(s.partition), Offset(std::max<int64_t>(s.next_offset, 0)), -1});
+  rec.positions.push_back(
+      {PartitionId(s.partition), Offset(std::max<int64_t>(s.next_offset, 0)), -1});
   rec.watermark_ms = s.watermark;
   for (size_t p = 0; p < s.upstream.size(); ++p) {
     const Shard::Upstream& up = s.upstream[p];
@@ -807,7 +828,8 @@ Status GroupEngine::CommitLocal(SourceUnit& u) {
   rec.epoch = u.epoch;
   rec.committed_ms = NowMs();
   rec.input_finished = u.finished;
-  rec.positions.push_back({PartitionId(u.partition), Offset(std::max<int64_t>(u.next_offset, 0)), -1});
+  rec.positions.push_back(
+      {PartitionId(u.partition), Offset(std::max<int64_t>(u.next_offset, 0)), -1});
   rec.partition_watermarks.push_back({PartitionId(u.partition), u.max_event});
   rec.input_records = u.input + u.input_epoch;
   rec.malformed_records = u.malformed + u.malformed_epoch;

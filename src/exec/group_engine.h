@@ -39,13 +39,13 @@
 namespace sluice {
 
 struct GroupEngineOptions {
-  EngineOptions engine;            // mode, threads, watermark, trigger, idle timeout, ...
-  std::string checkpoint_dir;      // shared by every process of the query
-  QueryIdentity identity;          // the query's (checked by every unit's checkpoint)
-  int input_partitions = 0;        // of the input topic
-  int exchange_partitions = 0;     // of the repartition topic (0 for a query without aggregation)
-  bool available_now = false;      // read to the end offsets, close every window, exit
-  bool allow_state_loss = false;   // go on when a partition's checkpoint cannot be found
+  EngineOptions engine;           // mode, threads, watermark, trigger, idle timeout, ...
+  std::string checkpoint_dir;     // shared by every process of the query
+  QueryIdentity identity;         // the query's (checked by every unit's checkpoint)
+  int input_partitions = 0;       // of the input topic
+  int exchange_partitions = 0;    // of the repartition topic (0 for a query without aggregation)
+  bool available_now = false;     // read to the end offsets, close every window, exit
+  bool allow_state_loss = false;  // go on when a partition's checkpoint cannot be found
   // The input topic is keyed by a group key (--partitioned-by): each key's records are in one
   // partition, so a source unit keeps its keys' state itself and there is no exchange.
   bool aligned = false;
@@ -108,11 +108,14 @@ class GroupEngine final : public PartitionOwner {
   // commits its position, state and sink together.
   Status CommitLocal(SourceUnit& u);
   // Ends a source unit's epoch the way its plan does: produced to the exchange, or written.
-  Status CloseEpoch(SourceUnit& u) { return exchanging() ? EndSourceEpoch(u, false) : CommitLocal(u); }
+  Status CloseEpoch(SourceUnit& u) {
+    return exchanging() ? EndSourceEpoch(u, false) : CommitLocal(u);
+  }
   // After an epoch is out: its counters join the unit's totals and the next epoch starts.
   static void StartNextEpoch(SourceUnit& u);
   // A source unit's write-ahead record: epoch `u.epoch` covers [start, end).
-  EpochRecord SourceRecord(const SourceUnit& u, int64_t start, int64_t end, int64_t max_event) const;
+  EpochRecord SourceRecord(const SourceUnit& u, int64_t start, int64_t end,
+                           int64_t max_event) const;
   // Reads the state sections `refs` point at into `state` (a restored unit's state).
   static Status LoadState(const CheckpointStore& store, const std::vector<StateRef>& refs,
                           AggregateState& state);

@@ -6,7 +6,9 @@
 namespace sluice {
 namespace {
 
-inline char FoldAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
+inline char FoldAscii(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
+}
 
 // Bytes of the UTF-8 character starting at s[i] (1 for a stray continuation byte), clipped to s.
 inline size_t CharLength(std::string_view s, size_t i) {
@@ -103,20 +105,23 @@ bool MatchLike(const Expr& e, std::string_view s) {
   const std::string& needle = e.like_needle;
   const bool ci = e.case_insensitive;
   switch (e.like_shape) {
-    case LikeShape::kAny: return true;
+    case LikeShape::kAny:
+      return true;
     case LikeShape::kContains:
       return ci ? ContainsIgnoreAsciiCase(s, needle) : s.find(needle) != std::string_view::npos;
     case LikeShape::kPrefix:
-      return s.size() >= needle.size() &&
-             (ci ? EqualsFolded(s.data(), needle.data(), needle.size()) : s.substr(0, needle.size()) == needle);
+      return s.size() >= needle.size() && (ci ? EqualsFolded(s.data(), needle.data(), needle.size())
+                                              : s.substr(0, needle.size()) == needle);
     case LikeShape::kSuffix: {
       if (s.size() < needle.size()) return false;
       std::string_view tail = s.substr(s.size() - needle.size());
       return ci ? EqualsFolded(tail.data(), needle.data(), needle.size()) : tail == needle;
     }
     case LikeShape::kExact:
-      return s.size() == needle.size() && (ci ? EqualsFolded(s.data(), needle.data(), needle.size()) : s == needle);
-    case LikeShape::kGeneral: return LikeMatch(s, e.literal.s, ci);
+      return s.size() == needle.size() &&
+             (ci ? EqualsFolded(s.data(), needle.data(), needle.size()) : s == needle);
+    case LikeShape::kGeneral:
+      return LikeMatch(s, e.literal.s, ci);
   }
   return false;
 }

@@ -63,7 +63,8 @@ void ResultBuilder::FromAggregates(std::vector<AggregateRow>& rows, OutputBatch&
     });
   }
   size_t limit = order.size();
-  if (query_.limit) limit = std::min(limit, static_cast<size_t>(std::max<int64_t>(0, *query_.limit)));
+  if (query_.limit)
+    limit = std::min(limit, static_cast<size_t>(std::max<int64_t>(0, *query_.limit)));
   const size_t visible = names_.size();
   for (size_t i = 0; i < limit; ++i) {
     auto& row = projected[order[i]];

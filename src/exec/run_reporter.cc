@@ -52,7 +52,8 @@ void RunReporter::OnTrigger(const TriggerReport& r) {
   p.batch_id = r.batch_id;
   p.timestamp_ms = now - r.wall_ms;
   p.num_input_rows = r.input_rows;
-  p.input_rows_per_second = static_cast<double>(r.input_rows) * 1000.0 / static_cast<double>(wall_ms);
+  p.input_rows_per_second =
+      static_cast<double>(r.input_rows) * 1000.0 / static_cast<double>(wall_ms);
   const double busy_s = static_cast<double>(std::max<int64_t>(r.busy_ns, 1)) / 1e9;
   p.processed_rows_per_second = static_cast<double>(r.input_rows) / busy_s;
   p.duration.poll_ms = r.poll_ns / 1'000'000;
@@ -143,7 +144,8 @@ void RunReporter::OnTrigger(const TriggerReport& r) {
       rs.rows.push_back(std::move(cells));
     }
     // Keep showing the last non-empty result while windows wait to fire.
-    if (!rs.rows.empty() || r.output->mode == OutputMode::kComplete) monitor_.SetResults(std::move(rs));
+    if (!rs.rows.empty() || r.output->mode == OutputMode::kComplete)
+      monitor_.SetResults(std::move(rs));
   }
 
   const auto busy = engine_.pool().BusyNanos();

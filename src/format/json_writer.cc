@@ -7,8 +7,14 @@
 namespace sluice {
 
 void AppendDouble(std::string& out, double d) {
-  if (std::isnan(d)) { out += "NaN"; return; }
-  if (std::isinf(d)) { out += d > 0 ? "Infinity" : "-Infinity"; return; }
+  if (std::isnan(d)) {
+    out += "NaN";
+    return;
+  }
+  if (std::isinf(d)) {
+    out += d > 0 ? "Infinity" : "-Infinity";
+    return;
+  }
   char buf[64];
   double a = std::fabs(d);
   if (a != 0 && (a >= 1e7 || a < 1e-3)) {
@@ -35,8 +41,12 @@ void AppendDouble(std::string& out, double d) {
 void AppendJsonValue(std::string& out, const Value& v, const TimeZone& tz) {
   char buf[32];
   switch (v.type) {
-    case Type::kNull: out += "null"; break;
-    case Type::kBool: out += v.b ? "true" : "false"; break;
+    case Type::kNull:
+      out += "null";
+      break;
+    case Type::kBool:
+      out += v.b ? "true" : "false";
+      break;
     case Type::kInt64: {
       auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v.i);
       (void)ec;
@@ -44,10 +54,14 @@ void AppendJsonValue(std::string& out, const Value& v, const TimeZone& tz) {
       break;
     }
     case Type::kDouble:
-      if (std::isfinite(v.d)) AppendDouble(out, v.d);
-      else out += "null";  // JSON has no NaN/Infinity
+      if (std::isfinite(v.d))
+        AppendDouble(out, v.d);
+      else
+        out += "null";  // JSON has no NaN/Infinity
       break;
-    case Type::kString: AppendJsonString(out, v.s); break;
+    case Type::kString:
+      AppendJsonString(out, v.s);
+      break;
     case Type::kTimestamp:
       out.push_back('"');
       AppendTimestamp(out, v.i, tz);

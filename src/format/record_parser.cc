@@ -36,9 +36,7 @@ bool IsJsonNumber(std::string_view s) {
   return i == n;
 }
 
-bool IsHex(char c) {
-  return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
-}
+bool IsHex(char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
 
 // The characters of a JSON string after its opening quote, up to the closing one (which the
 // parser's structural index guarantees): no control characters, only JSON's escapes. Cheaper
@@ -50,7 +48,14 @@ bool IsJsonStringBody(const char* p) {
     if (c < 0x20) return false;
     if (c != '\\') continue;
     switch (*++p) {
-      case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+      case '"':
+      case '\\':
+      case '/':
+      case 'b':
+      case 'f':
+      case 'n':
+      case 'r':
+      case 't':
         break;
       case 'u':
         if (!IsHex(p[1]) || !IsHex(p[2]) || !IsHex(p[3]) || !IsHex(p[4])) return false;

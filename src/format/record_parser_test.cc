@@ -30,8 +30,7 @@ TEST(RecordParserTest, ReadsTheFieldsTheQueryUses) {
                     std::string(simdjson::SIMDJSON_PADDING, ' ');
   const size_t len = buf.size() - simdjson::SIMDJSON_PADDING;
   std::vector<Value> row(2);
-  ASSERT_EQ(parser.Parse(std::string_view(buf.data(), len), simdjson::SIMDJSON_PADDING,
-                         row.data()),
+  ASSERT_EQ(parser.Parse(std::string_view(buf.data(), len), simdjson::SIMDJSON_PADDING, row.data()),
             nullptr);
   EXPECT_EQ(row[0].i, 42);
   EXPECT_EQ(row[1].s, "u\u00e9");
@@ -39,11 +38,15 @@ TEST(RecordParserTest, ReadsTheFieldsTheQueryUses) {
 
 TEST(RecordParserTest, BadJsonInAFieldNobodyReadsIsMalformed) {
   // The hardening issue's list: none of these is a JSON value.
-  for (const char* bad : {"tru", "nul", "fals", "NaN", "Infinity", "-Infinity", "'s'", "01", "1.",
-                          ".5", "0x10", "-", "+1", "1e", "1e+", "--1", "{\"a\":}", "[1,]", "[,1]",
-                          "{\"a\" 1}", "{1:2}", "\"\\q\"", "\"\\x41\"", "\"\\u12\"", "\"\\u12g4\"",
-                          "[1 2]", "{\"a\":1,}", "\"tab\there\"", "truex", "nullnull",
-                          "{\"\\q\":1}", "[[[]]", "{\"a\":[}]"}) {
+  for (const char* bad : {"tru",         "nul",       "fals",        "NaN",
+                          "Infinity",    "-Infinity", "'s'",         "01",
+                          "1.",          ".5",        "0x10",        "-",
+                          "+1",          "1e",        "1e+",         "--1",
+                          "{\"a\":}",    "[1,]",      "[,1]",        "{\"a\" 1}",
+                          "{1:2}",       "\"\\q\"",   "\"\\x41\"",   "\"\\u12\"",
+                          "\"\\u12g4\"", "[1 2]",     "{\"a\":1,}",  "\"tab\there\"",
+                          "truex",       "nullnull",  "{\"\\q\":1}", "[[[]]",
+                          "{\"a\":[}]"}) {
     EXPECT_EQ(Why(WithExtra(bad)), "invalid JSON") << bad;
   }
   EXPECT_EQ(Why(R"({"timestamp":1000,"user_id":"u","status":tru})"), "invalid JSON");
@@ -51,11 +54,26 @@ TEST(RecordParserTest, BadJsonInAFieldNobodyReadsIsMalformed) {
 }
 
 TEST(RecordParserTest, AnyValidJsonInAFieldNobodyReadsIsAccepted) {
-  for (const char* good :
-       {"true", "false", "null", "0", "-0", "12", "-12.5e-3", "1E+2", "1e400", "-1e-400",
-        "123456789012345678901234567890", "\"\"", "\"\\u00e9\\ud83d\\ude00\\n\\\"\\\\\\/\"",
-        "\"caf\xc3\xa9\"", "[]", "{}", "[1,[2,[3]],{\"a\":{\"b\":[null,true]}}]",
-        "{\"k\\u0065y\":\"v\"}", " 7 ", "[ 1 , 2 ]"}) {
+  for (const char* good : {"true",
+                           "false",
+                           "null",
+                           "0",
+                           "-0",
+                           "12",
+                           "-12.5e-3",
+                           "1E+2",
+                           "1e400",
+                           "-1e-400",
+                           "123456789012345678901234567890",
+                           "\"\"",
+                           "\"\\u00e9\\ud83d\\ude00\\n\\\"\\\\\\/\"",
+                           "\"caf\xc3\xa9\"",
+                           "[]",
+                           "{}",
+                           "[1,[2,[3]],{\"a\":{\"b\":[null,true]}}]",
+                           "{\"k\\u0065y\":\"v\"}",
+                           " 7 ",
+                           "[ 1 , 2 ]"}) {
     EXPECT_EQ(Why(WithExtra(good)), "") << good;
   }
 }

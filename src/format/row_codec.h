@@ -15,11 +15,18 @@ namespace sluice {
 inline void EncodeValue(std::string& out, const Value& v) {
   out.push_back(static_cast<char>(v.type));
   switch (v.type) {
-    case Type::kNull: break;
-    case Type::kBool: out.push_back(v.b ? 1 : 0); break;
+    case Type::kNull:
+      break;
+    case Type::kBool:
+      out.push_back(v.b ? 1 : 0);
+      break;
     case Type::kInt64:
-    case Type::kTimestamp: out.append(reinterpret_cast<const char*>(&v.i), 8); break;
-    case Type::kDouble: out.append(reinterpret_cast<const char*>(&v.d), 8); break;
+    case Type::kTimestamp:
+      out.append(reinterpret_cast<const char*>(&v.i), 8);
+      break;
+    case Type::kDouble:
+      out.append(reinterpret_cast<const char*>(&v.d), 8);
+      break;
     case Type::kString: {
       const auto n = static_cast<uint32_t>(v.s.size());
       out.append(reinterpret_cast<const char*>(&n), 4);
@@ -34,11 +41,20 @@ inline Value DecodeValue(const char*& p) {
   Value v;
   v.type = static_cast<Type>(*p++);
   switch (v.type) {
-    case Type::kNull: break;
-    case Type::kBool: v.b = *p++ != 0; break;
+    case Type::kNull:
+      break;
+    case Type::kBool:
+      v.b = *p++ != 0;
+      break;
     case Type::kInt64:
-    case Type::kTimestamp: std::memcpy(&v.i, p, 8); p += 8; break;
-    case Type::kDouble: std::memcpy(&v.d, p, 8); p += 8; break;
+    case Type::kTimestamp:
+      std::memcpy(&v.i, p, 8);
+      p += 8;
+      break;
+    case Type::kDouble:
+      std::memcpy(&v.d, p, 8);
+      p += 8;
+      break;
     case Type::kString: {
       uint32_t n;
       std::memcpy(&n, p, 4);

@@ -1,13 +1,13 @@
 #include "gen/generator.h"
 
-#include "common/utf8.h"
-
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+
+#include "common/utf8.h"
 
 namespace sluice {
 namespace {
@@ -59,13 +59,25 @@ constexpr Template kWithVulnerability[] = {
 // Non-ASCII text. None of these characters lowercases to ASCII (no U+0130, U+212A), because
 // sluice folds case for ASCII only and must agree with any reference.
 constexpr std::string_view kUnicode[] = {
-    "café", "Ошибка сервера", "数据库连接失败", "naïve résumé", "Größe überschritten",
-    "ñandú", "Ελληνικά", "💥", "エラー発生", "señal perdida 🔥",
+    "café",
+    "Ошибка сервера",
+    "数据库连接失败",
+    "naïve résumé",
+    "Größe überschritten",
+    "ñandú",
+    "Ελληνικά",
+    "💥",
+    "エラー発生",
+    "señal perdida 🔥",
 };
 // Decoded text appended to escaped contents, so the writer emits \" \\ \/ \n \t \r \b \f.
 constexpr std::string_view kEscapeSuffix[] = {
-    " \"quoted\"", " at C:\\logs\\app.log", "\n\tat Main.run(Main.java:42)",
-    " see https://example.com/docs", "\r\n", " \b\f",
+    " \"quoted\"",
+    " at C:\\logs\\app.log",
+    "\n\tat Main.run(Main.java:42)",
+    " see https://example.com/docs",
+    "\r\n",
+    " \b\f",
 };
 constexpr std::string_view kPlainText[] = {
     "2026-01-27 18:29:50 ERROR app crash detected for user_1038",
@@ -87,11 +99,26 @@ constexpr std::string_view kStatuses[] = {"200", "201", "301", "400", "401",
 constexpr int kStatusPercent[] = {70, 5, 3, 4, 3, 2, 6, 4, 2, 1};  // sums to 100
 
 constexpr std::string_view kMalformationNames[] = {
-    "truncated",         "plain_text",       "array",           "empty_object",
-    "trailing_garbage",  "invalid_utf8",     "blank",           "missing_timestamp",
-    "missing_user_id",   "missing_content",  "missing_severity", "missing_source_ip",
-    "timestamp_string",  "timestamp_float",  "timestamp_null",  "timestamp_bool",
-    "timestamp_huge",    "severity_number",  "severity_nan",    "user_id_null",
+    "truncated",
+    "plain_text",
+    "array",
+    "empty_object",
+    "trailing_garbage",
+    "invalid_utf8",
+    "blank",
+    "missing_timestamp",
+    "missing_user_id",
+    "missing_content",
+    "missing_severity",
+    "missing_source_ip",
+    "timestamp_string",
+    "timestamp_float",
+    "timestamp_null",
+    "timestamp_bool",
+    "timestamp_huge",
+    "severity_number",
+    "severity_nan",
+    "user_id_null",
     "content_object",
 };
 static_assert(std::size(kMalformationNames) == static_cast<size_t>(Malformation::kCount));
@@ -129,7 +156,6 @@ size_t Utf8Length(unsigned char c) {
   if (c < 0xf0) return 3;
   return 4;
 }
-
 
 char* PutHex4(char* p, uint32_t v, bool upper) {
   const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
@@ -177,8 +203,8 @@ void ApplyLabEnvironment(GeneratorOptions& options) {
 Status ValidateGeneratorOptions(const GeneratorOptions& o) {
   auto fraction = [](const char* name, double v) -> Status {
     if (!(v >= 0 && v <= 1)) {
-      return Status::InvalidArgument(std::string(name) + " must be a fraction between 0 and 1, got " +
-                                     std::to_string(v));
+      return Status::InvalidArgument(
+          std::string(name) + " must be a fraction between 0 and 1, got " + std::to_string(v));
     }
     return Status::Ok();
   };
@@ -189,7 +215,8 @@ Status ValidateGeneratorOptions(const GeneratorOptions& o) {
   if (o.users < 1) return Status::InvalidArgument("--users must be at least 1");
   if (o.ips < 1 || o.ips > 65536) return Status::InvalidArgument("--ips must be in 1..65536");
   if (o.severity_weights.size() != 4) {
-    return Status::InvalidArgument("severity weights: give 4 weights (Low, Medium, High, Critical)");
+    return Status::InvalidArgument(
+        "severity weights: give 4 weights (Low, Medium, High, Critical)");
   }
   double sum = 0;
   for (double w : o.severity_weights) {
@@ -290,7 +317,8 @@ uint64_t Generator::Below(uint64_t n) {
 double Generator::Uniform() { return static_cast<double>(NextRandom() >> 11) * 0x1.0p-53; }
 
 int64_t Generator::NominalTime(int64_t i) const {
-  return start_ms_ + static_cast<int64_t>(std::floor(static_cast<double>(i) * 1000.0 / options_.rate));
+  return start_ms_ +
+         static_cast<int64_t>(std::floor(static_cast<double>(i) * 1000.0 / options_.rate));
 }
 
 size_t Generator::Next(size_t n, std::string& out) {
@@ -395,8 +423,12 @@ char* Generator::PutContent(char* p, bool escaped) {
       *p++ = static_cast<char>(c);
       ++i;
     } else if (c < 0x20) {
-      const char* shortform = c == '\n' ? "n" : c == '\t' ? "t" : c == '\r' ? "r"
-                            : c == '\b' ? "b" : c == '\f' ? "f" : nullptr;
+      const char* shortform = c == '\n'   ? "n"
+                              : c == '\t' ? "t"
+                              : c == '\r' ? "r"
+                              : c == '\b' ? "b"
+                              : c == '\f' ? "f"
+                                          : nullptr;
       if (shortform) {
         *p++ = '\\';
         *p++ = *shortform;
@@ -422,7 +454,8 @@ char* Generator::PutContent(char* p, bool escaped) {
       const size_t len = std::min(Utf8Length(c), n - i);
       if (coin(1)) {
         uint32_t cp = len == 2 ? (c & 0x1fu) : len == 3 ? (c & 0x0fu) : (c & 0x07u);
-        for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(content_[i + k]) & 0x3fu);
+        for (size_t k = 1; k < len; ++k)
+          cp = (cp << 6) | (static_cast<unsigned char>(content_[i + k]) & 0x3fu);
         const bool upper = coin(1) != 0;
         if (cp >= 0x10000) {
           cp -= 0x10000;
@@ -461,15 +494,23 @@ char* Generator::PutObject(char* p, const Fields& f) {
         break;
       case M::kTimestampFloat:
         if (NextRandom() & 1) {
-          p = std::to_chars(p, p + 32, static_cast<double>(f.ts), std::chars_format::scientific).ptr;
+          p = std::to_chars(p, p + 32, static_cast<double>(f.ts), std::chars_format::scientific)
+                  .ptr;
         } else {
           p = Put(PutInt(p, f.ts), ".0");
         }
         break;
-      case M::kTimestampNull: p = Put(p, "null"); break;
-      case M::kTimestampBool: p = Put(p, (NextRandom() & 1) ? "true" : "false"); break;
-      case M::kTimestampHuge: p = Put(p, "9223372036854775808"); break;
-      default: p = PutInt(p, f.ts);
+      case M::kTimestampNull:
+        p = Put(p, "null");
+        break;
+      case M::kTimestampBool:
+        p = Put(p, (NextRandom() & 1) ? "true" : "false");
+        break;
+      case M::kTimestampHuge:
+        p = Put(p, "9223372036854775808");
+        break;
+      default:
+        p = PutInt(p, f.ts);
     }
   }
   key("status");
@@ -528,18 +569,22 @@ char* Generator::PutMalformed(char* p, const Fields& f) {
       // Any strict prefix of an object is invalid JSON; keep at least "{".
       return begin + 1 + Below(static_cast<uint64_t>(end - begin - 1));
     }
-    case M::kPlainText: return Put(p, kPlainText[Below(std::size(kPlainText))]);
+    case M::kPlainText:
+      return Put(p, kPlainText[Below(std::size(kPlainText))]);
     case M::kArray:
       *p++ = '[';
       p = PutObject(p, f);
       *p++ = ']';
       return p;
-    case M::kEmptyObject: return Put(p, (NextRandom() & 1) ? "{}" : "{ }");
+    case M::kEmptyObject:
+      return Put(p, (NextRandom() & 1) ? "{}" : "{ }");
     case M::kTrailingGarbage:
       p = PutObject(p, f);
       return Put(p, kTrailing[Below(std::size(kTrailing))]);
-    case M::kBlank: return Put(p, kBlank[Below(std::size(kBlank))]);
-    default: return PutObject(p, f);  // field-level: missing, mistyped, invalid UTF-8
+    case M::kBlank:
+      return Put(p, kBlank[Below(std::size(kBlank))]);
+    default:
+      return PutObject(p, f);  // field-level: missing, mistyped, invalid UTF-8
   }
 }
 
@@ -549,7 +594,8 @@ std::string_view Generator::WriteOne() {
   f.ts = NominalTime(i);
   const bool late = Chance(options_.late_fraction);
   if (late) f.ts -= options_.late_by_ms;
-  if (options_.jitter_ms > 0) f.ts -= static_cast<int64_t>(Below(static_cast<uint64_t>(options_.jitter_ms) + 1));
+  if (options_.jitter_ms > 0)
+    f.ts -= static_cast<int64_t>(Below(static_cast<uint64_t>(options_.jitter_ms) + 1));
 
   f.status = kStatuses[status_table_[Below(100)]];
   const double s = Uniform();

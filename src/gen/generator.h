@@ -16,8 +16,8 @@ namespace sluice {
 
 struct GeneratorOptions {
   std::optional<int64_t> count;  // records to produce; nullopt = unbounded
-  double rate = 10'000;          // records/s (TARGET_RPS); event time advances 1000/rate ms per record
-  bool paced = true;             // false: as fast as possible (event time still follows `rate`)
+  double rate = 10'000;  // records/s (TARGET_RPS); event time advances 1000/rate ms per record
+  bool paced = true;     // false: as fast as possible (event time still follows `rate`)
   std::optional<int64_t> start_ms;  // event time of record 0; nullopt = wall clock at start
   int users = 1000;                 // user_1000 .. user_(1000+users-1)
   int ips = 256;                    // 10.0.x.y source IPs
@@ -26,12 +26,12 @@ struct GeneratorOptions {
   std::string additional_term = "crash";  // ADDITIONAL_TERM
   double additional_term_rate = 0.1;      // ADDITIONAL_TERM_RATE: fraction of records with it
   double vulnerability_rate = 0.05;       // fraction of records mentioning "vulnerability" (Q1)
-  int64_t jitter_ms = 0;        // out of order: event time minus uniform [0, jitter]
-  double late_fraction = 0;     // fraction of records made late ...
-  int64_t late_by_ms = 60'000;  // ... by this much (plus jitter)
-  double malformed_fraction = 0;  // fraction of lines broken in one of several ways
-  double case_mix = 0.3;      // fraction of messages whose term is in UPPER or Mixed case
-  double escape_rate = 0.05;  // fraction of records whose content uses \uXXXX escapes
+  int64_t jitter_ms = 0;                  // out of order: event time minus uniform [0, jitter]
+  double late_fraction = 0;               // fraction of records made late ...
+  int64_t late_by_ms = 60'000;            // ... by this much (plus jitter)
+  double malformed_fraction = 0;          // fraction of lines broken in one of several ways
+  double case_mix = 0.3;       // fraction of messages whose term is in UPPER or Mixed case
+  double escape_rate = 0.05;   // fraction of records whose content uses \uXXXX escapes
   double unicode_rate = 0.05;  // fraction of records with non-ASCII text in content
   double hot_user_rate = 0.1;  // fraction of records from a few hot users (1% of the users)
   uint64_t seed = 42;
@@ -47,27 +47,27 @@ void ApplyLabEnvironment(GeneratorOptions& options);
 
 // The ways a malformed line is broken (docs/generator.md). Exposed for tests and docs.
 enum class Malformation : uint8_t {
-  kTruncated,         // a strict prefix of a record
-  kPlainText,         // not JSON at all
-  kArray,             // a JSON array instead of an object
-  kEmptyObject,       // {}
-  kTrailingGarbage,   // a record followed by non-whitespace
-  kInvalidUtf8,       // invalid UTF-8 bytes inside the content string
-  kBlank,             // an empty or whitespace-only line (readers skip it)
+  kTruncated,        // a strict prefix of a record
+  kPlainText,        // not JSON at all
+  kArray,            // a JSON array instead of an object
+  kEmptyObject,      // {}
+  kTrailingGarbage,  // a record followed by non-whitespace
+  kInvalidUtf8,      // invalid UTF-8 bytes inside the content string
+  kBlank,            // an empty or whitespace-only line (readers skip it)
   kMissingTimestamp,
   kMissingUserId,
   kMissingContent,
   kMissingSeverity,
   kMissingSourceIp,
-  kTimestampString,   // "1768142570194"
-  kTimestampFloat,    // 1.768142570194e12
+  kTimestampString,  // "1768142570194"
+  kTimestampFloat,   // 1.768142570194e12
   kTimestampNull,
   kTimestampBool,
-  kTimestampHuge,     // 9223372036854775808: an integer outside int64
+  kTimestampHuge,  // 9223372036854775808: an integer outside int64
   kSeverityNumber,
-  kSeverityNaN,       // NaN is not JSON
+  kSeverityNaN,  // NaN is not JSON
   kUserIdNull,
-  kContentObject,     // {"text": "..."}
+  kContentObject,  // {"text": "..."}
   kCount
 };
 std::string_view MalformationName(Malformation m);
@@ -119,9 +119,12 @@ class Generator {
   // The key of the record WriteOne just wrote; valid until the next WriteOne.
   std::string_view KeyOf(RecordKey k) {
     switch (k) {
-      case RecordKey::kUserId: return {key_, key_len_};
-      case RecordKey::kSourceIp: return SourceIpKey();
-      case RecordKey::kNone: break;
+      case RecordKey::kUserId:
+        return {key_, key_len_};
+      case RecordKey::kSourceIp:
+        return SourceIpKey();
+      case RecordKey::kNone:
+        break;
     }
     return {};
   }
@@ -148,14 +151,14 @@ class Generator {
   std::array<uint8_t, 100> status_table_{};  // percent -> index into the status set
   int hot_users_ = 1;
   int hot_stride_ = 1;
-  bool term_needs_escape_ = false;  // the user's term contains '"', '\\' or a control character
+  bool term_needs_escape_ = false;     // the user's term contains '"', '\\' or a control character
   bool content_needs_escape_ = false;  // content_ holds '"', '\\' or a control character
-  std::string content_;  // message text of the current record, unescaped
-  std::string line_;     // the current record; sized for the longest possible line
-  char key_[24] = {};    // "user_NNN" of the current record
+  std::string content_;                // message text of the current record, unescaped
+  std::string line_;                   // the current record; sized for the longest possible line
+  char key_[24] = {};                  // "user_NNN" of the current record
   size_t key_len_ = 0;
-  int ip_ = 0;             // source IP index of the current record (10.0.(ip/256).(ip%256))
-  char ip_key_[16] = {};   // "10.0.x.y", written by KeyOf(kSourceIp) on demand
+  int ip_ = 0;            // source IP index of the current record (10.0.(ip/256).(ip%256))
+  char ip_key_[16] = {};  // "10.0.x.y", written by KeyOf(kSourceIp) on demand
 };
 
 template <class F>

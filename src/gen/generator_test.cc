@@ -1,17 +1,17 @@
 #include "gen/generator.h"
 
-#include "common/utf8.h"
-
 #include <gtest/gtest.h>
 
 #include <charconv>
 #include <cstdlib>
-#include <optional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "common/utf8.h"
 
 namespace sluice {
 namespace {
@@ -42,7 +42,8 @@ class MiniJson {
  private:
   bool Peek(char c) const { return i_ < s_.size() && s_[i_] == c; }
   void Ws() {
-    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\r' || s_[i_] == '\n')) ++i_;
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\r' || s_[i_] == '\n'))
+      ++i_;
   }
   bool Lit(std::string_view w) {
     if (s_.substr(i_, w.size()) != w) return false;
@@ -71,8 +72,10 @@ class MiniJson {
     v = 0;
     for (int k = 0; k < 4; ++k) {
       char c = s_[i_++];
-      int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-            : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+      int d = c >= '0' && c <= '9'   ? c - '0'
+              : c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                     : -1;
       if (d < 0) return false;
       v = v * 16 + static_cast<uint32_t>(d);
     }
@@ -91,14 +94,30 @@ class MiniJson {
       if (i_ >= s_.size()) return false;
       char e = s_[i_++];
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           uint32_t cp = 0;
           if (!Hex4(cp)) return false;
@@ -111,7 +130,8 @@ class MiniJson {
           Utf8(out, cp);
           break;
         }
-        default: return false;
+        default:
+          return false;
       }
     }
     return false;
@@ -222,7 +242,8 @@ bool WellFormed(std::string_view line, std::map<std::string, Member>& m) {
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> out;
   size_t b = 0;
-  for (size_t e; (e = text.find('\n', b)) != std::string::npos; b = e + 1) out.push_back(text.substr(b, e - b));
+  for (size_t e; (e = text.find('\n', b)) != std::string::npos; b = e + 1)
+    out.push_back(text.substr(b, e - b));
   EXPECT_EQ(b, text.size()) << "every record ends with a newline";
   return out;
 }
@@ -495,10 +516,12 @@ TEST(GeneratorTest, CaseMixZeroKeepsTheTermLowercase) {
   o.escape_rate = 0;
   o.additional_term_rate = 1;
   o.vulnerability_rate = 0;
-  for (const std::string& line : Lines(Generate(o))) ASSERT_NE(line.find("crash"), std::string::npos) << line;
+  for (const std::string& line : Lines(Generate(o)))
+    ASSERT_NE(line.find("crash"), std::string::npos) << line;
   o.case_mix = 1;
   int lowercase = 0;
-  for (const std::string& line : Lines(Generate(o))) lowercase += line.find("crash") != std::string::npos;
+  for (const std::string& line : Lines(Generate(o)))
+    lowercase += line.find("crash") != std::string::npos;
   EXPECT_LT(lowercase, 20'000 / 20);  // only mixed case that happened to be all lowercase
 }
 

@@ -42,11 +42,26 @@ struct ApiName {
 };
 // Kafka protocol ApiKeys the mock implements (rdkafka_mock_handlers.c).
 constexpr ApiName kApis[] = {
-    {"Produce", 0},          {"Fetch", 1},           {"ListOffsets", 2},    {"Metadata", 3},
-    {"OffsetCommit", 8},     {"OffsetFetch", 9},     {"FindCoordinator", 10}, {"JoinGroup", 11},
-    {"Heartbeat", 12},       {"LeaveGroup", 13},     {"SyncGroup", 14},     {"DescribeGroups", 15},
-    {"ListGroups", 16},      {"ApiVersions", 18},    {"CreateTopics", 19},  {"InitProducerId", 22},
-    {"AddPartitionsToTxn", 24}, {"AddOffsetsToTxn", 25}, {"EndTxn", 26},    {"TxnOffsetCommit", 28},
+    {"Produce", 0},
+    {"Fetch", 1},
+    {"ListOffsets", 2},
+    {"Metadata", 3},
+    {"OffsetCommit", 8},
+    {"OffsetFetch", 9},
+    {"FindCoordinator", 10},
+    {"JoinGroup", 11},
+    {"Heartbeat", 12},
+    {"LeaveGroup", 13},
+    {"SyncGroup", 14},
+    {"DescribeGroups", 15},
+    {"ListGroups", 16},
+    {"ApiVersions", 18},
+    {"CreateTopics", 19},
+    {"InitProducerId", 22},
+    {"AddPartitionsToTxn", 24},
+    {"AddOffsetsToTxn", 25},
+    {"EndTxn", 26},
+    {"TxnOffsetCommit", 28},
 };
 
 Result<int16_t> ParseApi(std::string_view word) {

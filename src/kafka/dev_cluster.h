@@ -44,7 +44,8 @@ inline constexpr std::string_view kDevClusterCommands =
 
 class DevCluster {
  public:
-  static Result<std::unique_ptr<DevCluster>> Start(int brokers, const std::vector<DevTopic>& topics);
+  static Result<std::unique_ptr<DevCluster>> Start(int brokers,
+                                                   const std::vector<DevTopic>& topics);
   ~DevCluster();
   DevCluster(const DevCluster&) = delete;
   DevCluster& operator=(const DevCluster&) = delete;
@@ -61,7 +62,7 @@ class DevCluster {
   DevCluster() = default;
   Result<int> ParseBroker(std::string_view word) const;
 
-  std::mutex mu_;  // serializes commands; the mock cluster has its own thread
+  std::mutex mu_;   // serializes commands; the mock cluster has its own thread
   KafkaHandle rk_;  // the handle the mock cluster is attached to
   rd_kafka_mock_cluster_s* mcluster_ = nullptr;  // owned; destroyed before rk_
   std::string bootstrap_;

@@ -65,7 +65,7 @@ Status GenerateToKafka(const GeneratorOptions& options, RecordKey key, std::stri
       {"queue.buffering.max.messages", "1000000"},
       {"queue.buffering.max.kbytes", "1048576"},
       {"compression.type", "zstd"},
-      {"enable.idempotence", "true"},  // retries never duplicate or reorder a record
+      {"enable.idempotence", "true"},     // retries never duplicate or reorder a record
       {"partitioner", "murmur2_random"},  // same key -> same partition as the Java client
       // No key (--key none): a random partition per message. librdkafka's default (10) keeps one
       // random partition for 10 ms, which put a whole short burst (everything queued before the
@@ -92,8 +92,9 @@ Status GenerateToKafka(const GeneratorOptions& options, RecordKey key, std::stri
                                    ? std::string("without keys")
                                    : "keyed by " + std::string(RecordKeyName(key));
     std::fprintf(progress, "gen: producing to %s at %s, %s\n", where.c_str(),
-                 options.paced ? (std::to_string(static_cast<int64_t>(options.rate)) + " records/s").c_str()
-                               : "max rate",
+                 options.paced
+                     ? (std::to_string(static_cast<int64_t>(options.rate)) + " records/s").c_str()
+                     : "max rate",
                  keying.c_str());
   }
 
@@ -107,8 +108,8 @@ Status GenerateToKafka(const GeneratorOptions& options, RecordKey key, std::stri
       if (want <= 0) {
         const double next_due = static_cast<double>(gen.produced()) / options.rate;
         auto wait = std::chrono::duration<double>(next_due - elapsed);
-        std::this_thread::sleep_for(std::min<std::chrono::duration<double>>(
-            wait, std::chrono::milliseconds(50)));
+        std::this_thread::sleep_for(
+            std::min<std::chrono::duration<double>>(wait, std::chrono::milliseconds(50)));
         producer.Poll();
         continue;
       }
@@ -125,7 +126,8 @@ Status GenerateToKafka(const GeneratorOptions& options, RecordKey key, std::stri
 
     const Clock::time_point now = Clock::now();
     if (progress != nullptr) {
-      if (std::optional<std::string> line = producer.health().DueReport("gen", ep->bootstrap, now)) {
+      if (std::optional<std::string> line =
+              producer.health().DueReport("gen", ep->bootstrap, now)) {
         std::fprintf(progress, "%s\n", line->c_str());
       }
     }
@@ -138,13 +140,14 @@ Status GenerateToKafka(const GeneratorOptions& options, RecordKey key, std::stri
         stall = ", delivery stalled: nothing delivered for " +
                 std::to_string(static_cast<int64_t>(Seconds(now - producer.last_report()))) +
                 " s, " + std::to_string(waiting) + " records waiting";
-        if (!producer.health().last_error().empty()) stall += " (" + producer.health().last_error() + ")";
+        if (!producer.health().last_error().empty())
+          stall += " (" + producer.health().last_error() + ")";
       }
-      std::fprintf(progress, "gen: %.0fs: %lld sent, %lld delivered, %lld failed, %.0f records/s%s\n",
-                   secs, static_cast<long long>(producer.sent()),
-                   static_cast<long long>(producer.delivered()),
-                   static_cast<long long>(producer.failed()),
-                   static_cast<double>(producer.sent()) / secs, stall.c_str());
+      std::fprintf(
+          progress, "gen: %.0fs: %lld sent, %lld delivered, %lld failed, %.0f records/s%s\n", secs,
+          static_cast<long long>(producer.sent()), static_cast<long long>(producer.delivered()),
+          static_cast<long long>(producer.failed()), static_cast<double>(producer.sent()) / secs,
+          stall.c_str());
       std::fflush(progress);
     }
   }
@@ -153,14 +156,17 @@ Status GenerateToKafka(const GeneratorOptions& options, RecordKey key, std::stri
   producer.Flush(interrupted ? kInterruptFlushTimeoutMs : kFinalFlushTimeoutMs);
 
   if (progress != nullptr) {
-    std::fprintf(progress,
-                 "gen: %s: %lld records sent to %s, %lld delivered, %lld failed, %.2f s, "
-                 "%.0f records/s%s\n",
-                 interrupted ? "interrupted" : "done", static_cast<long long>(producer.sent()),
-                 where.c_str(), static_cast<long long>(producer.delivered()),
-                 static_cast<long long>(producer.failed()), send_secs,
-                 send_secs > 0 ? static_cast<double>(producer.sent()) / send_secs : 0.0,
-                 options.paced ? (" (target " + std::to_string(static_cast<int64_t>(options.rate)) + ")").c_str() : "");
+    std::fprintf(
+        progress,
+        "gen: %s: %lld records sent to %s, %lld delivered, %lld failed, %.2f s, "
+        "%.0f records/s%s\n",
+        interrupted ? "interrupted" : "done", static_cast<long long>(producer.sent()),
+        where.c_str(), static_cast<long long>(producer.delivered()),
+        static_cast<long long>(producer.failed()), send_secs,
+        send_secs > 0 ? static_cast<double>(producer.sent()) / send_secs : 0.0,
+        options.paced
+            ? (" (target " + std::to_string(static_cast<int64_t>(options.rate)) + ")").c_str()
+            : "");
     std::fflush(progress);
   }
   if (!send_status.ok() && !interrupted) return send_status;

@@ -19,8 +19,7 @@ Result<KafkaConf> MakeKafkaConf(std::string_view bootstrap, const KafkaPropertie
   KafkaConf conf(rd_kafka_conf_new());
   char err[512];
   auto set = [&](const std::string& k, const std::string& v) -> Status {
-    if (rd_kafka_conf_set(conf.get(), k.c_str(), v.c_str(), err, sizeof(err)) !=
-        RD_KAFKA_CONF_OK) {
+    if (rd_kafka_conf_set(conf.get(), k.c_str(), v.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK) {
       return Status::InvalidArgument("Kafka property '" + k + "': " + err);
     }
     return Status::Ok();
@@ -72,10 +71,9 @@ Result<int> CheckKafkaTopic(rd_kafka_t* rk, std::string_view bootstrap, std::str
     const rd_kafka_metadata_topic_t& t = md->topics[i];
     if (name != t.topic) continue;
     if (t.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || (t.err == 0 && t.partition_cnt == 0)) {
-      return Status::InvalidArgument("Kafka topic '" + name + "' does not exist at " +
-                                     std::string(bootstrap) +
-                                     "; create it first (sluice dev-kafka --topic " + name +
-                                     ":4) or check the name");
+      return Status::InvalidArgument(
+          "Kafka topic '" + name + "' does not exist at " + std::string(bootstrap) +
+          "; create it first (sluice dev-kafka --topic " + name + ":4) or check the name");
     }
     if (t.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       return Status::InvalidArgument("Kafka topic '" + name + "' at " + std::string(bootstrap) +
@@ -106,7 +104,8 @@ Status CreateTopicOnce(rd_kafka_t* rk, std::string_view bootstrap, const std::st
     st = Status::Unavailable("no answer from Kafka at " + std::string(bootstrap) +
                              " while creating topic '" + name + "'");
   } else if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    st = Status::Unavailable("cannot create topic '" + name + "': " + rd_kafka_event_error_string(ev));
+    st = Status::Unavailable("cannot create topic '" + name +
+                             "': " + rd_kafka_event_error_string(ev));
   } else if (const rd_kafka_CreateTopics_result_t* res = rd_kafka_event_CreateTopics_result(ev)) {
     size_t n = 0;
     const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(res, &n);
@@ -129,14 +128,16 @@ Status CreateTopicOnce(rd_kafka_t* rk, std::string_view bootstrap, const std::st
 Result<int> EnsureKafkaTopic(rd_kafka_t* rk, std::string_view bootstrap, std::string_view topic,
                              int partitions) {
   const std::string name(topic);
-  if (Result<int> exists = CheckKafkaTopic(rk, bootstrap, topic, TopicCreation::kNever); exists.ok()) {
+  if (Result<int> exists = CheckKafkaTopic(rk, bootstrap, topic, TopicCreation::kNever);
+      exists.ok()) {
     return exists;
   }
   Status st = CreateTopicOnce(rk, bootstrap, name, partitions, -1, 3000);
   if (!st.ok()) {
     // librdkafka's mock cluster (sluice dev-kafka) names no controller: ask a broker directly.
     const rd_kafka_metadata_t* md = nullptr;
-    if (rd_kafka_metadata(rk, 0, nullptr, &md, kKafkaStartupTimeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (rd_kafka_metadata(rk, 0, nullptr, &md, kKafkaStartupTimeoutMs) ==
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
       const int32_t broker = md->broker_cnt > 0 ? md->brokers[0].id : -1;
       rd_kafka_metadata_destroy(md);
       if (broker >= 0) st = CreateTopicOnce(rk, bootstrap, name, partitions, broker, 3000);

@@ -5,15 +5,16 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <fstream>
-#include <random>
 #include <memory>
+#include <random>
 
 namespace sluice {
 namespace {
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -70,7 +71,8 @@ void AddKafkaFlags(CLI::App& cmd, KafkaClientOptions& o, KafkaRole role) {
          [&o](const std::vector<std::string>& files) {
            for (const std::string& f : files) {
              Result<KafkaProperties> props = ReadKafkaConfigFile(f);
-             if (!props.ok()) throw CLI::ValidationError("--kafka-config", props.status().message());
+             if (!props.ok())
+               throw CLI::ValidationError("--kafka-config", props.status().message());
              for (auto& kv : *props) o.properties.push_back(std::move(kv));
            }
          },
@@ -140,7 +142,8 @@ Result<KafkaEndpoint> ResolveKafkaEndpoint(std::string_view url_text, const Kafk
     } else if (key == "failOnDataLoss") {
       if (value != "true" && value != "false") {
         return Status::InvalidArgument("in URL '" + std::string(url_text) +
-                                       "': failOnDataLoss must be true or false, got '" + value + "'");
+                                       "': failOnDataLoss must be true or false, got '" + value +
+                                       "'");
       }
       ep.fail_on_data_loss = value == "true";
     } else {
@@ -158,7 +161,8 @@ Result<KafkaEndpoint> ResolveKafkaEndpoint(std::string_view url_text, const Kafk
   ep.group_given = !ep.group_id.empty();
   if (ep.group_id.empty()) ep.group_id = UniqueGroupId();
   // A programmatic caller may set starting_offsets without the flag.
-  if (o.starting_offsets_set || o.starting_offsets != "latest") ep.starting_offsets = o.starting_offsets;
+  if (o.starting_offsets_set || o.starting_offsets != "latest")
+    ep.starting_offsets = o.starting_offsets;
   if (o.fail_on_data_loss_set || !o.fail_on_data_loss) ep.fail_on_data_loss = o.fail_on_data_loss;
   return ep;
 }

@@ -33,7 +33,7 @@ struct KafkaClientOptions {
   // (Spark's failOnDataLoss=true), or skip to what the partition holds and count what was lost.
   bool fail_on_data_loss = true;
   bool fail_on_data_loss_set = false;  // true when --fail-on-data-loss was given
-  int64_t idle_timeout_ms = 0;              // set by `sluice run --idle-timeout` (engine's flag)
+  int64_t idle_timeout_ms = 0;         // set by `sluice run --idle-timeout` (engine's flag)
   // Where a Kafka source publishes whether its brokers answer (the UI reads it); may be null.
   std::shared_ptr<SourceStatusBoard> status;
 };
@@ -64,11 +64,11 @@ std::string UniqueGroupId();
 struct KafkaEndpoint {
   std::string bootstrap;
   std::string topic;
-  std::string group_id;          // never empty
-  bool group_given = false;      // group id from a flag, -X or the URL (else UniqueGroupId)
-  std::string starting_offsets;  // earliest | latest
+  std::string group_id;           // never empty
+  bool group_given = false;       // group id from a flag, -X or the URL (else UniqueGroupId)
+  std::string starting_offsets;   // earliest | latest
   bool fail_on_data_loss = true;  // --fail-on-data-loss, else the URL's failOnDataLoss
-  KafkaProperties properties;    // URL query properties, then the options' properties
+  KafkaProperties properties;     // URL query properties, then the options' properties
 };
 
 // Precedence: flags (--group-id, --starting-offsets, -X) over URL parameters over defaults.

@@ -38,12 +38,13 @@ TEST(KafkaOptions, ConfigFileThenDashXInOrder) {
       "# comment\n! also a comment\n\nsecurity.protocol = SASL_SSL\nsasl.mechanism: PLAIN\n"
       "linger.ms=5\n");
   KafkaClientOptions o;
-  EXPECT_EQ(Parse({"-X", "linger.ms=50", "--kafka-config", file, "-X", "client.id=x",
-                   "--group-id", "g", "--starting-offsets", "earliest"},
+  EXPECT_EQ(Parse({"-X", "linger.ms=50", "--kafka-config", file, "-X", "client.id=x", "--group-id",
+                   "g", "--starting-offsets", "earliest"},
                   o),
             "");
   ASSERT_EQ(o.properties.size(), 5u);
-  EXPECT_EQ(o.properties[0], (std::pair<std::string, std::string>{"security.protocol", "SASL_SSL"}));
+  EXPECT_EQ(o.properties[0],
+            (std::pair<std::string, std::string>{"security.protocol", "SASL_SSL"}));
   EXPECT_EQ(o.properties[1], (std::pair<std::string, std::string>{"sasl.mechanism", "PLAIN"}));
   EXPECT_EQ(o.properties[2].second, "5");
   EXPECT_EQ(o.properties[3], (std::pair<std::string, std::string>{"linger.ms", "50"}));  // -X wins
@@ -103,7 +104,8 @@ TEST(KafkaOptions, ResolvePrecedenceFlagsOverUrlOverDefaults) {
 }
 
 TEST(KafkaOptions, ResolveRejectsBadUrlProperty) {
-  Result<KafkaEndpoint> ep = ResolveKafkaEndpoint("kafka://h:1/t?bogus.prop=1", KafkaClientOptions{});
+  Result<KafkaEndpoint> ep =
+      ResolveKafkaEndpoint("kafka://h:1/t?bogus.prop=1", KafkaClientOptions{});
   ASSERT_FALSE(ep.ok());
   EXPECT_EQ(ep.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(ep.status().message().find("bogus.prop"), std::string::npos);

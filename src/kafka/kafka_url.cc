@@ -6,8 +6,8 @@ namespace sluice {
 namespace {
 
 Status UrlError(std::string_view text, std::string_view what) {
-  return Status::InvalidArgument("bad Kafka URL '" + std::string(text) + "': " +
-                                 std::string(what) + "; expected " + std::string(kKafkaUrlForm));
+  return Status::InvalidArgument("bad Kafka URL '" + std::string(text) + "': " + std::string(what) +
+                                 "; expected " + std::string(kKafkaUrlForm));
 }
 
 int HexDigit(char c) {
@@ -77,7 +77,8 @@ std::string CheckHostPort(std::string_view hp) {
       value = value * 10 + (c - '0');
       if (value > 65535) break;
     }
-    if (value < 1 || value > 65535) return "port " + std::string(port) + " is out of range 1..65535";
+    if (value < 1 || value > 65535)
+      return "port " + std::string(port) + " is out of range 1..65535";
   }
   return {};
 }
@@ -104,7 +105,8 @@ Result<KafkaUrl> ParseKafkaUrl(std::string_view text) {
   KafkaUrl url;
   for (size_t pos = 0;;) {
     size_t comma = hosts.find(',', pos);
-    std::string_view hp = hosts.substr(pos, comma == std::string_view::npos ? hosts.npos : comma - pos);
+    std::string_view hp =
+        hosts.substr(pos, comma == std::string_view::npos ? hosts.npos : comma - pos);
     if (std::string why = CheckHostPort(hp); !why.empty()) return UrlError(text, why);
     if (comma == std::string_view::npos) break;
     pos = comma + 1;
@@ -138,7 +140,8 @@ Result<KafkaUrl> ParseKafkaUrl(std::string_view text) {
     }
     if (*key == "startingOffsets" || *key == "starting.offsets") {
       if (*value != "earliest" && *value != "latest") {
-        return UrlError(text, "startingOffsets must be 'earliest' or 'latest', not '" + *value + "'");
+        return UrlError(text,
+                        "startingOffsets must be 'earliest' or 'latest', not '" + *value + "'");
       }
       *key = "startingOffsets";
     }

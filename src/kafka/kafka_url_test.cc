@@ -8,8 +8,8 @@ namespace sluice {
 namespace {
 
 TEST(KafkaUrl, ParsesBrokersTopicAndParameters) {
-  Result<KafkaUrl> u =
-      ParseKafkaUrl("kafka://a:9092,b:9093/logs?group.id=g1&startingOffsets=earliest&fetch.wait.max.ms=10");
+  Result<KafkaUrl> u = ParseKafkaUrl(
+      "kafka://a:9092,b:9093/logs?group.id=g1&startingOffsets=earliest&fetch.wait.max.ms=10");
   ASSERT_TRUE(u.ok()) << u.status().message();
   EXPECT_EQ(u->bootstrap, "a:9092,b:9093");
   EXPECT_EQ(u->topic, "logs");

@@ -14,7 +14,8 @@ Result<std::unique_ptr<KafkaProducer>> KafkaProducer::Open(const KafkaEndpoint& 
   Result<KafkaHandle> rk = NewKafkaHandle(RD_KAFKA_PRODUCER, std::move(*conf));
   if (!rk.ok()) return rk.status();
   p->rk_ = std::move(*rk);
-  Result<int> partitions = CheckKafkaTopic(p->rk_.get(), ep.bootstrap, ep.topic, TopicCreation::kAllow);
+  Result<int> partitions =
+      CheckKafkaTopic(p->rk_.get(), ep.bootstrap, ep.topic, TopicCreation::kAllow);
   if (!partitions.ok()) return partitions.status();
   p->rkt_ = rd_kafka_topic_new(p->rk_.get(), ep.topic.c_str(), nullptr);
   if (p->rkt_ == nullptr) {
@@ -58,8 +59,8 @@ Status KafkaProducer::Send(std::string_view key, std::string_view value,
   const void* k = key.empty() ? nullptr : key.data();
   auto produce = [&]() -> rd_kafka_resp_err_t {
     if (header == nullptr) {
-      return rd_kafka_produce(rkt_, partition, RD_KAFKA_MSG_F_COPY, payload,
-                              value.size(), k, key.size(), nullptr) == 0
+      return rd_kafka_produce(rkt_, partition, RD_KAFKA_MSG_F_COPY, payload, value.size(), k,
+                              key.size(), nullptr) == 0
                  ? RD_KAFKA_RESP_ERR_NO_ERROR
                  : rd_kafka_last_error();
     }
@@ -67,13 +68,12 @@ Status KafkaProducer::Send(std::string_view key, std::string_view value,
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wold-style-cast"
 #pragma GCC diagnostic ignored "-Wpedantic"
-    return rd_kafka_producev(
-        rk_.get(), RD_KAFKA_V_RKT(rkt_), RD_KAFKA_V_PARTITION(partition),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_VALUE(payload, value.size()),
-        RD_KAFKA_V_KEY(k, key.size()),
-        RD_KAFKA_V_HEADER(header->name.c_str(), header->value.data(),
-                          static_cast<ssize_t>(header->value.size())),
-        RD_KAFKA_V_END);
+    return rd_kafka_producev(rk_.get(), RD_KAFKA_V_RKT(rkt_), RD_KAFKA_V_PARTITION(partition),
+                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                             RD_KAFKA_V_VALUE(payload, value.size()), RD_KAFKA_V_KEY(k, key.size()),
+                             RD_KAFKA_V_HEADER(header->name.c_str(), header->value.data(),
+                                               static_cast<ssize_t>(header->value.size())),
+                             RD_KAFKA_V_END);
 #pragma GCC diagnostic pop
   };
   rd_kafka_resp_err_t err;

@@ -13,12 +13,10 @@ Status DumpTopic(const std::string& bootstrap, const std::string& topic,
                  const KafkaProperties& properties, DumpColumns columns, std::FILE* out,
                  TopicDumpStats* stats) {
   const auto start = std::chrono::steady_clock::now();
-  KafkaProperties defaults = {{"group.id", "sluice-dump"},
-                              {"client.id", "sluice-dump"},
-                              {"enable.auto.commit", "false"},
-                              {"enable.partition.eof", "true"},
-                              {"fetch.wait.max.ms", "10"},
-                              {"max.partition.fetch.bytes", "4194304"}};
+  KafkaProperties defaults = {
+      {"group.id", "sluice-dump"},     {"client.id", "sluice-dump"},
+      {"enable.auto.commit", "false"}, {"enable.partition.eof", "true"},
+      {"fetch.wait.max.ms", "10"},     {"max.partition.fetch.bytes", "4194304"}};
   Result<KafkaConf> conf = MakeKafkaConf(bootstrap, defaults, properties);
   if (!conf.ok()) return conf.status();
   Result<KafkaHandle> rk = NewKafkaHandle(RD_KAFKA_CONSUMER, std::move(*conf));
@@ -80,7 +78,8 @@ Status DumpTopic(const std::string& bootstrap, const std::string& topic,
     while (next < hi) {
       // Drain without waiting (a batch call waits for a full array); block on one message only.
       ssize_t n = rd_kafka_consume_batch_queue(queue.get(), 0, msgs.data(), msgs.size());
-      if (n < 0) return Status::Unavailable("consume failed: " + KafkaErrorText(rd_kafka_last_error()));
+      if (n < 0)
+        return Status::Unavailable("consume failed: " + KafkaErrorText(rd_kafka_last_error()));
       for (ssize_t i = 0; i < n; ++i) absorb(msgs[static_cast<size_t>(i)]);
       if (n == 0) {
         if (rd_kafka_message_t* m = rd_kafka_consumer_poll(rk->get(), 100)) absorb(m);
@@ -88,8 +87,7 @@ Status DumpTopic(const std::string& bootstrap, const std::string& topic,
     }
     rd_kafka_assign(rk->get(), nullptr);
   }
-  local.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  local.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (stats != nullptr) *stats = local;
   if (out != nullptr && std::fflush(out) != 0) return Status::IOError("cannot write the dump");
   return Status::Ok();

@@ -32,7 +32,9 @@ class JsonText {
   JsonText& Bool(bool v);
   JsonText& Null();
   JsonText& OptInt(const std::optional<int64_t>& v) { return v ? Int(*v) : Null(); }
-  JsonText& OptIso(const std::optional<int64_t>& ms) { return ms ? String(IsoTimestamp(*ms)) : Null(); }
+  JsonText& OptIso(const std::optional<int64_t>& ms) {
+    return ms ? String(IsoTimestamp(*ms)) : Null();
+  }
   // Shorthands for "key": value inside an object.
   JsonText& Field(std::string_view key, std::string_view v) { return Key(key).String(v); }
   JsonText& Field(std::string_view key, const char* v) { return Key(key).String(v); }
@@ -40,7 +42,9 @@ class JsonText {
   JsonText& Field(std::string_view key, int v) { return Key(key).Int(v); }
   JsonText& Field(std::string_view key, double v) { return Key(key).Double(v); }
   JsonText& Field(std::string_view key, bool v) { return Key(key).Bool(v); }
-  JsonText& Field(std::string_view key, const std::optional<int64_t>& v) { return Key(key).OptInt(v); }
+  JsonText& Field(std::string_view key, const std::optional<int64_t>& v) {
+    return Key(key).OptInt(v);
+  }
 
   const std::string& str() const { return out_; }
   std::string Take() { return std::move(out_); }

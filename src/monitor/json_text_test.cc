@@ -21,9 +21,13 @@ TEST(JsonText, EscapesQuotesBackslashesAndControlBytes) {
 }
 
 TEST(JsonText, KeepsValidUtf8AndReplacesInvalidBytes) {
-  EXPECT_EQ(Quoted("h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80"), "\"h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80\"");
-  EXPECT_EQ(Quoted("a\xFF" "b"), "\"a\xEF\xBF\xBD" "b\"");
-  EXPECT_EQ(Quoted("\xC3"), "\"\xEF\xBF\xBD\"");          // truncated sequence
+  EXPECT_EQ(Quoted("h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80"),
+            "\"h\xC3\xA9llo \xE2\x82\xAC \xF0\x9F\x98\x80\"");
+  EXPECT_EQ(Quoted("a\xFF"
+                   "b"),
+            "\"a\xEF\xBF\xBD"
+            "b\"");
+  EXPECT_EQ(Quoted("\xC3"), "\"\xEF\xBF\xBD\"");                  // truncated sequence
   EXPECT_EQ(Quoted("\xC0\xAF"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");  // overlong '/'
   EXPECT_EQ(Quoted("\xED\xA0\x80"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");  // surrogate
 }
@@ -38,8 +42,11 @@ TEST(JsonText, SeparatesItemsOfNestedContainers) {
 
 TEST(JsonText, WritesNonFiniteDoublesAsNull) {
   JsonText j;
-  j.BeginArray().Double(1.5).Double(std::numeric_limits<double>::quiet_NaN())
-      .Double(std::numeric_limits<double>::infinity()).EndArray();
+  j.BeginArray()
+      .Double(1.5)
+      .Double(std::numeric_limits<double>::quiet_NaN())
+      .Double(std::numeric_limits<double>::infinity())
+      .EndArray();
   EXPECT_EQ(j.str(), "[1.5,null,null]");
 }
 

@@ -9,7 +9,7 @@ namespace sluice {
 struct ProcessStats {
   int64_t resident_bytes = 0;  // RSS, from /proc/self/statm
   int64_t virtual_bytes = 0;
-  double cpu_seconds = 0;      // user + system
+  double cpu_seconds = 0;          // user + system
   int64_t max_resident_bytes = 0;  // peak RSS
 };
 

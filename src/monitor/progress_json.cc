@@ -63,14 +63,17 @@ void AppendTriggerJson(JsonText& j, const TriggerProgress& p, const QueryInfo& q
   j.Key("max").OptIso(p.max_event_time_ms);
   j.Key("watermark").OptIso(p.watermark_ms);
   j.EndObject();
-  j.Key("stateOperators").BeginArray().BeginObject()
+  j.Key("stateOperators")
+      .BeginArray()
+      .BeginObject()
       .Field("operatorName", "stateStoreSave")
       .Field("numRowsTotal", p.state.rows_total)
       .Field("numRowsUpdated", p.state.rows_updated)
       .Field("numRowsRemoved", p.state.rows_removed)
       .Field("numRowsDroppedByWatermark", p.state.rows_dropped_by_watermark)
       .Field("memoryUsedBytes", p.state.memory_bytes)
-      .EndObject().EndArray();
+      .EndObject()
+      .EndArray();
   j.Key("sources").BeginArray();
   for (const auto& s : p.sources) {
     j.BeginObject().Field("description", s.description);
@@ -88,7 +91,8 @@ void AppendTriggerJson(JsonText& j, const TriggerProgress& p, const QueryInfo& q
         .EndObject();
   }
   j.EndArray();
-  j.Key("sink").BeginObject()
+  j.Key("sink")
+      .BeginObject()
       .Field("description", p.sink_description)
       .Field("numOutputRows", p.output_rows)
       .EndObject();
@@ -184,7 +188,10 @@ std::string PlanJson(const RunMonitor& monitor) {
     j.Key("children").BeginArray();
     for (int c : n.children) j.Int(c);
     j.EndArray();
-    j.Field("rowsIn", m.rows_in).Field("rowsOut", m.rows_out).Field("timeNs", m.time_ns).EndObject();
+    j.Field("rowsIn", m.rows_in)
+        .Field("rowsOut", m.rows_out)
+        .Field("timeNs", m.time_ns)
+        .EndObject();
   }
   j.EndArray().EndObject();
   return j.Take();
@@ -277,13 +284,15 @@ std::string WorkersJson(const RunMonitor& monitor) {
         .EndObject();
   }
   j.EndArray();
-  j.Key("process").BeginObject()
+  j.Key("process")
+      .BeginObject()
       .Field("residentMemoryBytes", ps.resident_bytes)
       .Field("maxResidentMemoryBytes", ps.max_resident_bytes)
       .Field("virtualMemoryBytes", ps.virtual_bytes)
       .Field("cpuSeconds", ps.cpu_seconds)
       .EndObject();
-  j.Key("state").BeginObject()
+  j.Key("state")
+      .BeginObject()
       .Field("rows", latest ? latest->state.rows_total : 0)
       .Field("memoryBytes", latest ? latest->state.memory_bytes : 0)
       .EndObject();
@@ -291,8 +300,11 @@ std::string WorkersJson(const RunMonitor& monitor) {
     j.Key("group").BeginObject().Field("id", g->group_id).Field("exchangeTopic", g->exchange_topic);
     j.Key("members").BeginArray();
     for (const auto& m : g->members) {
-      j.BeginObject().Field("memberId", m.member_id).Field("host", m.host)
-          .Field("updatedMs", m.updated_ms).Field("self", m.self);
+      j.BeginObject()
+          .Field("memberId", m.member_id)
+          .Field("host", m.host)
+          .Field("updatedMs", m.updated_ms)
+          .Field("self", m.self);
       j.Key("partitions").BeginArray();
       for (const auto& p : m.partitions) j.String(p);
       j.EndArray().EndObject();
@@ -300,10 +312,15 @@ std::string WorkersJson(const RunMonitor& monitor) {
     j.EndArray();
     j.Key("units").BeginArray();
     for (const auto& u : g->units) {
-      j.BeginObject().Field("kind", u.kind).Field("partition", u.partition)
-          .Field("epoch", u.epoch).Field("nextOffset", u.next_offset)
+      j.BeginObject()
+          .Field("kind", u.kind)
+          .Field("partition", u.partition)
+          .Field("epoch", u.epoch)
+          .Field("nextOffset", u.next_offset)
           .Field("endOffset", u.end_offset)
-          .Field("lag", u.end_offset < 0 || u.next_offset < 0 ? -1 : std::max<int64_t>(0, u.end_offset - u.next_offset))
+          .Field("lag", u.end_offset < 0 || u.next_offset < 0
+                            ? -1
+                            : std::max<int64_t>(0, u.end_offset - u.next_offset))
           .Field("stateRows", u.state_rows);
       if (u.watermark_ms) j.Field("watermarkMs", *u.watermark_ms);
       j.EndObject();
@@ -311,8 +328,11 @@ std::string WorkersJson(const RunMonitor& monitor) {
     j.EndArray();
     j.Key("rebalances").BeginArray();
     for (const auto& r : g->rebalances) {
-      j.BeginObject().Field("atMs", r.at_ms).Field("change", r.change)
-          .Field("restoreMs", r.restore_ms).EndObject();
+      j.BeginObject()
+          .Field("atMs", r.at_ms)
+          .Field("change", r.change)
+          .Field("restoreMs", r.restore_ms)
+          .EndObject();
     }
     j.EndArray().EndObject();
   }

@@ -41,13 +41,15 @@ TEST_F(ProgressJsonTest, ProgressHasSparksStreamingQueryProgressFields) {
   EXPECT_GT(int64_t(p["numInputRows"]), 0);
   EXPECT_GT(double(p["inputRowsPerSecond"]), 0);
   EXPECT_GT(double(p["processedRowsPerSecond"]), 0);
-  for (const char* phase : {"poll", "parseFilter", "aggregate", "emit", "sink", "checkpoint", "triggerExecution"}) {
+  for (const char* phase :
+       {"poll", "parseFilter", "aggregate", "emit", "sink", "checkpoint", "triggerExecution"}) {
     EXPECT_TRUE(p["durationMs"][phase].is_int64()) << phase;
   }
   EXPECT_TRUE(p["eventTime"]["max"].is_string());
   EXPECT_TRUE(p["eventTime"]["watermark"].is_string());
   auto state = p["stateOperators"].at(0);
-  for (const char* f : {"numRowsTotal", "numRowsUpdated", "numRowsDroppedByWatermark", "memoryUsedBytes"}) {
+  for (const char* f :
+       {"numRowsTotal", "numRowsUpdated", "numRowsDroppedByWatermark", "memoryUsedBytes"}) {
     EXPECT_TRUE(state[f].is_int64()) << f;
   }
   auto source = p["sources"].at(0);

@@ -44,10 +44,10 @@ std::string UtcTime(int64_t epoch_ms) {
 }
 
 std::string ProgressLine(const TriggerProgress& p) {
-  std::string line = fmt::format("batch {} | in {} rows | input {} rows/s | processed {} rows/s | {} ms",
-                                 p.batch_id, GroupThousands(p.num_input_rows),
-                                 HumanCount(p.input_rows_per_second),
-                                 HumanCount(p.processed_rows_per_second), p.duration.total_ms);
+  std::string line =
+      fmt::format("batch {} | in {} rows | input {} rows/s | processed {} rows/s | {} ms",
+                  p.batch_id, GroupThousands(p.num_input_rows), HumanCount(p.input_rows_per_second),
+                  HumanCount(p.processed_rows_per_second), p.duration.total_ms);
   if (p.watermark_ms) {
     line += " | watermark " + UtcTime(*p.watermark_ms);
     if (auto gap = p.watermark_gap_ms()) {
@@ -56,8 +56,9 @@ std::string ProgressLine(const TriggerProgress& p) {
   } else {
     line += " | watermark -";
   }
-  line += fmt::format(" | state {} rows | late {} | malformed {}", GroupThousands(p.state.rows_total),
-                      GroupThousands(p.late_rows), GroupThousands(p.malformed_rows));
+  line +=
+      fmt::format(" | state {} rows | late {} | malformed {}", GroupThousands(p.state.rows_total),
+                  GroupThousands(p.late_rows), GroupThousands(p.malformed_rows));
   return line;
 }
 

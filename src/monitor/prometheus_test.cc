@@ -15,7 +15,7 @@ namespace {
 struct Exposition {
   std::map<std::string, std::string> types;  // family -> counter/gauge
   std::set<std::string> helped;
-  std::map<std::string, double> samples;     // "name{labels}" -> value
+  std::map<std::string, double> samples;  // "name{labels}" -> value
   std::vector<std::string> errors;
 };
 
@@ -23,7 +23,8 @@ struct Exposition {
 // metric and label names, quoted and escaped label values, a float value.
 Exposition ParseExposition(const std::string& text) {
   static const std::regex kHelp(R"(# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) .+)");
-  static const std::regex kType(R"(# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped))");
+  static const std::regex kType(
+      R"(# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped))");
   static const std::regex kSample(
       R"(([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\[\\"n]|[^\\"\n])*")(,[a-zA-Z_][a-zA-Z0-9_]*="(\\[\\"n]|[^\\"\n])*")*\})? ([-+]?([0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?|NaN|Inf)))");
   Exposition e;
@@ -38,7 +39,8 @@ Exposition ParseExposition(const std::string& text) {
       e.types[m[1]] = m[2];
     } else if (std::regex_match(line, m, kSample)) {
       std::string name = m[1];
-      if (!e.types.count(name) || !e.helped.count(name)) e.errors.push_back("no HELP/TYPE before: " + line);
+      if (!e.types.count(name) || !e.helped.count(name))
+        e.errors.push_back("no HELP/TYPE before: " + line);
       e.samples[line.substr(0, line.rfind(' '))] = std::stod(m[7]);
     } else {
       e.errors.push_back("bad line: " + line);
@@ -60,17 +62,19 @@ TEST(Prometheus, ExpositionIsValidAndNamedByConvention) {
     EXPECT_EQ(type == "counter", total) << name << " is a " << type;
     EXPECT_TRUE(name.rfind("sluice_", 0) == 0 || name.rfind("process_", 0) == 0) << name;
   }
-  for (const char* name : {"sluice_input_rows_total", "sluice_processed_rows_per_second",
-                           "sluice_batch_duration_seconds", "sluice_state_rows", "sluice_state_memory_bytes",
-                           "sluice_watermark_seconds", "sluice_watermark_gap_seconds", "sluice_late_rows_total",
-                           "sluice_malformed_rows_total", "process_resident_memory_bytes"}) {
+  for (const char* name :
+       {"sluice_input_rows_total", "sluice_processed_rows_per_second",
+        "sluice_batch_duration_seconds", "sluice_state_rows", "sluice_state_memory_bytes",
+        "sluice_watermark_seconds", "sluice_watermark_gap_seconds", "sluice_late_rows_total",
+        "sluice_malformed_rows_total", "process_resident_memory_bytes"}) {
     EXPECT_TRUE(e.types.count(name)) << name;
   }
   EXPECT_EQ(e.samples.at("sluice_triggers_total"), 5);
   EXPECT_EQ(e.samples.at("sluice_watermark_gap_seconds"), 5.0);
   EXPECT_TRUE(e.samples.count("sluice_partition_lag{partition=\"2\"}"));
   EXPECT_TRUE(e.samples.count("sluice_batch_phase_duration_seconds{phase=\"parse_filter\"}"));
-  EXPECT_TRUE(e.samples.count("sluice_operator_output_rows_total{operator_id=\"2\",operator=\"Filter\"}"));
+  EXPECT_TRUE(
+      e.samples.count("sluice_operator_output_rows_total{operator_id=\"2\",operator=\"Filter\"}"));
 }
 
 TEST(Prometheus, EscapesLabelValues) {

@@ -4,10 +4,14 @@ namespace sluice {
 
 std::string_view RunStateName(RunState s) {
   switch (s) {
-    case RunState::kStarting: return "starting";
-    case RunState::kRunning: return "running";
-    case RunState::kFinished: return "finished";
-    case RunState::kFailed: return "failed";
+    case RunState::kStarting:
+      return "starting";
+    case RunState::kRunning:
+      return "running";
+    case RunState::kFinished:
+      return "finished";
+    case RunState::kFailed:
+      return "failed";
   }
   return "unknown";
 }
@@ -51,7 +55,8 @@ void RunMonitor::PublishTrigger(TriggerProgress progress) {
     progress.totals = totals_;
     if (state_ == RunState::kStarting) state_ = RunState::kRunning;
   }
-  std::shared_ptr<const TriggerProgress> next = std::make_shared<const TriggerProgress>(std::move(progress));
+  std::shared_ptr<const TriggerProgress> next =
+      std::make_shared<const TriggerProgress>(std::move(progress));
   std::shared_ptr<const TriggerProgress> dropped;
   std::lock_guard lock(mu_);
   history_.push_back(std::move(next));
@@ -73,7 +78,8 @@ void RunMonitor::SetPartitions(std::vector<PartitionStatus> partitions) {
   partitions_.swap(next);
 }
 
-void RunMonitor::SetWindows(std::vector<WindowStatus> windows, std::optional<int64_t> watermark_ms) {
+void RunMonitor::SetWindows(std::vector<WindowStatus> windows,
+                            std::optional<int64_t> watermark_ms) {
   WindowsSnapshot snap;
   snap.watermark_ms = watermark_ms;
   snap.open_windows = static_cast<int64_t>(windows.size());

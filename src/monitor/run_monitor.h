@@ -56,11 +56,11 @@ struct SourceProgress {
 
 // The aggregation state after the trigger (Spark's stateOperators[0]).
 struct StateProgress {
-  int64_t rows_total = 0;    // groups held (window x key)
-  int64_t rows_updated = 0;  // groups created or changed in this trigger
-  int64_t rows_removed = 0;  // groups evicted (their window fired and closed)
+  int64_t rows_total = 0;                 // groups held (window x key)
+  int64_t rows_updated = 0;               // groups created or changed in this trigger
+  int64_t rows_removed = 0;               // groups evicted (their window fired and closed)
   int64_t rows_dropped_by_watermark = 0;  // input rows of this trigger that were late
-  int64_t memory_bytes = 0;  // estimate of the state's heap use
+  int64_t memory_bytes = 0;               // estimate of the state's heap use
 };
 
 // Cumulative counters since the run started. RunMonitor::PublishTrigger fills these itself from
@@ -142,25 +142,27 @@ struct PartitionStatus {
   double records_per_second = 0;  // records of the last trigger / its interval
   int64_t records_total = 0;      // records processed by this run (a restart counts from 0)
   int64_t next_offset = 0;        // after the last record processed
-  int64_t end_offset = -1;  // -1 when the source does not know it
+  int64_t end_offset = -1;        // -1 when the source does not know it
   std::optional<int64_t> watermark_ms;
   std::optional<int64_t> max_event_time_ms;
   bool idle = false;  // no records for the idle timeout: excluded from the global watermark
-  int64_t lag() const { return end_offset < 0 ? -1 : std::max<int64_t>(0, end_offset - next_offset); }
+  int64_t lag() const {
+    return end_offset < 0 ? -1 : std::max<int64_t>(0, end_offset - next_offset);
+  }
 };
 
 // One window that has state and has not fired yet.
 struct WindowStatus {
   int64_t start_ms = 0;
   int64_t end_ms = 0;
-  int64_t groups = 0;      // result rows (keys) in the window so far
-  int64_t input_rows = 0;  // input rows aggregated into it so far
+  int64_t groups = 0;       // result rows (keys) in the window so far
+  int64_t input_rows = 0;   // input rows aggregated into it so far
   int64_t fires_at_ms = 0;  // the watermark it waits for (= end_ms in append mode)
 };
 
 struct WindowsSnapshot {
   std::optional<int64_t> watermark_ms;
-  int64_t open_windows = 0;  // may exceed windows.size() when truncated
+  int64_t open_windows = 0;           // may exceed windows.size() when truncated
   std::vector<WindowStatus> windows;  // oldest first, at most kMaxWindows
 };
 
@@ -170,7 +172,7 @@ struct ResultsSnapshot {
   std::string output_mode;
   std::vector<std::string> columns;
   std::vector<std::vector<std::string>> rows;  // at most kMaxResultRows
-  int64_t total_rows = 0;  // rows in the batch before truncation
+  int64_t total_rows = 0;                      // rows in the batch before truncation
 };
 
 struct WorkerStatus {
@@ -189,7 +191,7 @@ struct GroupUnitStatus {
   int64_t next_offset = -1;  // input: next record; shard: next message of the repartition topic
   int64_t end_offset = -1;   // input: the partition's high watermark (lag = end - next), or -1
   std::optional<int64_t> watermark_ms;  // shard: its watermark; input: its max event time
-  int64_t state_rows = 0;    // shard
+  int64_t state_rows = 0;               // shard
 };
 
 struct RebalanceRecord {
@@ -201,16 +203,16 @@ struct RebalanceRecord {
 struct GroupMemberStatus {
   std::string member_id;  // HOST-PID
   std::string host;
-  int64_t updated_ms = 0;  // when the member last wrote its status (a dead one stops)
+  int64_t updated_ms = 0;               // when the member last wrote its status (a dead one stops)
   std::vector<std::string> partitions;  // "input 3 epoch 12 next 4943 end 4943", "shard 1 ..."
   bool self = false;
 };
 
 struct GroupSnapshot {
   std::string group_id;
-  std::string exchange_topic;  // empty without aggregation
-  std::vector<GroupMemberStatus> members;  // from DIR/members/, refreshed every 2 s
-  std::vector<GroupUnitStatus> units;      // this member's
+  std::string exchange_topic;               // empty without aggregation
+  std::vector<GroupMemberStatus> members;   // from DIR/members/, refreshed every 2 s
+  std::vector<GroupUnitStatus> units;       // this member's
   std::vector<RebalanceRecord> rebalances;  // this member's, newest last, at most 100
 };
 
@@ -279,6 +281,5 @@ class RunMonitor {
   std::shared_ptr<const std::vector<WorkerStatus>> workers_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const GroupSnapshot> group_ ABSL_GUARDED_BY(mu_);
 };
-
 
 }  // namespace sluice

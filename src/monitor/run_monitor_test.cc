@@ -124,7 +124,8 @@ TEST(RunMonitor, PartitionLagIsUnknownWithoutAnEndOffset) {
 
 TEST(RunMonitor, NewQueryIdLooksLikeAUuid) {
   std::string a = NewQueryId(), b = NewQueryId();
-  EXPECT_TRUE(std::regex_match(a, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")))
+  EXPECT_TRUE(std::regex_match(
+      a, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")))
       << a;
   EXPECT_NE(a, b);
 }

@@ -13,11 +13,11 @@
 namespace sluice {
 
 enum class ExprKind : uint8_t {
-  kColumn,    // slot
-  kLiteral,   // literal
-  kNot,       // args[0]
-  kNegate,    // args[0]
-  kAnd,       // args[0..n): SQL three-valued logic
+  kColumn,   // slot
+  kLiteral,  // literal
+  kNot,      // args[0]
+  kNegate,   // args[0]
+  kAnd,      // args[0..n): SQL three-valued logic
   kOr,
   kCompare,   // op, args[0], args[1]
   kArith,     // op, args[0], args[1]
@@ -33,8 +33,17 @@ enum class CompareOp : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe };
 enum class ArithOp : uint8_t { kAdd, kSub, kMul, kDiv, kMod };
 // Scalar functions. Strings are UTF-8; lower/upper fold ASCII letters only.
 enum class Function : uint8_t {
-  kLower, kUpper, kLength, kContains, kStartsWith, kEndsWith, kConcat, kSubstring, kTrim,
-  kAbs, kCoalesce,
+  kLower,
+  kUpper,
+  kLength,
+  kContains,
+  kStartsWith,
+  kEndsWith,
+  kConcat,
+  kSubstring,
+  kTrim,
+  kAbs,
+  kCoalesce,
 };
 
 // kLike: the pattern's shape, worked out once by the binder (sql/like_pattern.h) so matching a
@@ -50,11 +59,12 @@ struct Expr {
   CompareOp compare_op = CompareOp::kEq;
   ArithOp arith_op = ArithOp::kAdd;
   Function function = Function::kLower;
-  bool negated = false;           // kIn, kLike, kIsNull
-  bool case_insensitive = false;  // kLike (ILIKE)
-  bool has_else = false;          // kCase
+  bool negated = false;                        // kIn, kLike, kIsNull
+  bool case_insensitive = false;               // kLike (ILIKE)
+  bool has_else = false;                       // kCase
   LikeShape like_shape = LikeShape::kGeneral;  // kLike
-  std::string like_needle;  // kLike, shape != kGeneral: the literal part, ASCII-lowercased if case_insensitive
+  std::string like_needle;  // kLike, shape != kGeneral: the literal part, ASCII-lowercased if
+                            // case_insensitive
   std::vector<std::unique_ptr<Expr>> args;
 };
 

@@ -40,7 +40,8 @@ GroupPlan ChooseGroupPlan(const BoundQuery& q, std::string_view partitioned_by) 
   GroupPlan plan;
   std::vector<std::string> keys;
   for (const auto& k : q.group_keys) {
-    if (k->kind == ExprKind::kColumn) keys.push_back(q.input_fields[static_cast<size_t>(k->slot)].name);
+    if (k->kind == ExprKind::kColumn)
+      keys.push_back(q.input_fields[static_cast<size_t>(k->slot)].name);
   }
   std::string listed;
   for (size_t i = 0; i < q.group_keys.size(); ++i) {
@@ -55,21 +56,27 @@ GroupPlan ChooseGroupPlan(const BoundQuery& q, std::string_view partitioned_by) 
     return plan;
   }
   plan.exchange = true;
-  plan.reason = partitioned_by.empty()
-                    ? "the input's partitioning is not known (no --partitioned-by): partial "
-                      "aggregates by (" + (listed.empty() ? std::string("()") : listed) +
-                      ") go through the repartition topic, so each key is finalized by one process"
-                    : "the input is partitioned by " + std::string(partitioned_by) +
-                      ", not a group key (" + listed + "): partial aggregates go through the "
-                      "repartition topic, so each key is finalized by one process";
+  plan.reason =
+      partitioned_by.empty()
+          ? "the input's partitioning is not known (no --partitioned-by): partial "
+            "aggregates by (" +
+                (listed.empty() ? std::string("()") : listed) +
+                ") go through the repartition topic, so each key is finalized by one process"
+          : "the input is partitioned by " + std::string(partitioned_by) + ", not a group key (" +
+                listed +
+                "): partial aggregates go through the "
+                "repartition topic, so each key is finalized by one process";
   return plan;
 }
 
 std::string_view OutputModeName(OutputMode m) {
   switch (m) {
-    case OutputMode::kAppend: return "append";
-    case OutputMode::kUpdate: return "update";
-    case OutputMode::kComplete: return "complete";
+    case OutputMode::kAppend:
+      return "append";
+    case OutputMode::kUpdate:
+      return "update";
+    case OutputMode::kComplete:
+      return "complete";
   }
   return "?";
 }
@@ -114,8 +121,8 @@ PhysicalPlan BuildPlan(const BoundQuery& q, const PlanContext& ctx) {
   PhysicalPlan plan;
   const auto in_names = InputNames(q);
   auto add = [&](std::string name, std::string detail, std::string par) {
-    plan.stages.push_back({static_cast<int>(plan.stages.size()), std::move(name),
-                           std::move(detail), std::move(par)});
+    plan.stages.push_back(
+        {static_cast<int>(plan.stages.size()), std::move(name), std::move(detail), std::move(par)});
   };
   add("Scan", ctx.source + " (batches of up to 10000 records per partition)", "source");
   std::string fields;
@@ -126,9 +133,9 @@ PhysicalPlan BuildPlan(const BoundQuery& q, const PlanContext& ctx) {
   add("ParseJson", "reads only [" + fields + "]; malformed records are counted and skipped",
       fmt::format("per batch, {} thread(s)", ctx.threads));
   if (q.window) {
-    add("Watermark", fmt::format("event time {}, delay {}; per partition, query = min over active",
-                                 in_names[static_cast<size_t>(q.event_time_slot)],
-                                 Ms(ctx.watermark_ms)),
+    add("Watermark",
+        fmt::format("event time {}, delay {}; per partition, query = min over active",
+                    in_names[static_cast<size_t>(q.event_time_slot)], Ms(ctx.watermark_ms)),
         "driver, in batch order");
   }
   if (q.where) add("Filter", ExprToSql(*q.where, in_names), "per batch");
@@ -157,7 +164,8 @@ PhysicalPlan BuildPlan(const BoundQuery& q, const PlanContext& ctx) {
                        : fmt::format("sliding {} every {}", Ms(w.size_ms), Ms(w.slide_ms)),
           "per batch");
     }
-    add("Exchange", fmt::format("hash({}) into {} key range(s)", keys.empty() ? "()" : keys, ctx.threads),
+    add("Exchange",
+        fmt::format("hash({}) into {} key range(s)", keys.empty() ? "()" : keys, ctx.threads),
         "per batch");
     add("PartialAggregate",
         fmt::format("keys [{}], aggregates [{}]{}", keys, aggs,
@@ -170,15 +178,19 @@ PhysicalPlan BuildPlan(const BoundQuery& q, const PlanContext& ctx) {
       case OutputMode::kAppend:
         emit = "append: each window once, when the watermark passes its end";
         break;
-      case OutputMode::kUpdate: emit = "update: rows changed since the previous trigger"; break;
-      case OutputMode::kComplete: emit = "complete: the whole table every trigger"; break;
+      case OutputMode::kUpdate:
+        emit = "update: rows changed since the previous trigger";
+        break;
+      case OutputMode::kComplete:
+        emit = "complete: the whole table every trigger";
+        break;
     }
     const auto agg_names = AggregateRowNames(q);
     if (q.having) emit += "; HAVING " + ExprToSql(*q.having, agg_names);
     if (!ctx.group_id.empty()) {
       const GroupPlan gp = ChooseGroupPlan(q, ctx.partitioned_by);
-      add("Repartition", gp.exchange ? "Kafka topic " + ctx.group_id + "-…-repartition: " + gp.reason
-                                     : gp.reason,
+      add("Repartition",
+          gp.exchange ? "Kafka topic " + ctx.group_id + "-…-repartition: " + gp.reason : gp.reason,
           gp.exchange ? "per input partition, at each trigger" : "none");
     }
     add("FinalAggregate", emit, "driver, at each trigger");
@@ -194,9 +206,11 @@ PhysicalPlan BuildPlan(const BoundQuery& q, const PlanContext& ctx) {
       const int64_t open = (ctx.watermark_ms + w.size_ms) / w.slide_ms + 1;
       plan.warnings.push_back(fmt::format(
           "state: about {} open window(s) x distinct keys per window; evicted as the watermark "
-          "passes{}", open,
+          "passes{}",
+          open,
           ctx.mode == OutputMode::kComplete ? " -- except in complete mode, which keeps every "
-                                              "window forever (unbounded)" : ""));
+                                              "window forever (unbounded)"
+                                            : ""));
     } else {
       plan.warnings.push_back(
           "state: one row per distinct key, never evicted (no window): it grows with the "
@@ -209,12 +223,14 @@ PhysicalPlan BuildPlan(const BoundQuery& q, const PlanContext& ctx) {
       if (!s.empty()) s += ", ";
       s += q.select[static_cast<size_t>(k.column)].name + (k.descending ? " DESC" : " ASC");
     }
-    add("Sort", (s.empty() ? std::string("natural order") : s) +
-                    (q.limit ? fmt::format(", LIMIT {}", *q.limit) : std::string()),
+    add("Sort",
+        (s.empty() ? std::string("natural order") : s) +
+            (q.limit ? fmt::format(", LIMIT {}", *q.limit) : std::string()),
         "driver");
   }
-  add("Sink", fmt::format("{} ({} mode, trigger {})", ctx.sink, OutputModeName(ctx.mode),
-                          ctx.trigger_ms == 0 ? std::string("every round") : Ms(ctx.trigger_ms)),
+  add("Sink",
+      fmt::format("{} ({} mode, trigger {})", ctx.sink, OutputModeName(ctx.mode),
+                  ctx.trigger_ms == 0 ? std::string("every round") : Ms(ctx.trigger_ms)),
       "driver");
   return plan;
 }

@@ -14,8 +14,8 @@ namespace sluice {
 
 struct PlanStage {
   int id = 0;
-  std::string name;    // "Scan", "ParseJson", "Filter", ...
-  std::string detail;  // what it does, e.g. the predicate
+  std::string name;         // "Scan", "ParseJson", "Filter", ...
+  std::string detail;       // what it does, e.g. the predicate
   std::string parallelism;  // "per batch", "per key range", "driver"
 };
 

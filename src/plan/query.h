@@ -50,7 +50,7 @@ inline Schema LabSchema() {
 
 struct WindowSpec {
   int64_t size_ms = 0;
-  int64_t slide_ms = 0;   // == size_ms for a tumbling window
+  int64_t slide_ms = 0;  // == size_ms for a tumbling window
   int64_t offset_ms = 0;
   bool tumbling() const { return size_ms == slide_ms; }
 };
@@ -60,8 +60,9 @@ enum class AggKind : uint8_t { kCountStar, kCount, kSum, kMin, kMax, kAvg };
 struct AggCall {
   AggKind kind = AggKind::kCountStar;
   ExprPtr arg;  // null for count(*); reads the input row
-  Type result_type = Type::kInt64;  // count: BIGINT; sum: BIGINT or DOUBLE; avg: DOUBLE; min/max: arg's
-  std::string text;                 // as written, e.g. "count(*)", for EXPLAIN and default names
+  Type result_type =
+      Type::kInt64;  // count: BIGINT; sum: BIGINT or DOUBLE; avg: DOUBLE; min/max: arg's
+  std::string text;  // as written, e.g. "count(*)", for EXPLAIN and default names
 };
 
 struct OutputColumn {
@@ -83,11 +84,11 @@ struct BoundQuery {
 
   bool aggregating = false;  // GROUP BY or an aggregate in SELECT/HAVING
   std::optional<WindowSpec> window;
-  std::vector<ExprPtr> group_keys;      // input row
+  std::vector<ExprPtr> group_keys;  // input row
   std::vector<std::string> group_key_names;
-  std::vector<AggCall> aggregates;      // input row
+  std::vector<AggCall> aggregates;  // input row
 
-  ExprPtr having;  // nullable; aggregate row; BOOLEAN
+  ExprPtr having;                    // nullable; aggregate row; BOOLEAN
   std::vector<OutputColumn> select;  // aggregate row if aggregating, else input row
   std::vector<SortKey> order_by;
   size_t hidden_columns = 0;  // the last N select columns exist only for ORDER BY; not output

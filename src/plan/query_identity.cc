@@ -7,12 +7,18 @@ namespace {
 
 const char* AggName(AggKind k) {
   switch (k) {
-    case AggKind::kCountStar: return "count(*)";
-    case AggKind::kCount: return "count";
-    case AggKind::kSum: return "sum";
-    case AggKind::kMin: return "min";
-    case AggKind::kMax: return "max";
-    case AggKind::kAvg: return "avg";
+    case AggKind::kCountStar:
+      return "count(*)";
+    case AggKind::kCount:
+      return "count";
+    case AggKind::kSum:
+      return "sum";
+    case AggKind::kMin:
+      return "min";
+    case AggKind::kMax:
+      return "max";
+    case AggKind::kAvg:
+      return "avg";
   }
   return "?";
 }

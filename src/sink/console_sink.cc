@@ -52,10 +52,9 @@ ConsoleSink::ConsoleSink(std::FILE* out, const TimeZone& tz, size_t max_rows)
     : out_(out), tz_(tz), max_rows_(max_rows) {}
 
 Status ConsoleSink::Write(const OutputBatch& batch) {
-  std::string text = "-------------------------------------------\nBatch: " +
-                     std::to_string(batch.batch_id) +
-                     "\n-------------------------------------------\n" +
-                     RenderTable(batch, tz_, max_rows_) + "\n";
+  std::string text =
+      "-------------------------------------------\nBatch: " + std::to_string(batch.batch_id) +
+      "\n-------------------------------------------\n" + RenderTable(batch, tz_, max_rows_) + "\n";
   errno = 0;
   const bool written = std::fwrite(text.data(), 1, text.size(), out_) == text.size();
   if (std::fflush(out_) == 0 && written) return Status::Ok();

@@ -53,7 +53,8 @@ Status JsonlDirSink::CloseOpenFile() {
   if (fd_ < 0) return Status::Ok();
   const int fd = fd_;
   fd_ = -1;
-  return ::close(fd) == 0 ? Status::Ok() : IOErrorFromErrno("closing '" + TempPath(open_epoch_) + "'");
+  return ::close(fd) == 0 ? Status::Ok()
+                          : IOErrorFromErrno("closing '" + TempPath(open_epoch_) + "'");
 }
 
 Status JsonlDirSink::Write(const OutputBatch& batch) {
@@ -86,9 +87,11 @@ Status JsonlDirSink::Recover(std::string_view committed_state) {
   if (!committed_state.empty()) committed = std::stoll(std::string(committed_state));
   auto names = ListDir(dir_);
   if (!names.ok()) return names.status();
-  // Our temporary files: ".part-<epoch>-<writer>.jsonl.tmp" (complete: ".part-<writer>.<epoch>...").
+  // Our temporary files: ".part-<epoch>-<writer>.jsonl.tmp" (complete:
+  // ".part-<writer>.<epoch>...").
   for (const auto& n : *names) {
-    if (n.rfind(".part-", 0) != 0 || n.size() < 10 || n.substr(n.size() - 10) != ".jsonl.tmp") continue;
+    if (n.rfind(".part-", 0) != 0 || n.size() < 10 || n.substr(n.size() - 10) != ".jsonl.tmp")
+      continue;
     std::string middle = n.substr(6, n.size() - 6 - 10);
     int64_t epoch = -1;
     std::string who;
@@ -107,7 +110,8 @@ Status JsonlDirSink::Recover(std::string_view committed_state) {
     const std::string path = dir_ + "/" + n;
     if (epoch == committed) {
       // Committed in the checkpoint but not yet renamed when the process died: finish it.
-      if (::rename(path.c_str(), FinalPath(epoch).c_str()) != 0) return IOErrorFromErrno("cannot rename '" + path + "'");
+      if (::rename(path.c_str(), FinalPath(epoch).c_str()) != 0)
+        return IOErrorFromErrno("cannot rename '" + path + "'");
     } else {
       ::unlink(path.c_str());  // an epoch that never committed: its rows will be written again
     }
@@ -121,7 +125,8 @@ Result<std::string> JsonlDirSink::Prepare(int64_t epoch) {
     return Status::Internal("sink '" + Describe() + "': preparing epoch " + std::to_string(epoch) +
                             " with rows of epoch " + std::to_string(open_epoch_));
   }
-  if (durable_ && ::fsync(fd_) != 0) return IOErrorFromErrno("cannot fsync '" + TempPath(epoch) + "'");
+  if (durable_ && ::fsync(fd_) != 0)
+    return IOErrorFromErrno("cannot fsync '" + TempPath(epoch) + "'");
   SLUICE_RETURN_IF_ERROR(CloseOpenFile());
   prepared_epoch_ = epoch;
   return std::to_string(epoch);
@@ -131,7 +136,8 @@ Status JsonlDirSink::Commit(int64_t epoch) {
   if (prepared_epoch_ != epoch) return Status::Ok();
   prepared_epoch_ = -1;
   const std::string tmp = TempPath(epoch);
-  if (::rename(tmp.c_str(), FinalPath(epoch).c_str()) != 0) return IOErrorFromErrno("cannot rename '" + tmp + "'");
+  if (::rename(tmp.c_str(), FinalPath(epoch).c_str()) != 0)
+    return IOErrorFromErrno("cannot rename '" + tmp + "'");
   return durable_ ? FsyncDir(dir_) : Status::Ok();
 }
 

@@ -40,12 +40,14 @@ Result<std::unique_ptr<JsonlSink>> JsonlSink::Open(const std::string& path, cons
     if (!checkpointed && regular && mode != OutputMode::kComplete) flags |= O_TRUNC;
     fd = ::open(path.c_str(), flags, 0644);
     if (fd < 0) {
-      return Status::InvalidArgument("cannot write sink file '" + path + "': " + std::strerror(errno));
+      return Status::InvalidArgument("cannot write sink file '" + path +
+                                     "': " + std::strerror(errno));
     }
   } else {
     // Complete mode replaces the file: check now that its directory takes new files.
     if (::access(DirName(path).c_str(), W_OK) != 0) {
-      return Status::InvalidArgument("cannot write sink file '" + path + "': " + std::strerror(errno));
+      return Status::InvalidArgument("cannot write sink file '" + path +
+                                     "': " + std::strerror(errno));
     }
   }
   return std::unique_ptr<JsonlSink>(new JsonlSink(path, fd, tz, mode, regular));
@@ -80,7 +82,8 @@ Status JsonlSink::RemoveStaleTemps(int64_t keep_epoch) {
   if (!names.ok()) return names.status();
   const std::string prefix = "." + BaseName(path_) + ".";
   for (const auto& n : *names) {
-    if (n.rfind(prefix, 0) != 0 || n.size() < prefix.size() + 5 || n.substr(n.size() - 4) != ".tmp") continue;
+    if (n.rfind(prefix, 0) != 0 || n.size() < prefix.size() + 5 || n.substr(n.size() - 4) != ".tmp")
+      continue;
     const std::string mid = n.substr(prefix.size(), n.size() - prefix.size() - 4);
     if (mid.empty() || mid.find_first_not_of("0123456789") != std::string::npos) continue;
     if (std::stoll(mid) != keep_epoch) ::unlink((DirName(path_) + "/" + n).c_str());
@@ -98,7 +101,8 @@ Status JsonlSink::Recover(std::string_view committed_state) {
     if (epoch >= 0 && regular_) {
       const std::string tmp = TempPath(epoch);
       if (::access(tmp.c_str(), F_OK) == 0) {
-        if (::rename(tmp.c_str(), path_.c_str()) != 0) return IOErrorFromErrno("cannot rename '" + tmp + "'");
+        if (::rename(tmp.c_str(), path_.c_str()) != 0)
+          return IOErrorFromErrno("cannot rename '" + tmp + "'");
         SLUICE_RETURN_IF_ERROR(FsyncDir(DirName(path_)));
       }
     }
@@ -115,7 +119,8 @@ Status JsonlSink::Recover(std::string_view committed_state) {
                               ": it was changed outside sluice; restore it or start over with a "
                               "new output file and --checkpoint directory");
   }
-  if (::ftruncate(fd_, static_cast<off_t>(length)) != 0) return IOErrorFromErrno("cannot truncate '" + path_ + "'");
+  if (::ftruncate(fd_, static_cast<off_t>(length)) != 0)
+    return IOErrorFromErrno("cannot truncate '" + path_ + "'");
   return Status::Ok();
 }
 
@@ -155,7 +160,8 @@ Result<std::string> JsonlSink::Prepare(int64_t epoch) {
 Status JsonlSink::Commit(int64_t epoch) {
   if (mode_ != OutputMode::kComplete || prepared_epoch_ != epoch) return Status::Ok();
   const std::string tmp = TempPath(epoch);
-  if (::rename(tmp.c_str(), path_.c_str()) != 0) return IOErrorFromErrno("cannot rename '" + tmp + "'");
+  if (::rename(tmp.c_str(), path_.c_str()) != 0)
+    return IOErrorFromErrno("cannot rename '" + tmp + "'");
   prepared_epoch_ = -1;
   return durable_ ? FsyncDir(DirName(path_)) : Status::Ok();
 }

@@ -43,10 +43,10 @@ class JsonlSink : public Sink {
   int fd_;  // append modes: the file (or 1 for stdout); complete mode: -1 unless in place
   TimeZone tz_;
   const OutputMode mode_;
-  const bool regular_;  // a regular file (or a new one): can be truncated and replaced
+  const bool regular_;    // a regular file (or a new one): can be truncated and replaced
   bool durable_ = false;  // Recover was called: fsync at Prepare
   std::string buf_;
-  std::string table_;       // complete mode: the latest table, written at Prepare
+  std::string table_;  // complete mode: the latest table, written at Prepare
   bool table_dirty_ = false;
   int64_t prepared_epoch_ = -1;  // complete mode: the temp file Commit renames
 };

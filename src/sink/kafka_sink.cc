@@ -52,10 +52,9 @@ class KafkaSink final : public Sink {
   Status FlushAll() {
     producer_->Flush(kCloseFlushTimeoutMs);
     if (producer_->failed() > 0) {
-      return Status::Unavailable(std::to_string(producer_->failed()) + " of " +
-                                 std::to_string(producer_->sent()) +
-                                 " output rows were not delivered to " + Describe() + ": " +
-                                 producer_->first_error());
+      return Status::Unavailable(
+          std::to_string(producer_->failed()) + " of " + std::to_string(producer_->sent()) +
+          " output rows were not delivered to " + Describe() + ": " + producer_->first_error());
     }
     return Status::Ok();
   }

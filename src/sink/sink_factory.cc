@@ -20,7 +20,8 @@ Result<std::unique_ptr<Sink>> MakeSink(const std::string& spec, const SinkOption
     return std::unique_ptr<Sink>(std::move(sink).value());
   }
   if (spec.rfind("jsonl:", 0) == 0) {
-    auto sink = JsonlSink::Open(spec.substr(6), options.time_zone, options.mode, options.checkpointed);
+    auto sink =
+        JsonlSink::Open(spec.substr(6), options.time_zone, options.mode, options.checkpointed);
     if (!sink.ok()) return sink.status();
     return std::unique_ptr<Sink>(std::move(sink).value());
   }

@@ -8,9 +8,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <memory>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <mutex>
 
 namespace sluice {
@@ -24,7 +24,8 @@ constexpr size_t kOversizedPrefix = 1024;
 
 // Most JSON readers skip a UTF-8 byte-order mark at the start of a file; so does sluice.
 bool HasByteOrderMark(const char* p, size_t n) {
-  return n >= kByteOrderMark.size() && std::memcmp(p, kByteOrderMark.data(), kByteOrderMark.size()) == 0;
+  return n >= kByteOrderMark.size() &&
+         std::memcmp(p, kByteOrderMark.data(), kByteOrderMark.size()) == 0;
 }
 
 // The SIGBUS guard. Reading a page of a mapped file beyond the file's current end raises
@@ -124,8 +125,8 @@ Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path,
   if (path != "-") {
     fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-      return Status::InvalidArgument("cannot open source file '" + path + "': " +
-                                     std::strerror(errno));
+      return Status::InvalidArgument("cannot open source file '" + path +
+                                     "': " + std::strerror(errno));
     }
   }
   struct stat dir_check {};
@@ -142,11 +143,13 @@ Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path,
                                      "' from a checkpoint: it is not a regular file");
     }
     if (start->next_byte < 0 || start->next_byte > st.st_size) {
-      return Status::InvalidArgument(
-          "cannot resume reading '" + path + "' from a checkpoint: the checkpoint stopped at byte " +
-          std::to_string(start->next_byte) + " (line " + std::to_string(start->next_offset.value) +
-          ") but the file has " + std::to_string(st.st_size) + " bytes: it is not the input this "
-          "query read");
+      return Status::InvalidArgument("cannot resume reading '" + path +
+                                     "' from a checkpoint: the checkpoint stopped at byte " +
+                                     std::to_string(start->next_byte) + " (line " +
+                                     std::to_string(start->next_offset.value) +
+                                     ") but the file has " + std::to_string(st.st_size) +
+                                     " bytes: it is not the input this "
+                                     "query read");
     }
     src->start_offset_ = start->next_offset.value;
     src->start_byte_ = static_cast<size_t>(start->next_byte);
@@ -173,8 +176,10 @@ Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path,
   }
   FileSource* s = src.get();
   src->reader_ = std::thread([s] {
-    if (s->mapping_) s->MappedLoop();
-    else s->ReadLoop();
+    if (s->mapping_)
+      s->MappedLoop();
+    else
+      s->ReadLoop();
   });
   return src;
 }

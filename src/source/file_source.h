@@ -39,7 +39,7 @@ class FileSource : public Source {
   void ReadLoop();
   // A regular file is memory-mapped and cut into batches that borrow the mapping.
   void MappedLoop();
-  bool Push(RawBatch&& batch);  // blocks while the queue is full; false once stopping
+  bool Push(RawBatch&& batch);     // blocks while the queue is full; false once stopping
   void Fail(std::string message);  // ends reading with an error Poll returns
   // The mapped file shrank since it was opened (a read of the lost pages was turned into zeros).
   bool MappingShrank() const;

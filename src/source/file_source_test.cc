@@ -29,9 +29,8 @@ struct SeenBatch {
 
 bool operator==(const SeenBatch& a, const SeenBatch& b) {
   return a.first_offset == b.first_offset && a.records == b.records && a.end_byte == b.end_byte &&
-         a.oversized == b.oversized &&
-         a.end.partition == b.end.partition && a.end.next_offset == b.end.next_offset &&
-         a.end.next_byte == b.end.next_byte;
+         a.oversized == b.oversized && a.end.partition == b.end.partition &&
+         a.end.next_offset == b.end.next_offset && a.end.next_byte == b.end.next_byte;
 }
 
 std::ostream& operator<<(std::ostream& os, const SeenBatch& b) {
@@ -104,8 +103,7 @@ class FileSourceTest : public ::testing::Test {
     return out;
   }
 
-  std::vector<SeenBatch> ReadPath(const std::string& path,
-                                  const PartitionPosition* start = nullptr,
+  std::vector<SeenBatch> ReadPath(const std::string& path, const PartitionPosition* start = nullptr,
                                   size_t max_record_bytes = kDefaultMaxRecordBytes) {
     auto src = FileSource::Open(path, start, max_record_bytes);
     EXPECT_TRUE(src.ok()) << src.status().message();
@@ -290,7 +288,8 @@ TEST_F(FileSourceTest, ADirectoryIsInvalidArgument) {
 TEST_F(FileSourceTest, AByteOrderMarkBeforeTheFirstRecordIsSkipped) {
   const std::string bom = "\xEF\xBB\xBF";
   const std::string body = Joined({R"({"n": 1})", R"({"n": 2})"});
-  for (const auto& seen : {ReadPath(Write("bom.jsonl", bom + body)), ReadThroughPipe(dir_, bom + body)}) {
+  for (const auto& seen :
+       {ReadPath(Write("bom.jsonl", bom + body)), ReadThroughPipe(dir_, bom + body)}) {
     ASSERT_EQ(seen.size(), 1u);
     EXPECT_EQ(seen[0].records, (std::vector<std::string>{R"({"n": 1})", R"({"n": 2})"}));
     // Positions still count the file's bytes, so a restart seeks to the right place.
@@ -303,7 +302,8 @@ TEST_F(FileSourceTest, AByteOrderMarkBeforeTheFirstRecordIsSkipped) {
 }
 
 // All records of a read, and the offsets of those marked oversized.
-std::pair<std::vector<std::string>, std::vector<int64_t>> Flatten(const std::vector<SeenBatch>& seen) {
+std::pair<std::vector<std::string>, std::vector<int64_t>> Flatten(
+    const std::vector<SeenBatch>& seen) {
   std::pair<std::vector<std::string>, std::vector<int64_t>> out;
   for (const auto& b : seen) {
     out.first.insert(out.first.end(), b.records.begin(), b.records.end());
@@ -318,7 +318,8 @@ TEST_F(FileSourceTest, ALineLongerThanTheReadBufferIsOneRecordOverAPipeToo) {
       R"({"n": 1})", R"({"pad": ")" + std::string(8'388'669 - 10, 'x') + R"("})", R"({"n": 2})",
       R"({"pad": ")" + std::string(20 << 20, 'y') + R"("})", R"({"n": 3})"};
   const std::string content = Joined(lines);
-  for (const auto& seen : {ReadPath(Write("long.jsonl", content)), ReadThroughPipe(dir_, content)}) {
+  for (const auto& seen :
+       {ReadPath(Write("long.jsonl", content)), ReadThroughPipe(dir_, content)}) {
     const auto [records, oversized] = Flatten(seen);
     EXPECT_EQ(records, lines);
     EXPECT_TRUE(oversized.empty());
@@ -328,8 +329,8 @@ TEST_F(FileSourceTest, ALineLongerThanTheReadBufferIsOneRecordOverAPipeToo) {
 }
 
 TEST_F(FileSourceTest, LinesLongerThanTheMaximumAreMarkedAndNeverSplit) {
-  const std::vector<std::string> lines = {std::string(500, 'a'), std::string(5'000, 'b'),
-                                          std::string(10, 'c'), std::string(20 << 20, 'd'),
+  const std::vector<std::string> lines = {std::string(500, 'a'),   std::string(5'000, 'b'),
+                                          std::string(10, 'c'),    std::string(20 << 20, 'd'),
                                           std::string(1'000, 'e'), std::string(3'000, 'f')};
   std::string content = Joined(lines);
   content.pop_back();  // the last line has no newline
@@ -341,16 +342,17 @@ TEST_F(FileSourceTest, LinesLongerThanTheMaximumAreMarkedAndNeverSplit) {
     EXPECT_EQ(oversized, (std::vector<int64_t>{1, 3, 5}));
     EXPECT_EQ(records[0], lines[0]);
     EXPECT_EQ(records[2], lines[2]);
-    EXPECT_EQ(records[4], lines[4]);  // exactly the maximum is fine
+    EXPECT_EQ(records[4], lines[4]);                                  // exactly the maximum is fine
     EXPECT_EQ(records[3].substr(0, 1'000), std::string(1'000, 'd'));  // at least a prefix kept
     EXPECT_EQ(seen.back().end_byte, static_cast<int64_t>(content.size()));
   }
-  EXPECT_EQ(Flatten(mapped).first[3], lines[3]);     // the mapping keeps the whole line
+  EXPECT_EQ(Flatten(mapped).first[3], lines[3]);      // the mapping keeps the whole line
   EXPECT_LT(Flatten(piped).first[3].size(), 4'096u);  // a pipe keeps only its start
 }
 
 TEST_F(FileSourceTest, AFileTruncatedWhileReadFailsWithAMessageNotSIGBUS) {
-  std::vector<std::string> lines(400'000, R"({"timestamp": 1, "content": "a record of some length to fill pages"})");
+  std::vector<std::string> lines(
+      400'000, R"({"timestamp": 1, "content": "a record of some length to fill pages"})");
   const std::string path = Write("shrinks.jsonl", Joined(lines));
   auto src = FileSource::Open(path);
   ASSERT_TRUE(src.ok());

@@ -38,9 +38,10 @@ Status GeneratorSource::Poll(std::vector<RawBatch>& out, size_t max_batches,
                                              static_cast<int64_t>(kMaxBatchRecords));
     int64_t due = due_at(std::chrono::steady_clock::now()) - gen_.produced();
     if (due < want) {
-      const auto ready = started_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                        std::chrono::duration<double>(
-                                            static_cast<double>(gen_.produced() - paced_from_ + want) / opt.rate));
+      const auto ready =
+          started_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                         std::chrono::duration<double>(
+                             static_cast<double>(gen_.produced() - paced_from_ + want) / opt.rate));
       std::this_thread::sleep_until(std::min(ready, deadline));
       due = due_at(std::chrono::steady_clock::now()) - gen_.produced();
     }
@@ -53,9 +54,8 @@ Status GeneratorSource::Poll(std::vector<RawBatch>& out, size_t max_batches,
     batch.first_offset = Offset(gen_.produced());
     batch.data.reserve(want * 160);
     batch.starts.reserve(want + 1);
-    const size_t made = gen_.NextEach(want, [&](std::string_view rec, std::string_view) {
-      batch.Add(rec);
-    });
+    const size_t made =
+        gen_.NextEach(want, [&](std::string_view rec, std::string_view) { batch.Add(rec); });
     if (made == 0) {
       finished_ = true;
       break;

@@ -29,8 +29,11 @@ class KafkaSource final : public Source {
  public:
   KafkaSource(KafkaEndpoint ep, bool available_now, const std::vector<PartitionPosition>* start,
               KafkaGroupHooks hooks, std::shared_ptr<SourceStatusBoard> board)
-      : ep_(std::move(ep)), available_now_(available_now), restoring_(start != nullptr),
-        hooks_(std::move(hooks)), board_(std::move(board)) {
+      : ep_(std::move(ep)),
+        available_now_(available_now),
+        restoring_(start != nullptr),
+        hooks_(std::move(hooks)),
+        board_(std::move(board)) {
     if (start != nullptr) {
       for (const auto& p : *start) PartFor(0, p.partition.value).next_offset = p.next_offset.value;
     }
@@ -64,10 +67,10 @@ class KafkaSource final : public Source {
   // (rebalance callbacks run inside Poll's librdkafka calls, on the same thread).
   struct Part {
     bool assigned = false;
-    bool done = false;         // available_now: reached `target`
-    int64_t next_offset = -1;  // next offset to read; -1 until the first record or EOF
-    int64_t target = -1;       // available_now: high watermark at start
-    RawBatch building;         // records not yet handed out
+    bool done = false;             // available_now: reached `target`
+    int64_t next_offset = -1;      // next offset to read; -1 until the first record or EOF
+    int64_t target = -1;           // available_now: high watermark at start
+    RawBatch building;             // records not yet handed out
     bool building_gapless = true;  // offsets consecutive so far (then `offsets` stays empty)
     size_t last_batch_bytes = 0;   // to reserve the next batch at once
     uint32_t generation = 0;       // counts assignments: a batch from an earlier one is stale
@@ -156,7 +159,8 @@ Status KafkaSource::Start() {
   if (!rk.ok()) return rk.status();
   rk_ = std::move(*rk);
 
-  Result<int> partitions = CheckKafkaTopic(rk_.get(), ep_.bootstrap, ep_.topic, TopicCreation::kNever);
+  Result<int> partitions =
+      CheckKafkaTopic(rk_.get(), ep_.bootstrap, ep_.topic, TopicCreation::kNever);
   if (!partitions.ok()) return partitions.status();
   parts_[0].resize(static_cast<size_t>(*partitions));
 
@@ -165,17 +169,24 @@ Status KafkaSource::Start() {
     // request per leader (a "timestamp" of OFFSET_END asks for the end offset).
     KafkaPartitionList ends(rd_kafka_topic_partition_list_new(*partitions));
     for (int32_t p = 0; p < *partitions; ++p) {
-      rd_kafka_topic_partition_list_add(ends.get(), ep_.topic.c_str(), p)->offset = RD_KAFKA_OFFSET_END;
+      rd_kafka_topic_partition_list_add(ends.get(), ep_.topic.c_str(), p)->offset =
+          RD_KAFKA_OFFSET_END;
     }
     // A request lost to a dropped connection is not retried by librdkafka: retry it ourselves
     // until the start-up deadline, so a broker blip during start-up is not fatal.
-    const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(kKafkaStartupTimeoutMs);
+    const Clock::time_point deadline =
+        Clock::now() + std::chrono::milliseconds(kKafkaStartupTimeoutMs);
     rd_kafka_resp_err_t err;
     while (true) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      err = rd_kafka_offsets_for_times(rk_.get(), ends.get(), static_cast<int>(std::max<int64_t>(left.count(), 1)));
-      for (int i = 0; err == RD_KAFKA_RESP_ERR_NO_ERROR && i < ends->cnt; ++i) err = ends->elems[i].err;
-      if (err == RD_KAFKA_RESP_ERR_NO_ERROR || Clock::now() + std::chrono::milliseconds(200) >= deadline) break;
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      err = rd_kafka_offsets_for_times(rk_.get(), ends.get(),
+                                       static_cast<int>(std::max<int64_t>(left.count(), 1)));
+      for (int i = 0; err == RD_KAFKA_RESP_ERR_NO_ERROR && i < ends->cnt; ++i)
+        err = ends->elems[i].err;
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR ||
+          Clock::now() + std::chrono::milliseconds(200) >= deadline)
+        break;
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
       for (int i = 0; i < ends->cnt; ++i) ends->elems[i].offset = RD_KAFKA_OFFSET_END;
     }
@@ -243,7 +254,8 @@ void KafkaSource::LeaveGroup() {
 }
 
 int KafkaSource::StatsCb(rd_kafka_t* /*rk*/, char* json, size_t len, void* opaque) {
-  static_cast<KafkaSource*>(opaque)->health_.OnStatistics(std::string_view(json, len), Clock::now());
+  static_cast<KafkaSource*>(opaque)->health_.OnStatistics(std::string_view(json, len),
+                                                          Clock::now());
   return 0;  // librdkafka frees the text
 }
 
@@ -261,7 +273,8 @@ void KafkaSource::ErrorCb(rd_kafka_t* rk, int err, const char* reason, void* opa
 
 void KafkaSource::ReportHealth() {
   const Clock::time_point now = Clock::now();
-  if (std::optional<std::string> line = health_.DueReport("kafka source " + ep_.topic, ep_.bootstrap, now)) {
+  if (std::optional<std::string> line =
+          health_.DueReport("kafka source " + ep_.topic, ep_.bootstrap, now)) {
     std::fprintf(stderr, "%s\n", line->c_str());
   }
   if (board_ == nullptr || now < next_board_update_) return;
@@ -296,22 +309,25 @@ Status KafkaSource::OnOffsetOutOfRange(const rd_kafka_message_t& m) {
   if (!s.assigned) return Status::Ok();
   const int64_t wanted = s.next_offset >= 0 ? s.next_offset : m.offset;
   int64_t lo = -1, hi = -1;
-  const rd_kafka_resp_err_t err =
-      rd_kafka_query_watermark_offsets(rk_.get(), topic, m.partition, &lo, &hi, kKafkaStartupTimeoutMs);
-  const std::string where = "Kafka topic " + std::string(topic) + " partition " + std::to_string(m.partition);
+  const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+      rk_.get(), topic, m.partition, &lo, &hi, kKafkaStartupTimeoutMs);
+  const std::string where =
+      "Kafka topic " + std::string(topic) + " partition " + std::to_string(m.partition);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR || (wanted >= lo && wanted <= hi) || wanted < 0) {
     // Still there (or we cannot tell): the broker's answer was transient, ask again.
     ReportError(m);
     RestartFetch(topic, m.partition, wanted >= 0 ? wanted : RD_KAFKA_OFFSET_BEGINNING);
     return Status::Ok();
   }
-  const std::string range = "offset " + std::to_string(wanted) + " is no longer in Kafka (the partition holds " +
-                            std::to_string(lo) + ".." + std::to_string(hi - 1) + ")";
+  const std::string range = "offset " + std::to_string(wanted) +
+                            " is no longer in Kafka (the partition holds " + std::to_string(lo) +
+                            ".." + std::to_string(hi - 1) + ")";
   if (ep_.fail_on_data_loss) {
     return Status::Unavailable(
         where + ": " + range +
         ": records were deleted (retention) or the topic was recreated before they were read. "
-        "Stopping, as with Spark's failOnDataLoss; pass --fail-on-data-loss false to skip to offset " +
+        "Stopping, as with Spark's failOnDataLoss; pass --fail-on-data-loss false to skip to "
+        "offset " +
         std::to_string(lo) + " and go on");
   }
   // Spark's failOnDataLoss=false: go on from the oldest record the partition still holds.
@@ -336,13 +352,15 @@ void KafkaSource::RebalanceCb(rd_kafka_t* /*rk*/, rd_kafka_resp_err_t err,
 }
 
 void KafkaSource::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* list) {
-  const bool cooperative = std::string_view(rd_kafka_rebalance_protocol(rk_.get())) == "COOPERATIVE";
+  const bool cooperative =
+      std::string_view(rd_kafka_rebalance_protocol(rk_.get())) == "COOPERATIVE";
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     PrepareAssign(list);
     if (cooperative) {
       rd_kafka_error_t* e = rd_kafka_incremental_assign(rk_.get(), list);
       if (e != nullptr) {
-        fatal_ = Status::Unavailable(std::string("Kafka assign failed: ") + rd_kafka_error_string(e));
+        fatal_ =
+            Status::Unavailable(std::string("Kafka assign failed: ") + rd_kafka_error_string(e));
         rd_kafka_error_destroy(e);
       }
     } else {
@@ -381,7 +399,8 @@ void KafkaSource::PrepareAssign(rd_kafka_topic_partition_list_t* list) {
   // partition (its checkpoint must then be visible here).
   KafkaPartitionList committed(rd_kafka_topic_partition_list_copy(list));
   if (hooks_.owner != nullptr &&
-      rd_kafka_committed(rk_.get(), committed.get(), kKafkaStartupTimeoutMs) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_committed(rk_.get(), committed.get(), kKafkaStartupTimeoutMs) !=
+          RD_KAFKA_RESP_ERR_NO_ERROR) {
     for (int i = 0; i < committed->cnt; ++i) committed->elems[i].metadata_size = 0;
   }
   for (int i = 0; i < list->cnt; ++i) {
@@ -419,7 +438,8 @@ void KafkaSource::PrepareAssign(rd_kafka_topic_partition_list_t* list) {
     } else if (restoring_) {
       tp.offset = RD_KAFKA_OFFSET_BEGINNING;
     } else {
-      tp.offset = ep_.starting_offsets == "earliest" ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END;
+      tp.offset =
+          ep_.starting_offsets == "earliest" ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END;
     }
   }
 }
@@ -437,7 +457,8 @@ void KafkaSource::FinishAssign(rd_kafka_topic_partition_list_t* list) {
 void KafkaSource::DropBuffered(int stream, int32_t p, Part& s) {
   s.building = RawBatch();
   s.building_gapless = true;
-  std::erase_if(ready_, [&](const RawBatch& b) { return b.stream == stream && b.partition.value == p; });
+  std::erase_if(ready_,
+                [&](const RawBatch& b) { return b.stream == stream && b.partition.value == p; });
   s.next_offset = -1;
 }
 
@@ -512,11 +533,13 @@ Status KafkaSource::Absorb(const rd_kafka_message_t& m) {
     b.first_offset = Offset(offset);
     b.data.reserve(s.last_batch_bytes + kBatchPadding);
     b.starts.reserve(kMaxBatchRecords + 1);
-  } else if (s.building_gapless && offset != b.first_offset.value + static_cast<int64_t>(b.size())) {
+  } else if (s.building_gapless &&
+             offset != b.first_offset.value + static_cast<int64_t>(b.size())) {
     // First gap (compaction, transaction markers): from now on keep every offset.
     s.building_gapless = false;
     b.offsets.reserve(kMaxBatchRecords);
-    for (size_t i = 0; i < b.size(); ++i) b.offsets.push_back(b.first_offset.value + static_cast<int64_t>(i));
+    for (size_t i = 0; i < b.size(); ++i)
+      b.offsets.push_back(b.first_offset.value + static_cast<int64_t>(i));
   }
   b.Add(std::string_view(static_cast<const char*>(m.payload), m.len));
   if (!s.building_gapless) b.offsets.push_back(offset);
@@ -550,7 +573,8 @@ Status KafkaSource::Poll(std::vector<RawBatch>& out, size_t max_batches,
     if (taken >= max_batches || !fatal_.ok()) break;
     // Drain what librdkafka already holds without waiting.
     ssize_t n = rd_kafka_consume_batch_queue(queue_.get(), 0, pending_.data(), pending_.size());
-    if (n < 0) return Status::Unavailable("Kafka consume failed: " + KafkaErrorText(rd_kafka_last_error()));
+    if (n < 0)
+      return Status::Unavailable("Kafka consume failed: " + KafkaErrorText(rd_kafka_last_error()));
     Status st;
     for (ssize_t i = 0; i < n; ++i) {
       if (st.ok()) st = Absorb(*pending_[static_cast<size_t>(i)]);
@@ -570,7 +594,8 @@ Status KafkaSource::Poll(std::vector<RawBatch>& out, size_t max_batches,
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) break;
     // Block for the first message (and serve rebalances) up to the deadline.
-    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_.get(), static_cast<int>(std::min<int64_t>(left.count(), 100)));
+    rd_kafka_message_t* m =
+        rd_kafka_consumer_poll(rk_.get(), static_cast<int>(std::min<int64_t>(left.count(), 100)));
     if (m != nullptr) {
       st = Absorb(*m);
       rd_kafka_message_destroy(m);
@@ -608,7 +633,8 @@ std::vector<PartitionInfo> KafkaSource::Partitions() const {
     int64_t lo = 0, hi = -1;
     // Cached from fetch responses: no request to the broker.
     if (rd_kafka_get_watermark_offsets(rk_.get(), ep_.topic.c_str(), static_cast<int32_t>(p), &lo,
-                                       &hi) != RD_KAFKA_RESP_ERR_NO_ERROR || hi < 0) {
+                                       &hi) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+        hi < 0) {
       hi = s.target;
     }
     info.end_offset = hi;

@@ -51,8 +51,8 @@ class PartitionOwner {
 };
 
 struct KafkaGroupHooks {
-  std::string exchange_topic;        // also subscribed (stream 1), if not empty
-  PartitionOwner* owner = nullptr;   // not owned
+  std::string exchange_topic;       // also subscribed (stream 1), if not empty
+  PartitionOwner* owner = nullptr;  // not owned
 };
 
 // `start`: the checkpoint's positions when resuming (nullptr for a new query).

@@ -39,15 +39,15 @@ inline constexpr const char* kRecordTooLong = "record longer than --max-record-b
 // (a memory-mapped file, so large files are never copied); `starts` are relative to bytes().
 struct RawBatch {
   PartitionId partition{0};
-  uint8_t stream = 0;  // 0: the input; 1: the exchange topic of a group-mode Kafka source
-  uint32_t generation = 0;  // group mode: the partition's assignment this batch was read under
+  uint8_t stream = 0;            // 0: the input; 1: the exchange topic of a group-mode Kafka source
+  uint32_t generation = 0;       // group mode: the partition's assignment this batch was read under
   Offset first_offset{0};        // offset of record 0
   std::vector<int64_t> offsets;  // per-record offsets when not consecutive (Kafka); else empty
   std::string data;
-  std::vector<uint32_t> starts{0};  // size() == records + 1
+  std::vector<uint32_t> starts{0};       // size() == records + 1
   std::shared_ptr<const void> external;  // when set, the bytes are ext_base[0, ext_size)
   const char* ext_base = nullptr;
-  size_t ext_size = 0;  // readable bytes from ext_base, at least starts.back() + kBatchPadding
+  size_t ext_size = 0;    // readable bytes from ext_base, at least starts.back() + kBatchPadding
   int64_t end_byte = -1;  // file sources: byte offset in the file just past the last record
   // Records longer than the source's maximum, ascending: malformed. The batch holds only the
   // first kOversizedPrefix bytes of such a record when it was read through a pipe.
@@ -86,8 +86,8 @@ struct RawBatch {
 // What the engine knows of one partition the source currently reads.
 struct PartitionInfo {
   PartitionId id{0};
-  Offset next_offset{0};   // next offset to read
-  int64_t end_offset = -1;  // high watermark of the partition, -1 if unknown (lag = end - next)
+  Offset next_offset{0};       // next offset to read
+  int64_t end_offset = -1;     // high watermark of the partition, -1 if unknown (lag = end - next)
   int64_t target_offset = -1;  // a bounded read (available-now) ends here; -1 otherwise
 };
 

@@ -16,8 +16,8 @@ struct KafkaClientOptions;
 
 struct SourceOptions {
   GeneratorOptions generator;
-  const KafkaClientOptions* kafka = nullptr;  // needed for kafka:// sources
-  bool available_now = false;                 // read what is there now, then finish
+  const KafkaClientOptions* kafka = nullptr;         // needed for kafka:// sources
+  bool available_now = false;                        // read what is there now, then finish
   size_t max_record_bytes = kDefaultMaxRecordBytes;  // longer lines of a file are malformed
   // Resume from a checkpoint: where each partition continues (partitions not listed start at
   // the starting offsets), and what the source reported in RestoreValues().

@@ -27,48 +27,72 @@ namespace {
 
 std::string_view OpText(BinaryOp op) {
   switch (op) {
-    case BinaryOp::kAnd: return "AND";
-    case BinaryOp::kOr: return "OR";
-    case BinaryOp::kEq: return "=";
-    case BinaryOp::kNe: return "!=";
-    case BinaryOp::kLt: return "<";
-    case BinaryOp::kLe: return "<=";
-    case BinaryOp::kGt: return ">";
-    case BinaryOp::kGe: return ">=";
-    case BinaryOp::kAdd: return "+";
-    case BinaryOp::kSub: return "-";
-    case BinaryOp::kMul: return "*";
-    case BinaryOp::kDiv: return "/";
-    case BinaryOp::kMod: return "%";
-    case BinaryOp::kConcat: return "||";
+    case BinaryOp::kAnd:
+      return "AND";
+    case BinaryOp::kOr:
+      return "OR";
+    case BinaryOp::kEq:
+      return "=";
+    case BinaryOp::kNe:
+      return "!=";
+    case BinaryOp::kLt:
+      return "<";
+    case BinaryOp::kLe:
+      return "<=";
+    case BinaryOp::kGt:
+      return ">";
+    case BinaryOp::kGe:
+      return ">=";
+    case BinaryOp::kAdd:
+      return "+";
+    case BinaryOp::kSub:
+      return "-";
+    case BinaryOp::kMul:
+      return "*";
+    case BinaryOp::kDiv:
+      return "/";
+    case BinaryOp::kMod:
+      return "%";
+    case BinaryOp::kConcat:
+      return "||";
   }
   return "?";
 }
 
 std::string_view CastTypeText(Type t) {
   switch (t) {
-    case Type::kBool: return "BOOLEAN";
-    case Type::kInt64: return "BIGINT";
-    case Type::kDouble: return "DOUBLE";
-    case Type::kString: return "STRING";
-    case Type::kTimestamp: return "TIMESTAMP";
-    case Type::kNull: return "VOID";
+    case Type::kBool:
+      return "BOOLEAN";
+    case Type::kInt64:
+      return "BIGINT";
+    case Type::kDouble:
+      return "DOUBLE";
+    case Type::kString:
+      return "STRING";
+    case Type::kTimestamp:
+      return "TIMESTAMP";
+    case Type::kNull:
+      return "VOID";
   }
   return "?";
 }
 
 std::string LiteralText(const OwnedValue& v) {
   switch (v.type) {
-    case Type::kNull: return "NULL";
-    case Type::kBool: return v.b ? "true" : "false";
+    case Type::kNull:
+      return "NULL";
+    case Type::kBool:
+      return v.b ? "true" : "false";
     case Type::kInt64:
-    case Type::kTimestamp: return std::to_string(v.i);
+    case Type::kTimestamp:
+      return std::to_string(v.i);
     case Type::kDouble: {
       char buf[32];
       auto r = std::to_chars(buf, buf + sizeof buf, v.d);
       return std::string(buf, r.ptr);
     }
-    case Type::kString: return v.s;
+    case Type::kString:
+      return v.s;
   }
   return "";
 }
@@ -84,21 +108,30 @@ std::string Lower(std::string s) {
 std::string AstToSql(const Ast& a) {
   auto child = [&](size_t i) { return AstToSql(*a.children[i]); };
   switch (a.kind) {
-    case AstKind::kColumn: return a.parts.back();
-    case AstKind::kLiteral: return LiteralText(a.literal);
-    case AstKind::kInterval: return "INTERVAL '" + std::to_string(a.interval_ms) + " milliseconds'";
-    case AstKind::kStar: return "*";
-    case AstKind::kNot: return "(NOT " + child(0) + ")";
-    case AstKind::kNegate: return "(- " + child(0) + ")";
-    case AstKind::kBinary: return "(" + child(0) + " " + std::string(OpText(a.op)) + " " + child(1) + ")";
-    case AstKind::kIsNull: return "(" + child(0) + (a.negated ? " IS NOT NULL)" : " IS NULL)");
+    case AstKind::kColumn:
+      return a.parts.back();
+    case AstKind::kLiteral:
+      return LiteralText(a.literal);
+    case AstKind::kInterval:
+      return "INTERVAL '" + std::to_string(a.interval_ms) + " milliseconds'";
+    case AstKind::kStar:
+      return "*";
+    case AstKind::kNot:
+      return "(NOT " + child(0) + ")";
+    case AstKind::kNegate:
+      return "(- " + child(0) + ")";
+    case AstKind::kBinary:
+      return "(" + child(0) + " " + std::string(OpText(a.op)) + " " + child(1) + ")";
+    case AstKind::kIsNull:
+      return "(" + child(0) + (a.negated ? " IS NOT NULL)" : " IS NULL)");
     case AstKind::kIn: {
       std::string s = "(" + child(0) + (a.negated ? " NOT IN (" : " IN (");
       for (size_t i = 1; i < a.children.size(); ++i) s += (i > 1 ? ", " : "") + child(i);
       return s + "))";
     }
     case AstKind::kLike:
-      return child(0) + (a.negated ? " NOT" : "") + (a.case_insensitive ? " ILIKE " : " LIKE ") + child(1);
+      return child(0) + (a.negated ? " NOT" : "") + (a.case_insensitive ? " ILIKE " : " LIKE ") +
+             child(1);
     case AstKind::kCase: {
       std::string s = "CASE";
       size_t pairs = (a.children.size() - (a.has_else ? 1 : 0)) / 2;
@@ -106,7 +139,8 @@ std::string AstToSql(const Ast& a) {
       if (a.has_else) s += " ELSE " + child(a.children.size() - 1);
       return s + " END";
     }
-    case AstKind::kCast: return "CAST(" + child(0) + " AS " + std::string(CastTypeText(a.cast_type)) + ")";
+    case AstKind::kCast:
+      return "CAST(" + child(0) + " AS " + std::string(CastTypeText(a.cast_type)) + ")";
     case AstKind::kCall: {
       std::string name = Lower(a.name);
       if (a.star_arg) return name + "(1)";  // Spark names count(*) "count(1)"

@@ -29,7 +29,22 @@ enum class AstKind : uint8_t {
   kCall,      // name(children...), or name(*) when star_arg
 };
 
-enum class BinaryOp : uint8_t { kAnd, kOr, kEq, kNe, kLt, kLe, kGt, kGe, kAdd, kSub, kMul, kDiv, kMod, kConcat };
+enum class BinaryOp : uint8_t {
+  kAnd,
+  kOr,
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kMod,
+  kConcat
+};
 
 struct Ast {
   AstKind kind = AstKind::kLiteral;

@@ -45,7 +45,8 @@ class StatementBinder {
 // Output name of a select item without alias: Spark's, except window.start/end, which Spark
 // calls "start"/"end" and sluice calls window_start/window_end to be readable on their own.
 std::string OutputName(const Ast& a, const ExprBinder& exprs) {
-  if (int bound = exprs.WindowBound(a); bound >= 0) return bound == 0 ? "window_start" : "window_end";
+  if (int bound = exprs.WindowBound(a); bound >= 0)
+    return bound == 0 ? "window_start" : "window_end";
   return AstToSql(a);
 }
 
@@ -69,9 +70,10 @@ Result<BoundQuery> StatementBinder::Bind(const SelectStatement& s) {
     exprs_.SetClause("WHERE");
     SLUICE_ASSIGN_OR_RETURN(query_.where, exprs_.Bind(*s.where, Scope::kInput));
     if (query_.where->type != Type::kBool && query_.where->type != Type::kNull) {
-      return SqlError(sql_, s.where->span,
-                      "WHERE needs a BOOLEAN condition, got " + std::string(SqlTypeName(query_.where->type)),
-                      "compare it, e.g. WHERE severity = 'High'");
+      return SqlError(
+          sql_, s.where->span,
+          "WHERE needs a BOOLEAN condition, got " + std::string(SqlTypeName(query_.where->type)),
+          "compare it, e.g. WHERE severity = 'High'");
     }
     ReorderConjuncts(*query_.where);
   }
@@ -82,9 +84,10 @@ Result<BoundQuery> StatementBinder::Bind(const SelectStatement& s) {
     exprs_.SetClause("HAVING");
     SLUICE_ASSIGN_OR_RETURN(query_.having, exprs_.Bind(*s.having, Scope::kAggregate));
     if (query_.having->type != Type::kBool && query_.having->type != Type::kNull) {
-      return SqlError(sql_, s.having->span,
-                      "HAVING needs a BOOLEAN condition, got " + std::string(SqlTypeName(query_.having->type)),
-                      "e.g. HAVING count(*) > 2");
+      return SqlError(
+          sql_, s.having->span,
+          "HAVING needs a BOOLEAN condition, got " + std::string(SqlTypeName(query_.having->type)),
+          "e.g. HAVING count(*) > 2");
     }
     ReorderConjuncts(*query_.having);
   }
@@ -95,7 +98,8 @@ Result<BoundQuery> StatementBinder::Bind(const SelectStatement& s) {
   return std::move(query_);
 }
 
-int StatementBinder::SelectItemFor(const Ast& a, const SelectStatement& s, bool* out_of_range) const {
+int StatementBinder::SelectItemFor(const Ast& a, const SelectStatement& s,
+                                   bool* out_of_range) const {
   *out_of_range = false;
   if (a.kind == AstKind::kLiteral && a.literal.type == Type::kInt64) {
     if (a.literal.i < 1 || a.literal.i > static_cast<int64_t>(s.items.size()) ||
@@ -128,8 +132,10 @@ Status StatementBinder::BindGroupBy(const SelectStatement& s) {
     // Spark allows GROUP BY 1 and GROUP BY alias; a real field wins over an alias.
     int item = exprs_.FindField(*key) >= 0 ? -1 : SelectItemFor(*key, s, &out_of_range);
     if (out_of_range) {
-      return exprs_.Error(*key, "GROUP BY position " + std::to_string(key->literal.i) + " is not in the select list",
-                          "positions count select items from 1");
+      return exprs_.Error(
+          *key,
+          "GROUP BY position " + std::to_string(key->literal.i) + " is not in the select list",
+          "positions count select items from 1");
     }
     if (item >= 0) {
       target = s.items[static_cast<size_t>(item)].expr.get();
@@ -138,7 +144,8 @@ Status StatementBinder::BindGroupBy(const SelectStatement& s) {
       }
     }
     if (exprs_.WindowBound(*target) >= 0) {
-      return exprs_.Error(*key, "group by the window itself", "GROUP BY window(timestamp, '10 seconds')");
+      return exprs_.Error(*key, "group by the window itself",
+                          "GROUP BY window(timestamp, '10 seconds')");
     }
     ExprPtr bound;
     SLUICE_ASSIGN_OR_RETURN(bound, exprs_.Bind(*target, Scope::kInput));
@@ -154,10 +161,12 @@ Result<int64_t> StatementBinder::DurationArg(const Ast& arg, std::string_view wh
     Result<int64_t> ms = ParseDurationMs(arg.literal.s);
     if (!ms.ok()) {
       bool bare_number = arg.literal.s.find_first_not_of("0123456789. ") == std::string::npos;
-      return SqlError(sql_, arg.span, "invalid " + std::string(what) + " '" + arg.literal.s + "'",
-                      bare_number ? "add a unit, e.g. '" + arg.literal.s + " seconds' or '" + arg.literal.s + "s'"
-                                  : "write a duration such as '10 seconds', '500 milliseconds', '1 minute' or "
-                                    "INTERVAL '10' SECOND");
+      return SqlError(
+          sql_, arg.span, "invalid " + std::string(what) + " '" + arg.literal.s + "'",
+          bare_number
+              ? "add a unit, e.g. '" + arg.literal.s + " seconds' or '" + arg.literal.s + "s'"
+              : "write a duration such as '10 seconds', '500 milliseconds', '1 minute' or "
+                "INTERVAL '10' SECOND");
     }
     return *ms;
   }
@@ -169,16 +178,19 @@ Status StatementBinder::BindWindow(const Ast& call) {
   std::string name = call.name;
   for (char& c : name) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
   if (name == "session" || name == "session_window") {
-    return exprs_.Error(call, "not supported: session windows", "use window(timestamp, size[, slide])");
+    return exprs_.Error(call, "not supported: session windows",
+                        "use window(timestamp, size[, slide])");
   }
   size_t n = call.children.size();
   // window(ts, size[, slide[, offset]]) (Spark), tumble(ts, size), hop(ts, slide, size) (Flink).
   bool ok_arity = name == "window" ? (n >= 2 && n <= 4) : name == "tumble" ? n == 2 : n == 3;
   if (!ok_arity || call.star_arg) {
-    std::string_view usage = name == "window" ? "window(timestamp, '10 seconds'[, slide[, start offset]])"
+    std::string_view usage = name == "window"
+                                 ? "window(timestamp, '10 seconds'[, slide[, start offset]])"
                              : name == "tumble" ? "TUMBLE(timestamp, INTERVAL '10' SECOND)"
                                                 : "HOP(timestamp, slide, size)";
-    return exprs_.Error(call, "wrong number of arguments to " + name, "write " + std::string(usage));
+    return exprs_.Error(call, "wrong number of arguments to " + name,
+                        "write " + std::string(usage));
   }
   const Ast& ts = *call.children[0];
   const std::string& event_time = options_.event_time_field;
@@ -187,11 +199,13 @@ Status StatementBinder::BindWindow(const Ast& call) {
   if (idx < 0 || options_.schema.fields[static_cast<size_t>(idx)].name != event_time) {
     std::string shown = ts.kind == AstKind::kColumn ? ts.parts.back() : AstToSql(ts);
     if (idx < 0 && ts.kind == AstKind::kColumn) return exprs_.UnknownColumn(ts);
-    return exprs_.Error(ts, "the window's time column must be the event-time field '" + event_time + "'",
-                        "to use '" + shown + "' as event time, run with --event-time " + shown);
+    return exprs_.Error(
+        ts, "the window's time column must be the event-time field '" + event_time + "'",
+        "to use '" + shown + "' as event time, run with --event-time " + shown);
   }
   if (field->type != Type::kInt64) {
-    return exprs_.Error(ts, "event-time field '" + event_time + "' is " + std::string(SqlTypeName(field->type)) +
+    return exprs_.Error(ts, "event-time field '" + event_time + "' is " +
+                                std::string(SqlTypeName(field->type)) +
                                 ", but it must be a BIGINT of epoch milliseconds");
   }
   WindowSpec w;
@@ -202,29 +216,34 @@ Status StatementBinder::BindWindow(const Ast& call) {
     SLUICE_ASSIGN_OR_RETURN(w.size_ms, DurationArg(*call.children[1], "window size"));
     w.slide_ms = w.size_ms;
     if (n >= 3) {
-    SLUICE_ASSIGN_OR_RETURN(w.slide_ms, DurationArg(*call.children[2], "window slide"));
-  }
+      SLUICE_ASSIGN_OR_RETURN(w.slide_ms, DurationArg(*call.children[2], "window slide"));
+    }
     if (n >= 4) {
-    SLUICE_ASSIGN_OR_RETURN(w.offset_ms, DurationArg(*call.children[3], "window start offset"));
+      SLUICE_ASSIGN_OR_RETURN(w.offset_ms, DurationArg(*call.children[3], "window start offset"));
+    }
   }
-  }
-  if (w.size_ms <= 0) return exprs_.Error(*call.children[name == "hop" ? 2 : 1], "the window size must be positive");
-  if (w.slide_ms <= 0) return exprs_.Error(*call.children[name == "hop" ? 1 : 2], "the window slide must be positive");
+  if (w.size_ms <= 0)
+    return exprs_.Error(*call.children[name == "hop" ? 2 : 1], "the window size must be positive");
+  if (w.slide_ms <= 0)
+    return exprs_.Error(*call.children[name == "hop" ? 1 : 2], "the window slide must be positive");
   if (w.slide_ms > w.size_ms) {
-    return exprs_.Error(call, "the window slide (" + FormatDurationMs(w.slide_ms) + ") is longer than its size (" +
-                                  FormatDurationMs(w.size_ms) + ")",
+    return exprs_.Error(call,
+                        "the window slide (" + FormatDurationMs(w.slide_ms) +
+                            ") is longer than its size (" + FormatDurationMs(w.size_ms) + ")",
                         "records between windows would be dropped; use a slide <= size");
   }
   // Each record goes into size/slide windows: bound it, so a typo cannot make one record into
   // billions of rows.
   if (w.size_ms / w.slide_ms > kMaxWindowsPerRecord) {
-    return exprs_.Error(call, "the window size (" + FormatDurationMs(w.size_ms) + ") is more than " +
-                                  std::to_string(kMaxWindowsPerRecord) + " times its slide (" +
-                                  FormatDurationMs(w.slide_ms) + ")",
+    return exprs_.Error(call,
+                        "the window size (" + FormatDurationMs(w.size_ms) + ") is more than " +
+                            std::to_string(kMaxWindowsPerRecord) + " times its slide (" +
+                            FormatDurationMs(w.slide_ms) + ")",
                         "each record would fall into that many windows; use a longer slide");
   }
   if (w.offset_ms >= w.slide_ms) {
-    return exprs_.Error(*call.children[3], "the window start offset must be shorter than the slide");
+    return exprs_.Error(*call.children[3],
+                        "the window start offset must be shorter than the slide");
   }
   query_.window = w;
   exprs_.MarkUsed(idx);
@@ -242,7 +261,8 @@ Status StatementBinder::BindSelect(const SelectStatement& s) {
       for (size_t f = 0; f < options_.schema.fields.size(); ++f) {
         const Field& field = options_.schema.fields[f];
         exprs_.MarkUsed(static_cast<int>(f));
-        query_.select.push_back(OutputColumn{field.name, MakeColumn(static_cast<int>(f), field.type)});
+        query_.select.push_back(
+            OutputColumn{field.name, MakeColumn(static_cast<int>(f), field.type)});
       }
       continue;
     }
@@ -263,8 +283,9 @@ Status StatementBinder::BindOrderBy(const SelectStatement& s) {
     bool out_of_range = false;
     int by_item = SelectItemFor(*item.expr, s, &out_of_range);
     if (out_of_range) {
-      return exprs_.Error(*item.expr, "ORDER BY position " + std::to_string(item.expr->literal.i) +
-                                          " is not in the select list",
+      return exprs_.Error(*item.expr,
+                          "ORDER BY position " + std::to_string(item.expr->literal.i) +
+                              " is not in the select list",
                           "positions count select items from 1");
     }
     if (by_item >= 0 && s.items.size() == visible) {  // positions map 1:1 when there is no SELECT *

@@ -14,7 +14,8 @@ constexpr std::string_view kQ1 =
     "GROUP BY source_ip ORDER BY match_count DESC;\n";
 
 constexpr std::string_view kQ2 =
-    "SELECT window.start AS window_start, window.end AS window_end, user_id, count(*) AS crash_count\n"
+    "SELECT window.start AS window_start, window.end AS window_end, user_id, count(*) AS "
+    "crash_count\n"
     "FROM logs\n"
     "WHERE lower(content) LIKE '%crash%' AND severity IN ('High', 'Critical')\n"
     "GROUP BY window(timestamp, '10 seconds'), user_id\n"
@@ -83,7 +84,8 @@ TEST(Binder, Q1FilterPutsTheCheapComparisonFirstAndDropsLower) {
 
 TEST(Binder, Q2BindsWindowKeysAggregatesAndHaving) {
   BoundQuery q = Compile(kQ2);
-  EXPECT_EQ(FieldNames(q), (std::vector<std::string>{"timestamp", "severity", "user_id", "content"}));
+  EXPECT_EQ(FieldNames(q),
+            (std::vector<std::string>{"timestamp", "severity", "user_id", "content"}));
   ASSERT_TRUE(q.window);
   EXPECT_EQ(q.window->size_ms, 10000);
   EXPECT_EQ(q.window->slide_ms, 10000);
@@ -119,7 +121,8 @@ using Sizes = std::pair<int64_t, int64_t>;
 
 TEST(Binder, WindowSpellings) {
   auto size_of = [](std::string_view group_by) {
-    BoundQuery q = Compile("SELECT window.start, count(*) FROM logs GROUP BY " + std::string(group_by));
+    BoundQuery q =
+        Compile("SELECT window.start, count(*) FROM logs GROUP BY " + std::string(group_by));
     return q.window ? Sizes(q.window->size_ms, q.window->slide_ms) : Sizes(-1, -1);
   };
   EXPECT_EQ(size_of("window(timestamp, '10 seconds')"), Sizes(10000, 10000));
@@ -127,13 +130,16 @@ TEST(Binder, WindowSpellings) {
   EXPECT_EQ(size_of("tumble(timestamp, '10 seconds')"), Sizes(10000, 10000));
   EXPECT_EQ(size_of("TUMBLE(timestamp, INTERVAL '10' SECOND)"), Sizes(10000, 10000));
   EXPECT_EQ(size_of("HOP(timestamp, INTERVAL 5 SECONDS, INTERVAL '1' MINUTE)"), Sizes(60000, 5000));
-  BoundQuery q = Compile("SELECT window.start, count(*) FROM logs GROUP BY window(timestamp, '10 seconds', '5 seconds', '1 second')");
+  BoundQuery q = Compile(
+      "SELECT window.start, count(*) FROM logs GROUP BY window(timestamp, '10 seconds', '5 "
+      "seconds', '1 second')");
   EXPECT_EQ(q.window->offset_ms, 1000);
 }
 
 TEST(Binder, WindowBoundsByOtherNames) {
   BoundQuery q = Compile(
-      "SELECT window_start, window_end, TUMBLE_START(timestamp, INTERVAL '10' SECOND) AS s, count(*) FROM logs "
+      "SELECT window_start, window_end, TUMBLE_START(timestamp, INTERVAL '10' SECOND) AS s, "
+      "count(*) FROM logs "
       "GROUP BY TUMBLE(timestamp, INTERVAL '10' SECOND)");
   EXPECT_EQ(q.select[0].expr->slot, 0);
   EXPECT_EQ(q.select[1].expr->slot, 1);
@@ -152,13 +158,15 @@ TEST(Binder, EventTimeFieldCanBeRenamed) {
   ASSERT_TRUE(schema.ok());
   options.schema = schema.value();
   options.event_time_field = "ts";
-  BoundQuery q = Compile("SELECT user_id, count(*) FROM logs GROUP BY window(ts, '1 minute'), user_id", options);
+  BoundQuery q = Compile(
+      "SELECT user_id, count(*) FROM logs GROUP BY window(ts, '1 minute'), user_id", options);
   EXPECT_EQ(q.event_time_slot, 0);
   EXPECT_EQ(FieldNames(q), (std::vector<std::string>{"ts", "user_id"}));
 }
 
 TEST(Binder, BareWindowIsAnErrorWithHint) {
-  std::string m = ErrorOf("SELECT window, count(*) FROM logs GROUP BY window(timestamp, '10 seconds')");
+  std::string m =
+      ErrorOf("SELECT window, count(*) FROM logs GROUP BY window(timestamp, '10 seconds')");
   EXPECT_NE(m.find("select window.start and window.end"), std::string::npos) << m;
 }
 
@@ -171,9 +179,11 @@ TEST(Binder, BadWindowDurationIsAnError) {
 }
 
 TEST(Binder, SlidingWindowWithTooManyWindowsPerRecordIsAnError) {
-  std::string m = ErrorOf("SELECT count(*) FROM logs GROUP BY window(timestamp, '365 days', '1 millisecond')");
+  std::string m =
+      ErrorOf("SELECT count(*) FROM logs GROUP BY window(timestamp, '365 days', '1 millisecond')");
   EXPECT_NE(m.find("more than 10000 times its slide"), std::string::npos) << m;
-  BoundQuery q = Compile("SELECT count(*) FROM logs GROUP BY window(timestamp, '10000 seconds', '1 second')");
+  BoundQuery q =
+      Compile("SELECT count(*) FROM logs GROUP BY window(timestamp, '10000 seconds', '1 second')");
   EXPECT_EQ(q.window->size_ms / q.window->slide_ms, 10000);
 }
 
@@ -199,7 +209,8 @@ TEST(Binder, UnknownFunctionGetsDidYouMean) {
 
 TEST(Binder, UngroupedColumnIsAnErrorLikeSpark) {
   std::string m = ErrorOf("SELECT user_id, content, count(*) FROM logs GROUP BY user_id");
-  EXPECT_NE(m.find("expression 'content' is neither present in the group by, nor is it an aggregate function"),
+  EXPECT_NE(m.find("expression 'content' is neither present in the group by, nor is it an "
+                   "aggregate function"),
             std::string::npos)
       << m;
   EXPECT_NE(m.find("column 17"), std::string::npos) << m;
@@ -229,7 +240,8 @@ TEST(Binder, AggregateInWhereIsAnError) {
 TEST(Binder, AggregateResultTypes) {
   BindOptions options;
   options.schema = ParseSchema("i BIGINT, d DOUBLE, s STRING").value();
-  BoundQuery q = Compile("SELECT count(s), sum(i), sum(d), avg(i), min(s), max(d), count(1) FROM t", options);
+  BoundQuery q =
+      Compile("SELECT count(s), sum(i), sum(d), avg(i), min(s), max(d), count(1) FROM t", options);
   ASSERT_EQ(q.aggregates.size(), 7u);
   EXPECT_EQ(q.aggregates[0].kind, AggKind::kCount);
   EXPECT_EQ(q.aggregates[1].result_type, Type::kInt64);
@@ -244,7 +256,8 @@ TEST(Binder, AggregateResultTypes) {
 }
 
 TEST(Binder, OrderByUnselectedExpressionAddsHiddenColumn) {
-  BoundQuery q = Compile("SELECT user_id FROM logs GROUP BY user_id ORDER BY count(*) DESC, user_id");
+  BoundQuery q =
+      Compile("SELECT user_id FROM logs GROUP BY user_id ORDER BY count(*) DESC, user_id");
   ASSERT_EQ(q.select.size(), 2u);
   EXPECT_EQ(q.hidden_columns, 1u);
   EXPECT_EQ(q.select[1].expr->slot, q.agg_slot(0));
@@ -255,15 +268,18 @@ TEST(Binder, OrderByUnselectedExpressionAddsHiddenColumn) {
 }
 
 TEST(Binder, OrderByPositionAndAlias) {
-  BoundQuery q = Compile("SELECT user_id AS u, count(*) AS n FROM logs GROUP BY u ORDER BY 2 DESC, u");
+  BoundQuery q =
+      Compile("SELECT user_id AS u, count(*) AS n FROM logs GROUP BY u ORDER BY 2 DESC, u");
   EXPECT_EQ(q.order_by[0].column, 1);
   EXPECT_EQ(q.order_by[1].column, 0);
   EXPECT_EQ(q.hidden_columns, 0u);
-  EXPECT_NE(ErrorOf("SELECT user_id FROM logs ORDER BY 3").find("ORDER BY position 3"), std::string::npos);
+  EXPECT_NE(ErrorOf("SELECT user_id FROM logs ORDER BY 3").find("ORDER BY position 3"),
+            std::string::npos);
 }
 
 TEST(Binder, NonAggregatingQueryReadsOnlyUsedFields) {
-  BoundQuery q = Compile("SELECT content, upper(user_id) AS u FROM logs WHERE status = 500 LIMIT 10");
+  BoundQuery q =
+      Compile("SELECT content, upper(user_id) AS u FROM logs WHERE status = 500 LIMIT 10");
   EXPECT_FALSE(q.aggregating);
   EXPECT_EQ(FieldNames(q), (std::vector<std::string>{"status", "user_id", "content"}));
   EXPECT_EQ(q.select[0].expr->slot, 2);
@@ -280,14 +296,18 @@ TEST(Binder, SelectStarExpandsSchema) {
   EXPECT_EQ(q.select.size(), 6u);
   EXPECT_EQ(q.select[5].name, "content");
   EXPECT_EQ(q.input_fields.size(), 6u);
-  EXPECT_NE(ErrorOf("SELECT * FROM logs GROUP BY user_id").find("SELECT * cannot"), std::string::npos);
+  EXPECT_NE(ErrorOf("SELECT * FROM logs GROUP BY user_id").find("SELECT * cannot"),
+            std::string::npos);
 }
 
 TEST(Binder, TypeErrorsAreReported) {
-  EXPECT_NE(ErrorOf("SELECT content FROM logs WHERE content").find("WHERE needs a BOOLEAN"), std::string::npos);
-  EXPECT_NE(ErrorOf("SELECT content FROM logs WHERE (status = 1) + 1 > 0").find("a number is needed"),
+  EXPECT_NE(ErrorOf("SELECT content FROM logs WHERE content").find("WHERE needs a BOOLEAN"),
             std::string::npos);
-  EXPECT_NE(ErrorOf("SELECT content FROM logs WHERE content LIKE user_id").find("string constant"), std::string::npos);
+  EXPECT_NE(
+      ErrorOf("SELECT content FROM logs WHERE (status = 1) + 1 > 0").find("a number is needed"),
+      std::string::npos);
+  EXPECT_NE(ErrorOf("SELECT content FROM logs WHERE content LIKE user_id").find("string constant"),
+            std::string::npos);
 }
 
 TEST(Binder, QualifiedColumnsAndAliasedTable) {
@@ -297,7 +317,8 @@ TEST(Binder, QualifiedColumnsAndAliasedTable) {
 }
 
 TEST(Binder, OrConditionsAreReorderedToo) {
-  BoundQuery q = Compile("SELECT content FROM logs WHERE content LIKE '%a_b%' OR severity = 'Low' OR status = '1'");
+  BoundQuery q = Compile(
+      "SELECT content FROM logs WHERE content LIKE '%a_b%' OR severity = 'Low' OR status = '1'");
   ASSERT_EQ(q.where->kind, ExprKind::kOr);
   ASSERT_EQ(q.where->args.size(), 3u);
   EXPECT_EQ(q.where->args[2]->kind, ExprKind::kLike);

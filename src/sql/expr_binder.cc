@@ -55,15 +55,23 @@ struct ScalarFunction {
 };
 
 constexpr ScalarFunction kScalarFunctions[] = {
-    {"lower", Function::kLower, 1, 1},          {"lcase", Function::kLower, 1, 1},
-    {"upper", Function::kUpper, 1, 1},          {"ucase", Function::kUpper, 1, 1},
-    {"length", Function::kLength, 1, 1},        {"char_length", Function::kLength, 1, 1},
+    {"lower", Function::kLower, 1, 1},
+    {"lcase", Function::kLower, 1, 1},
+    {"upper", Function::kUpper, 1, 1},
+    {"ucase", Function::kUpper, 1, 1},
+    {"length", Function::kLength, 1, 1},
+    {"char_length", Function::kLength, 1, 1},
     {"character_length", Function::kLength, 1, 1},
-    {"contains", Function::kContains, 2, 2},    {"startswith", Function::kStartsWith, 2, 2},
-    {"starts_with", Function::kStartsWith, 2, 2}, {"endswith", Function::kEndsWith, 2, 2},
-    {"ends_with", Function::kEndsWith, 2, 2},   {"concat", Function::kConcat, 1, -1},
-    {"substring", Function::kSubstring, 2, 3},  {"substr", Function::kSubstring, 2, 3},
-    {"trim", Function::kTrim, 1, 1},            {"abs", Function::kAbs, 1, 1},
+    {"contains", Function::kContains, 2, 2},
+    {"startswith", Function::kStartsWith, 2, 2},
+    {"starts_with", Function::kStartsWith, 2, 2},
+    {"endswith", Function::kEndsWith, 2, 2},
+    {"ends_with", Function::kEndsWith, 2, 2},
+    {"concat", Function::kConcat, 1, -1},
+    {"substring", Function::kSubstring, 2, 3},
+    {"substr", Function::kSubstring, 2, 3},
+    {"trim", Function::kTrim, 1, 1},
+    {"abs", Function::kAbs, 1, 1},
     {"coalesce", Function::kCoalesce, 1, -1},
 };
 
@@ -85,7 +93,9 @@ std::string Display(const Ast& a) {
   return name;
 }
 
-std::string Plural(int n, std::string_view word) { return std::to_string(n) + " " + std::string(word) + (n == 1 ? "" : "s"); }
+std::string Plural(int n, std::string_view word) {
+  return std::to_string(n) + " " + std::string(word) + (n == 1 ? "" : "s");
+}
 
 }  // namespace
 
@@ -113,7 +123,8 @@ int ExprBinder::FindField(const Ast& column) const {
   std::string_view name;
   if (column.parts.size() == 1) {
     name = column.parts[0];
-  } else if (column.parts.size() == 2 && (column.parts[0] == table_ || column.parts[0] == table_alias_)) {
+  } else if (column.parts.size() == 2 &&
+             (column.parts[0] == table_ || column.parts[0] == table_alias_)) {
     name = column.parts[1];
   } else {
     return -1;
@@ -123,9 +134,12 @@ int ExprBinder::FindField(const Ast& column) const {
 }
 
 int ExprBinder::WindowBound(const Ast& a) const {
-  auto bound = [](std::string_view s) { return EqualsIgnoreCase(s, "start") ? 0 : EqualsIgnoreCase(s, "end") ? 1 : -1; };
+  auto bound = [](std::string_view s) {
+    return EqualsIgnoreCase(s, "start") ? 0 : EqualsIgnoreCase(s, "end") ? 1 : -1;
+  };
   if (a.kind == AstKind::kColumn) {
-    if (a.parts.size() == 2 && EqualsIgnoreCase(a.parts[0], "window") && schema_.Find(a.parts[0]) == nullptr) {
+    if (a.parts.size() == 2 && EqualsIgnoreCase(a.parts[0], "window") &&
+        schema_.Find(a.parts[0]) == nullptr) {
       return bound(a.parts[1]);
     }
     if (a.parts.size() == 1 && FindField(a) < 0) {
@@ -136,7 +150,8 @@ int ExprBinder::WindowBound(const Ast& a) const {
   }
   if (a.kind == AstKind::kCall) {
     for (std::string_view prefix : {"tumble_", "hop_", "window_"}) {
-      if (a.name.size() > prefix.size() && EqualsIgnoreCase(std::string_view(a.name).substr(0, prefix.size()), prefix)) {
+      if (a.name.size() > prefix.size() &&
+          EqualsIgnoreCase(std::string_view(a.name).substr(0, prefix.size()), prefix)) {
         return bound(std::string_view(a.name).substr(prefix.size()));
       }
     }
@@ -151,7 +166,8 @@ Status ExprBinder::UnknownColumn(const Ast& column) const {
     return Error(column, "'window' is not a column", "select window.start and window.end");
   }
   if (column.parts.size() == 2 && EqualsIgnoreCase(column.parts[0], "window")) {
-    return Error(column, "unknown window field '" + column.parts[1] + "'", "a window has start and end: window.start");
+    return Error(column, "unknown window field '" + column.parts[1] + "'",
+                 "a window has start and end: window.start");
   }
   std::vector<std::string_view> names;
   std::string list;
@@ -161,10 +177,12 @@ Status ExprBinder::UnknownColumn(const Ast& column) const {
   }
   std::string_view close = ClosestMatch(column.parts.back(), names);
   if (column.parts.size() == 2 && schema_.Find(column.parts[1]) != nullptr) {
-    return Error(column, "unknown column '" + name + "'", "the stream is '" + table_ + "': write " + column.parts[1]);
+    return Error(column, "unknown column '" + name + "'",
+                 "the stream is '" + table_ + "': write " + column.parts[1]);
   }
-  return Error(column, "unknown column '" + name + "'",
-               close.empty() ? "columns are " + list : "did you mean '" + std::string(close) + "'?");
+  return Error(
+      column, "unknown column '" + name + "'",
+      close.empty() ? "columns are " + list : "did you mean '" + std::string(close) + "'?");
 }
 
 Result<ExprPtr> ExprBinder::Bind(const Ast& a, Scope scope) {
@@ -194,8 +212,11 @@ Result<ExprPtr> ExprBinder::Bind(const Ast& a, Scope scope) {
       if (!ContainsColumn(*bound)) return bound;
       if (a.kind == AstKind::kColumn) {
         std::string text = AstToSql(a);
-        return Error(a, "expression '" + text + "' is neither present in the group by, nor is it an aggregate function",
-                     "add '" + text + "' to GROUP BY, or use it inside an aggregate such as count(" + text +
+        return Error(a,
+                     "expression '" + text +
+                         "' is neither present in the group by, nor is it an aggregate function",
+                     "add '" + text +
+                         "' to GROUP BY, or use it inside an aggregate such as count(" + text +
                          ") or max(" + text + ")");
       }
       // Not a key as a whole: bind its parts, which may be keys.
@@ -203,7 +224,8 @@ Result<ExprPtr> ExprBinder::Bind(const Ast& a, Scope scope) {
   } else {
     if (a.kind == AstKind::kCall && IsAggregateName(a.name)) {
       if (clause_ == "WHERE") {
-        return Error(a, "aggregate functions are not allowed in WHERE", "filter groups with HAVING");
+        return Error(a, "aggregate functions are not allowed in WHERE",
+                     "filter groups with HAVING");
       }
       if (clause_ == "aggregate") return Error(a, "nested aggregate functions are not allowed");
       return Error(a, "aggregate functions are not allowed in " + std::string(clause_));
@@ -221,10 +243,13 @@ Result<ExprPtr> ExprBinder::Bind(const Ast& a, Scope scope) {
       MarkUsed(f);
       return MakeColumn(f, schema_.fields[static_cast<size_t>(f)].type);
     }
-    case AstKind::kLiteral: return MakeLiteral(a.literal, a.literal.type);
+    case AstKind::kLiteral:
+      return MakeLiteral(a.literal, a.literal.type);
     case AstKind::kInterval:
-      return Error(a, "not supported: INTERVAL outside window(...)", "use intervals for window sizes");
-    case AstKind::kStar: return Error(a, "'*' is only allowed as SELECT * or count(*)");
+      return Error(a, "not supported: INTERVAL outside window(...)",
+                   "use intervals for window sizes");
+    case AstKind::kStar:
+      return Error(a, "'*' is only allowed as SELECT * or count(*)");
     case AstKind::kNot: {
       BIND_OR_RETURN(child, Bind(*a.children[0], scope));
       auto checked = ExpectBoolean(*a.children[0], std::move(child));
@@ -246,7 +271,8 @@ Result<ExprPtr> ExprBinder::Bind(const Ast& a, Scope scope) {
       e->type = e->args[0]->type;
       return e;
     }
-    case AstKind::kBinary: return BindBinary(a, scope);
+    case AstKind::kBinary:
+      return BindBinary(a, scope);
     case AstKind::kIsNull: {
       BIND_OR_RETURN(child, Bind(*a.children[0], scope));
       auto e = std::make_unique<Expr>();
@@ -256,11 +282,16 @@ Result<ExprPtr> ExprBinder::Bind(const Ast& a, Scope scope) {
       e->args.push_back(std::move(child));
       return e;
     }
-    case AstKind::kIn: return BindIn(a, scope);
-    case AstKind::kLike: return BindLike(a, scope);
-    case AstKind::kCase: return BindCase(a, scope);
-    case AstKind::kCast: return BindCast(a, scope);
-    case AstKind::kCall: return BindCall(a, scope);
+    case AstKind::kIn:
+      return BindIn(a, scope);
+    case AstKind::kLike:
+      return BindLike(a, scope);
+    case AstKind::kCase:
+      return BindCase(a, scope);
+    case AstKind::kCast:
+      return BindCast(a, scope);
+    case AstKind::kCall:
+      return BindCall(a, scope);
   }
   return Error(a, "unsupported expression");
 }
@@ -268,14 +299,18 @@ Result<ExprPtr> ExprBinder::Bind(const Ast& a, Scope scope) {
 Result<ExprPtr> ExprBinder::ExpectBoolean(const Ast& a, ExprPtr e) {
   if (e->type == Type::kNull) return CastTo(std::move(e), Type::kBool);
   if (e->type == Type::kBool) return e;
-  return Error(a, "'" + AstToSql(a) + "' is " + std::string(SqlTypeName(e->type)) + ", but a condition must be BOOLEAN",
+  return Error(a,
+               "'" + AstToSql(a) + "' is " + std::string(SqlTypeName(e->type)) +
+                   ", but a condition must be BOOLEAN",
                "compare it with something, e.g. " + AstToSql(a) + " = 'value'");
 }
 
 Result<ExprPtr> ExprBinder::ExpectNumeric(const Ast& a, ExprPtr e) {
   if (IsNumeric(e->type) || e->type == Type::kNull) return e;
-  if (e->type == Type::kString) return CastTo(std::move(e), Type::kDouble);  // as Spark: '5' + 1 = 6.0
-  return Error(a, "'" + AstToSql(a) + "' is " + std::string(SqlTypeName(e->type)) + ", but a number is needed here");
+  if (e->type == Type::kString)
+    return CastTo(std::move(e), Type::kDouble);  // as Spark: '5' + 1 = 6.0
+  return Error(a, "'" + AstToSql(a) + "' is " + std::string(SqlTypeName(e->type)) +
+                      ", but a number is needed here");
 }
 
 Result<ExprPtr> ExprBinder::BindBinary(const Ast& a, Scope scope) {
@@ -295,12 +330,18 @@ Result<ExprPtr> ExprBinder::BindBinary(const Ast& a, Scope scope) {
       e->args.push_back(std::move(rb).value());
       return e;
     }
-    case BinaryOp::kEq: return BindCompare(a, CompareOp::kEq, std::move(l), std::move(r));
-    case BinaryOp::kNe: return BindCompare(a, CompareOp::kNe, std::move(l), std::move(r));
-    case BinaryOp::kLt: return BindCompare(a, CompareOp::kLt, std::move(l), std::move(r));
-    case BinaryOp::kLe: return BindCompare(a, CompareOp::kLe, std::move(l), std::move(r));
-    case BinaryOp::kGt: return BindCompare(a, CompareOp::kGt, std::move(l), std::move(r));
-    case BinaryOp::kGe: return BindCompare(a, CompareOp::kGe, std::move(l), std::move(r));
+    case BinaryOp::kEq:
+      return BindCompare(a, CompareOp::kEq, std::move(l), std::move(r));
+    case BinaryOp::kNe:
+      return BindCompare(a, CompareOp::kNe, std::move(l), std::move(r));
+    case BinaryOp::kLt:
+      return BindCompare(a, CompareOp::kLt, std::move(l), std::move(r));
+    case BinaryOp::kLe:
+      return BindCompare(a, CompareOp::kLe, std::move(l), std::move(r));
+    case BinaryOp::kGt:
+      return BindCompare(a, CompareOp::kGt, std::move(l), std::move(r));
+    case BinaryOp::kGe:
+      return BindCompare(a, CompareOp::kGe, std::move(l), std::move(r));
     case BinaryOp::kConcat:
       e->kind = ExprKind::kFunction;
       e->function = Function::kConcat;
@@ -308,7 +349,8 @@ Result<ExprPtr> ExprBinder::BindBinary(const Ast& a, Scope scope) {
       e->args.push_back(CastTo(std::move(l), Type::kString));
       e->args.push_back(CastTo(std::move(r), Type::kString));
       return e;
-    default: break;
+    default:
+      break;
   }
   auto ln = ExpectNumeric(*a.children[0], std::move(l));
   if (!ln.ok()) return ln.status();
@@ -318,7 +360,9 @@ Result<ExprPtr> ExprBinder::BindBinary(const Ast& a, Scope scope) {
   r = std::move(rn).value();
   e->kind = ExprKind::kArith;
   // Spark: / always divides as DOUBLE; otherwise BIGINT unless a side is DOUBLE.
-  Type t = (a.op == BinaryOp::kDiv || l->type == Type::kDouble || r->type == Type::kDouble) ? Type::kDouble : Type::kInt64;
+  Type t = (a.op == BinaryOp::kDiv || l->type == Type::kDouble || r->type == Type::kDouble)
+               ? Type::kDouble
+               : Type::kInt64;
   e->type = t;
   e->arith_op = a.op == BinaryOp::kAdd   ? ArithOp::kAdd
                 : a.op == BinaryOp::kSub ? ArithOp::kSub
@@ -337,7 +381,9 @@ Result<ExprPtr> ExprBinder::BindCompare(const Ast& a, CompareOp op, ExprPtr l, E
     if (l->type == Type::kTimestamp || r->type == Type::kTimestamp) {
       hint = "compare a TIMESTAMP with a time string, e.g. window.start >= '2026-01-27 18:29:50'";
     }
-    return Error(a, "cannot compare " + std::string(SqlTypeName(l->type)) + " with " + std::string(SqlTypeName(r->type)),
+    return Error(a,
+                 "cannot compare " + std::string(SqlTypeName(l->type)) + " with " +
+                     std::string(SqlTypeName(r->type)),
                  hint);
   }
   auto e = std::make_unique<Expr>();
@@ -374,8 +420,10 @@ Result<ExprPtr> ExprBinder::BindIn(const Ast& a, Scope scope) {
 Result<ExprPtr> ExprBinder::BindLike(const Ast& a, Scope scope) {
   BIND_OR_RETURN(value, Bind(*a.children[0], scope));
   const Ast& pattern = *a.children[1];
-  if (pattern.kind != AstKind::kLiteral || (pattern.literal.type != Type::kString && pattern.literal.type != Type::kNull)) {
-    return Error(pattern, "the LIKE pattern must be a string constant", "e.g. content LIKE '%crash%'");
+  if (pattern.kind != AstKind::kLiteral ||
+      (pattern.literal.type != Type::kString && pattern.literal.type != Type::kNull)) {
+    return Error(pattern, "the LIKE pattern must be a string constant",
+                 "e.g. content LIKE '%crash%'");
   }
   if (pattern.literal.type == Type::kNull) return MakeLiteral(OwnedValue(), Type::kBool);
   auto e = std::make_unique<Expr>();
@@ -420,8 +468,9 @@ Result<ExprPtr> ExprBinder::BindCase(const Ast& a, Scope scope) {
     } else {
       std::optional<Type> t = ResultType(result, part->type);
       if (!t) {
-        return Error(*a.children[i], "CASE branches mix " + std::string(SqlTypeName(result)) + " and " +
-                                         std::string(SqlTypeName(part->type)),
+        return Error(*a.children[i],
+                     "CASE branches mix " + std::string(SqlTypeName(result)) + " and " +
+                         std::string(SqlTypeName(part->type)),
                      "CAST the branches to one type");
       }
       result = *t;
@@ -440,8 +489,10 @@ Result<ExprPtr> ExprBinder::BindCast(const Ast& a, Scope scope) {
   BIND_OR_RETURN(value, Bind(*a.children[0], scope));
   Type from = value->type;
   Type to = a.cast_type;
-  if ((to == Type::kTimestamp && from == Type::kBool) || (to == Type::kBool && from == Type::kTimestamp)) {
-    return Error(a, "cannot cast " + std::string(SqlTypeName(from)) + " to " + std::string(SqlTypeName(to)));
+  if ((to == Type::kTimestamp && from == Type::kBool) ||
+      (to == Type::kBool && from == Type::kTimestamp)) {
+    return Error(
+        a, "cannot cast " + std::string(SqlTypeName(from)) + " to " + std::string(SqlTypeName(to)));
   }
   if (from == to) return value;
   auto e = std::make_unique<Expr>();
@@ -461,17 +512,21 @@ Result<ExprPtr> ExprBinder::BindCall(const Ast& a, Scope scope) {
     if (EqualsIgnoreCase(f.name, a.name)) fn = &f;
   if (fn == nullptr) {
     std::string_view close = ClosestMatch(a.name, AllFunctionNames());
-    return SqlError(sql_, a.name_span, "unknown function '" + a.name + "'",
-                    close.empty() ? "functions are lower, upper, length, contains, startswith, endswith, concat, "
-                                    "substring, trim, abs, coalesce, count, sum, min, max, avg"
-                                  : "did you mean " + std::string(close) + "?");
+    return SqlError(
+        sql_, a.name_span, "unknown function '" + a.name + "'",
+        close.empty()
+            ? "functions are lower, upper, length, contains, startswith, endswith, concat, "
+              "substring, trim, abs, coalesce, count, sum, min, max, avg"
+            : "did you mean " + std::string(close) + "?");
   }
   int n = static_cast<int>(a.children.size());
   if (a.star_arg || n < fn->min_args || (fn->max_args >= 0 && n > fn->max_args)) {
     std::string expected = fn->min_args == fn->max_args ? Plural(fn->min_args, "argument")
-                           : fn->max_args < 0       ? "at least " + Plural(fn->min_args, "argument")
-                                                     : std::to_string(fn->min_args) + " or " + Plural(fn->max_args, "argument");
-    return Error(a, std::string(fn->name) + " takes " + expected + ", got " + (a.star_arg ? std::string("*") : std::to_string(n)));
+                           : fn->max_args < 0 ? "at least " + Plural(fn->min_args, "argument")
+                                              : std::to_string(fn->min_args) + " or " +
+                                                    Plural(fn->max_args, "argument");
+    return Error(a, std::string(fn->name) + " takes " + expected + ", got " +
+                        (a.star_arg ? std::string("*") : std::to_string(n)));
   }
   auto e = std::make_unique<Expr>();
   e->kind = ExprKind::kFunction;
@@ -500,9 +555,11 @@ Result<ExprPtr> ExprBinder::BindCall(const Ast& a, Scope scope) {
       // contains(lower(x), 'crash') is x ILIKE '%crash%', which needs no lowered copy of x.
       Expr& s = *e->args[0];
       const Expr& sub = *e->args[1];
-      if (fn->function == Function::kContains && s.kind == ExprKind::kFunction && s.function == Function::kLower &&
-          sub.kind == ExprKind::kLiteral && sub.literal.type == Type::kString &&
-          std::none_of(sub.literal.s.begin(), sub.literal.s.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+      if (fn->function == Function::kContains && s.kind == ExprKind::kFunction &&
+          s.function == Function::kLower && sub.kind == ExprKind::kLiteral &&
+          sub.literal.type == Type::kString &&
+          std::none_of(sub.literal.s.begin(), sub.literal.s.end(),
+                       [](char c) { return c >= 'A' && c <= 'Z'; })) {
         auto like = std::make_unique<Expr>();
         like->kind = ExprKind::kLike;
         like->type = Type::kBool;
@@ -518,7 +575,8 @@ Result<ExprPtr> ExprBinder::BindCall(const Ast& a, Scope scope) {
     case Function::kSubstring:
       e->args[0] = CastTo(std::move(e->args[0]), Type::kString);
       for (size_t i = 1; i < e->args.size(); ++i) {
-        if (e->args[i]->type == Type::kDouble || e->args[i]->type == Type::kString || e->args[i]->type == Type::kNull) {
+        if (e->args[i]->type == Type::kDouble || e->args[i]->type == Type::kString ||
+            e->args[i]->type == Type::kNull) {
           e->args[i] = CastTo(std::move(e->args[i]), Type::kInt64);
         } else if (e->args[i]->type != Type::kInt64) {
           return Error(*a.children[i], "substring positions must be numbers");
@@ -538,7 +596,8 @@ Result<ExprPtr> ExprBinder::BindCall(const Ast& a, Scope scope) {
       Type result = Type::kNull;
       for (size_t i = 0; i < e->args.size(); ++i) {
         std::optional<Type> t = ResultType(result, e->args[i]->type);
-        if (!t) return Error(*a.children[i], "coalesce arguments mix types", "CAST them to one type");
+        if (!t)
+          return Error(*a.children[i], "coalesce arguments mix types", "CAST them to one type");
         result = *t;
       }
       for (ExprPtr& arg : e->args) arg = CastTo(std::move(arg), result);
@@ -560,7 +619,8 @@ Result<ExprPtr> ExprBinder::BindAggregateCall(const Ast& a) {
           if (const Ast* f = find(*k)) return f;
         return nullptr;
       };
-      return Error(*find(*c), "nested aggregate functions are not allowed", "aggregate the record's columns directly");
+      return Error(*find(*c), "nested aggregate functions are not allowed",
+                   "aggregate the record's columns directly");
     }
   }
   AggCall call;
@@ -603,17 +663,24 @@ Result<ExprPtr> ExprBinder::BindAggregateCall(const Ast& a) {
     call.arg = std::move(arg);
   }
   clause_ = saved_clause;
-  call.text = name + "(" + (a.star_arg ? std::string("*") : a.children.empty() ? std::string() : AstToSql(*a.children[0])) + ")";
+  call.text = name + "(" +
+              (a.star_arg           ? std::string("*")
+               : a.children.empty() ? std::string()
+                                    : AstToSql(*a.children[0])) +
+              ")";
   if (call.kind == AggKind::kCountStar) call.text = "count(*)";
   // The same aggregate in SELECT and HAVING is computed once.
   for (size_t i = 0; i < query_.aggregates.size(); ++i) {
     const AggCall& other = query_.aggregates[i];
-    bool same_arg = (!other.arg && !call.arg) || (other.arg && call.arg && ExprEquals(*other.arg, *call.arg));
-    if (other.kind == call.kind && same_arg) return MakeColumn(query_.agg_slot(static_cast<int>(i)), other.result_type);
+    bool same_arg =
+        (!other.arg && !call.arg) || (other.arg && call.arg && ExprEquals(*other.arg, *call.arg));
+    if (other.kind == call.kind && same_arg)
+      return MakeColumn(query_.agg_slot(static_cast<int>(i)), other.result_type);
   }
   query_.aggregates.push_back(std::move(call));
   const AggCall& added = query_.aggregates.back();
-  return MakeColumn(query_.agg_slot(static_cast<int>(query_.aggregates.size()) - 1), added.result_type);
+  return MakeColumn(query_.agg_slot(static_cast<int>(query_.aggregates.size()) - 1),
+                    added.result_type);
 }
 
 }  // namespace sluice

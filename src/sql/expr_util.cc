@@ -38,11 +38,16 @@ namespace {
 bool SameLiteral(const OwnedValue& a, const OwnedValue& b) {
   if (a.type != b.type) return false;
   switch (a.type) {
-    case Type::kNull: return true;
-    case Type::kBool: return a.b == b.b;
-    case Type::kDouble: return a.d == b.d;
-    case Type::kString: return a.s == b.s;
-    default: return a.i == b.i;
+    case Type::kNull:
+      return true;
+    case Type::kBool:
+      return a.b == b.b;
+    case Type::kDouble:
+      return a.d == b.d;
+    case Type::kString:
+      return a.s == b.s;
+    default:
+      return a.i == b.i;
   }
 }
 
@@ -58,10 +63,12 @@ bool ExprEquals(const Expr& a, const Expr& b) {
     case ExprKind::kLike:
       if (!SameLiteral(a.literal, b.literal)) return false;
       break;
-    default: break;
+    default:
+      break;
   }
   if (a.compare_op != b.compare_op || a.arith_op != b.arith_op || a.function != b.function ||
-      a.negated != b.negated || a.case_insensitive != b.case_insensitive || a.has_else != b.has_else) {
+      a.negated != b.negated || a.case_insensitive != b.case_insensitive ||
+      a.has_else != b.has_else) {
     return false;
   }
   for (size_t i = 0; i < a.args.size(); ++i)
@@ -71,7 +78,8 @@ bool ExprEquals(const Expr& a, const Expr& b) {
 
 bool ContainsColumn(const Expr& e) {
   if (e.kind == ExprKind::kColumn) return true;
-  return std::any_of(e.args.begin(), e.args.end(), [](const ExprPtr& a) { return ContainsColumn(*a); });
+  return std::any_of(e.args.begin(), e.args.end(),
+                     [](const ExprPtr& a) { return ContainsColumn(*a); });
 }
 
 void RemapSlots(Expr& e, const std::vector<int>& map) {
@@ -84,28 +92,38 @@ int EstimateCost(const Expr& e) {
   for (const ExprPtr& a : e.args) children += EstimateCost(*a);
   switch (e.kind) {
     case ExprKind::kColumn:
-    case ExprKind::kLiteral: return 0;
+    case ExprKind::kLiteral:
+      return 0;
     case ExprKind::kCompare:
     case ExprKind::kIsNull:
     case ExprKind::kNot:
     case ExprKind::kNegate:
     case ExprKind::kArith:
     case ExprKind::kAnd:
-    case ExprKind::kOr: return 1 + children;
-    case ExprKind::kIn: return 1 + static_cast<int>(e.args.size()) / 2 + children;
-    case ExprKind::kCast: return (e.args[0]->type == Type::kString ? 5 : 2) + children;
-    case ExprKind::kCase: return 3 + children;
+    case ExprKind::kOr:
+      return 1 + children;
+    case ExprKind::kIn:
+      return 1 + static_cast<int>(e.args.size()) / 2 + children;
+    case ExprKind::kCast:
+      return (e.args[0]->type == Type::kString ? 5 : 2) + children;
+    case ExprKind::kCase:
+      return 3 + children;
     case ExprKind::kLike:
       switch (e.like_shape) {
-        case LikeShape::kAny: return 1 + children;
+        case LikeShape::kAny:
+          return 1 + children;
         case LikeShape::kExact:
         case LikeShape::kPrefix:
-        case LikeShape::kSuffix: return 3 + children;
-        case LikeShape::kContains: return (e.case_insensitive ? 8 : 6) + children;
-        case LikeShape::kGeneral: return 15 + children;
+        case LikeShape::kSuffix:
+          return 3 + children;
+        case LikeShape::kContains:
+          return (e.case_insensitive ? 8 : 6) + children;
+        case LikeShape::kGeneral:
+          return 15 + children;
       }
       return 15 + children;
-    case ExprKind::kFunction: return 10 + children;
+    case ExprKind::kFunction:
+      return 10 + children;
   }
   return 10 + children;
 }
@@ -121,8 +139,9 @@ void ReorderConjuncts(Expr& e) {
       flat.push_back(std::move(a));
     }
   }
-  std::stable_sort(flat.begin(), flat.end(),
-                   [](const ExprPtr& x, const ExprPtr& y) { return EstimateCost(*x) < EstimateCost(*y); });
+  std::stable_sort(flat.begin(), flat.end(), [](const ExprPtr& x, const ExprPtr& y) {
+    return EstimateCost(*x) < EstimateCost(*y);
+  });
   e.args = std::move(flat);
 }
 

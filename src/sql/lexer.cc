@@ -6,11 +6,14 @@ namespace {
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsIdentStart(char c) {
   // Bytes >= 0x80 start UTF-8 letters: allowed in identifiers as Spark does.
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || static_cast<unsigned char>(c) >= 0x80;
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+         static_cast<unsigned char>(c) >= 0x80;
 }
 bool IsIdentChar(char c) { return IsIdentStart(c) || IsDigit(c); }
 
-SourceSpan Span(size_t begin, size_t end) { return {static_cast<uint32_t>(begin), static_cast<uint32_t>(end)}; }
+SourceSpan Span(size_t begin, size_t end) {
+  return {static_cast<uint32_t>(begin), static_cast<uint32_t>(end)};
+}
 
 }  // namespace
 
@@ -102,43 +105,76 @@ Result<std::vector<Token>> Tokenize(std::string_view sql) {
     TokenKind kind;
     size_t len = 1;
     switch (c) {
-      case ',': kind = TokenKind::kComma; break;
-      case '.': kind = TokenKind::kDot; break;
-      case '(': kind = TokenKind::kLParen; break;
-      case ')': kind = TokenKind::kRParen; break;
-      case ';': kind = TokenKind::kSemicolon; break;
-      case '*': kind = TokenKind::kStar; break;
-      case '+': kind = TokenKind::kPlus; break;
-      case '-': kind = TokenKind::kMinus; break;
-      case '/': kind = TokenKind::kSlash; break;
-      case '%': kind = TokenKind::kPercent; break;
+      case ',':
+        kind = TokenKind::kComma;
+        break;
+      case '.':
+        kind = TokenKind::kDot;
+        break;
+      case '(':
+        kind = TokenKind::kLParen;
+        break;
+      case ')':
+        kind = TokenKind::kRParen;
+        break;
+      case ';':
+        kind = TokenKind::kSemicolon;
+        break;
+      case '*':
+        kind = TokenKind::kStar;
+        break;
+      case '+':
+        kind = TokenKind::kPlus;
+        break;
+      case '-':
+        kind = TokenKind::kMinus;
+        break;
+      case '/':
+        kind = TokenKind::kSlash;
+        break;
+      case '%':
+        kind = TokenKind::kPercent;
+        break;
       case '=':
         kind = TokenKind::kEq;
         if (two('=')) len = 2;
         break;
       case '<':
-        if (two('>')) { kind = TokenKind::kNe; len = 2; }
-        else if (two('=')) { kind = TokenKind::kLe; len = 2; }
-        else kind = TokenKind::kLt;
+        if (two('>')) {
+          kind = TokenKind::kNe;
+          len = 2;
+        } else if (two('=')) {
+          kind = TokenKind::kLe;
+          len = 2;
+        } else
+          kind = TokenKind::kLt;
         break;
       case '>':
-        if (two('=')) { kind = TokenKind::kGe; len = 2; }
-        else kind = TokenKind::kGt;
+        if (two('=')) {
+          kind = TokenKind::kGe;
+          len = 2;
+        } else
+          kind = TokenKind::kGt;
         break;
       case '!':
-        if (!two('=')) return SqlError(sql, Span(i, i + 1), "unexpected character '!'", "write NOT, or != for not equal");
+        if (!two('='))
+          return SqlError(sql, Span(i, i + 1), "unexpected character '!'",
+                          "write NOT, or != for not equal");
         kind = TokenKind::kNe;
         len = 2;
         break;
       case '|':
-        if (!two('|')) return SqlError(sql, Span(i, i + 1), "unexpected character '|'", "write OR, or || to concatenate strings");
+        if (!two('|'))
+          return SqlError(sql, Span(i, i + 1), "unexpected character '|'",
+                          "write OR, or || to concatenate strings");
         kind = TokenKind::kConcat;
         len = 2;
         break;
       default: {
         size_t end = i + 1;
         while (end < n && (static_cast<unsigned char>(sql[end]) & 0xC0) == 0x80) ++end;
-        return SqlError(sql, Span(i, end), "unexpected character '" + std::string(sql.substr(i, end - i)) + "'");
+        return SqlError(sql, Span(i, end),
+                        "unexpected character '" + std::string(sql.substr(i, end - i)) + "'");
       }
     }
     i += len;

@@ -16,12 +16,14 @@ TEST(Lexer, SplitsWordsNumbersStringsAndOperators) {
   std::vector<TokenKind> kinds;
   for (const Token& k : t) kinds.push_back(k.kind);
   std::vector<TokenKind> want = {
-      TokenKind::kIdent, TokenKind::kIdent,   TokenKind::kComma, TokenKind::kInteger, TokenKind::kComma,
-      TokenKind::kDecimal, TokenKind::kComma, TokenKind::kString, TokenKind::kIdent, TokenKind::kIdent,
-      TokenKind::kIdent, TokenKind::kIdent,   TokenKind::kGe,    TokenKind::kInteger, TokenKind::kIdent,
-      TokenKind::kIdent, TokenKind::kNe,      TokenKind::kInteger, TokenKind::kIdent, TokenKind::kIdent,
-      TokenKind::kNe,    TokenKind::kInteger, TokenKind::kIdent,   TokenKind::kIdent, TokenKind::kEq,
-      TokenKind::kInteger, TokenKind::kConcat, TokenKind::kIdent,  TokenKind::kEnd};
+      TokenKind::kIdent, TokenKind::kIdent,   TokenKind::kComma,  TokenKind::kInteger,
+      TokenKind::kComma, TokenKind::kDecimal, TokenKind::kComma,  TokenKind::kString,
+      TokenKind::kIdent, TokenKind::kIdent,   TokenKind::kIdent,  TokenKind::kIdent,
+      TokenKind::kGe,    TokenKind::kInteger, TokenKind::kIdent,  TokenKind::kIdent,
+      TokenKind::kNe,    TokenKind::kInteger, TokenKind::kIdent,  TokenKind::kIdent,
+      TokenKind::kNe,    TokenKind::kInteger, TokenKind::kIdent,  TokenKind::kIdent,
+      TokenKind::kEq,    TokenKind::kInteger, TokenKind::kConcat, TokenKind::kIdent,
+      TokenKind::kEnd};
   EXPECT_EQ(kinds, want);
 }
 
@@ -75,7 +77,8 @@ TEST(Lexer, UnterminatedCommentIsAnError) {
 TEST(Lexer, StrayCharacterIsAnError) {
   auto r = Tokenize("SELECT a # b");
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("unexpected character '#' at line 1, column 10"), std::string::npos)
+  EXPECT_NE(r.status().message().find("unexpected character '#' at line 1, column 10"),
+            std::string::npos)
       << r.status().message();
 }
 

@@ -32,11 +32,16 @@ LikeAnalysis AnalyzeLikePattern(std::string_view pattern, bool case_insensitive)
     for (char& c : literal)
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
-  if ((leading || trailing) && literal.empty()) out.shape = LikeShape::kAny;
-  else if (leading && trailing) out.shape = LikeShape::kContains;
-  else if (leading) out.shape = LikeShape::kSuffix;
-  else if (trailing) out.shape = LikeShape::kPrefix;
-  else out.shape = LikeShape::kExact;
+  if ((leading || trailing) && literal.empty())
+    out.shape = LikeShape::kAny;
+  else if (leading && trailing)
+    out.shape = LikeShape::kContains;
+  else if (leading)
+    out.shape = LikeShape::kSuffix;
+  else if (trailing)
+    out.shape = LikeShape::kPrefix;
+  else
+    out.shape = LikeShape::kExact;
   out.needle = std::move(literal);
   return out;
 }

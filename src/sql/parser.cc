@@ -11,19 +11,18 @@ namespace {
 
 // Words that end or structure a clause: never taken as a bare column name or implicit alias.
 constexpr std::string_view kReserved[] = {
-    "SELECT", "FROM",  "WHERE", "GROUP", "BY",    "HAVING", "ORDER",    "LIMIT", "AND",  "OR",
-    "NOT",    "IN",    "IS",    "NULL",  "LIKE",  "ILIKE",  "BETWEEN",  "CASE",  "WHEN", "THEN",
-    "ELSE",   "END",   "AS",    "ASC",   "DESC",  "TRUE",   "FALSE",    "CAST",  "JOIN", "ON",
-    "UNION",  "DISTINCT", "INTERVAL", "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "OUTER", "EXCEPT",
-    "INTERSECT", "WITH", "OVER", "EXISTS", "RLIKE"};
+    "SELECT", "FROM",  "WHERE", "GROUP",  "BY",        "HAVING",   "ORDER", "LIMIT",   "AND",
+    "OR",     "NOT",   "IN",    "IS",     "NULL",      "LIKE",     "ILIKE", "BETWEEN", "CASE",
+    "WHEN",   "THEN",  "ELSE",  "END",    "AS",        "ASC",      "DESC",  "TRUE",    "FALSE",
+    "CAST",   "JOIN",  "ON",    "UNION",  "DISTINCT",  "INTERVAL", "INNER", "LEFT",    "RIGHT",
+    "FULL",   "CROSS", "OUTER", "EXCEPT", "INTERSECT", "WITH",     "OVER",  "EXISTS",  "RLIKE"};
 
 // Keywords offered by "did you mean" when a word is out of place.
 const std::vector<std::string_view>& KeywordCandidates() {
-  static const std::vector<std::string_view> k = {"SELECT", "FROM",  "WHERE", "GROUP BY", "GROUP", "BY",
-                                                  "HAVING", "ORDER", "LIMIT", "AND",      "OR",    "NOT",
-                                                  "IN",     "IS",    "NULL",  "LIKE",     "ILIKE", "BETWEEN",
-                                                  "CASE",   "WHEN",  "THEN",  "ELSE",     "END",   "AS",
-                                                  "ASC",    "DESC",  "CAST",  "INTERVAL"};
+  static const std::vector<std::string_view> k = {
+      "SELECT", "FROM", "WHERE", "GROUP BY", "GROUP", "BY",   "HAVING", "ORDER",   "LIMIT", "AND",
+      "OR",     "NOT",  "IN",    "IS",       "NULL",  "LIKE", "ILIKE",  "BETWEEN", "CASE",  "WHEN",
+      "THEN",   "ELSE", "END",   "AS",       "ASC",   "DESC", "CAST",   "INTERVAL"};
   return k;
 }
 
@@ -37,10 +36,14 @@ bool IsReserved(const Token& t) {
 // Milliseconds of an INTERVAL unit word (SECOND, SECONDS, MINUTE, ...), or 0.
 int64_t IntervalUnitMs(const Token& t) {
   if (t.kind != TokenKind::kIdent) return 0;
-  struct U { std::string_view name; int64_t ms; };
-  static constexpr U kUnits[] = {{"MILLISECOND", 1}, {"MILLISECONDS", 1}, {"SECOND", 1000}, {"SECONDS", 1000},
-                                 {"MINUTE", 60000},  {"MINUTES", 60000},  {"HOUR", 3600000}, {"HOURS", 3600000},
-                                 {"DAY", 86400000},  {"DAYS", 86400000}};
+  struct U {
+    std::string_view name;
+    int64_t ms;
+  };
+  static constexpr U kUnits[] = {{"MILLISECOND", 1}, {"MILLISECONDS", 1}, {"SECOND", 1000},
+                                 {"SECONDS", 1000},  {"MINUTE", 60000},   {"MINUTES", 60000},
+                                 {"HOUR", 3600000},  {"HOURS", 3600000},  {"DAY", 86400000},
+                                 {"DAYS", 86400000}};
   for (const U& u : kUnits)
     if (t.Is(u.name)) return u.ms;
   return 0;
@@ -81,13 +84,16 @@ class Parser {
   };
   Status CheckHeight(const Ast& a) const {
     if (a.height <= kMaxHeight) return Status::Ok();
-    return Error(Peek(), "the expression is too long (more than " + std::to_string(kMaxHeight) +
-                             " operators in a chain such as a AND b AND ...)",
+    return Error(Peek(),
+                 "the expression is too long (more than " + std::to_string(kMaxHeight) +
+                     " operators in a chain such as a AND b AND ...)",
                  "split it, or use IN (...) for a list of values");
   }
   int depth_ = 0;
 
-  const Token& Peek(size_t ahead = 0) const { return tokens_[std::min(pos_ + ahead, tokens_.size() - 1)]; }
+  const Token& Peek(size_t ahead = 0) const {
+    return tokens_[std::min(pos_ + ahead, tokens_.size() - 1)];
+  }
   const Token& Next() { return tokens_[pos_ < tokens_.size() - 1 ? pos_++ : pos_]; }
   bool Accept(std::string_view keyword) {
     if (!Peek().Is(keyword)) return false;
@@ -179,9 +185,11 @@ Status Parser::Unexpected(const Token& t, std::string_view expected) const {
   std::string hint;
   if (t.kind == TokenKind::kIdent) {
     std::string_view close = ClosestMatch(t.text, KeywordCandidates());
-    if (!close.empty() && !EqualsIgnoreCase(close, t.text)) hint = "did you mean " + std::string(close) + "?";
+    if (!close.empty() && !EqualsIgnoreCase(close, t.text))
+      hint = "did you mean " + std::string(close) + "?";
   }
-  return Error(t, "expected " + std::string(expected) + ", found '" + std::string(t.text) + "'", hint);
+  return Error(t, "expected " + std::string(expected) + ", found '" + std::string(t.text) + "'",
+               hint);
 }
 
 Result<AstPtr> Parser::Or() {
@@ -230,13 +238,27 @@ Result<AstPtr> Parser::Predicate() {
     const Token& t = Peek();
     BinaryOp op;
     switch (t.kind) {
-      case TokenKind::kEq: op = BinaryOp::kEq; break;
-      case TokenKind::kNe: op = BinaryOp::kNe; break;
-      case TokenKind::kLt: op = BinaryOp::kLt; break;
-      case TokenKind::kLe: op = BinaryOp::kLe; break;
-      case TokenKind::kGt: op = BinaryOp::kGt; break;
-      case TokenKind::kGe: op = BinaryOp::kGe; break;
-      default: op = BinaryOp::kAnd; break;  // not a comparison
+      case TokenKind::kEq:
+        op = BinaryOp::kEq;
+        break;
+      case TokenKind::kNe:
+        op = BinaryOp::kNe;
+        break;
+      case TokenKind::kLt:
+        op = BinaryOp::kLt;
+        break;
+      case TokenKind::kLe:
+        op = BinaryOp::kLe;
+        break;
+      case TokenKind::kGt:
+        op = BinaryOp::kGt;
+        break;
+      case TokenKind::kGe:
+        op = BinaryOp::kGe;
+        break;
+      default:
+        op = BinaryOp::kAnd;
+        break;  // not a comparison
     }
     if (op != BinaryOp::kAnd) {
       ++pos_;
@@ -249,7 +271,8 @@ Result<AstPtr> Parser::Predicate() {
     if (t.Is("IS")) {
       ++pos_;
       bool negated = Accept("NOT");
-      if (!Accept("NULL")) return Unexpected(Peek(), negated ? "NULL after IS NOT" : "NULL or NOT NULL after IS");
+      if (!Accept("NULL"))
+        return Unexpected(Peek(), negated ? "NULL after IS NOT" : "NULL or NOT NULL after IS");
       auto a = MakeUnary(AstKind::kIsNull, std::move(left), {});
       a->span = Through(a->children[0]->span);
       a->negated = negated;
@@ -263,7 +286,8 @@ Result<AstPtr> Parser::Predicate() {
     if (k.Is("IN")) {
       ++pos_;
       if (Status st = Expect(TokenKind::kLParen, "'(' after IN"); !st.ok()) return st;
-      if (Peek().Is("SELECT")) return NotSupported(Peek(), "subqueries", "list the values: x IN ('a', 'b')");
+      if (Peek().Is("SELECT"))
+        return NotSupported(Peek(), "subqueries", "list the values: x IN ('a', 'b')");
       auto a = MakeUnary(AstKind::kIn, std::move(left), {});
       a->negated = negated;
       do {
@@ -282,7 +306,8 @@ Result<AstPtr> Parser::Predicate() {
       ++pos_;
       AstPtr pattern;
       SLUICE_ASSIGN_OR_RETURN(pattern, Additive());
-      if (Peek().Is("ESCAPE")) return NotSupported(Peek(), "LIKE ... ESCAPE", "the escape character is \\, e.g. '50\\%'");
+      if (Peek().Is("ESCAPE"))
+        return NotSupported(Peek(), "LIKE ... ESCAPE", "the escape character is \\, e.g. '50\\%'");
       auto a = MakeUnary(AstKind::kLike, std::move(left), {});
       a->children.push_back(std::move(pattern));
       UpdateHeight(*a);
@@ -304,8 +329,9 @@ Result<AstPtr> Parser::Predicate() {
       SLUICE_ASSIGN_OR_RETURN(high, Additive());
       SourceSpan whole = Through(left->span);
       AstPtr copy = CloneAst(*left);
-      AstPtr both = MakeBinary(BinaryOp::kAnd, MakeBinary(BinaryOp::kGe, std::move(left), std::move(low)),
-                               MakeBinary(BinaryOp::kLe, std::move(copy), std::move(high)));
+      AstPtr both =
+          MakeBinary(BinaryOp::kAnd, MakeBinary(BinaryOp::kGe, std::move(left), std::move(low)),
+                     MakeBinary(BinaryOp::kLe, std::move(copy), std::move(high)));
       both->span = whole;
       left = negated ? MakeUnary(AstKind::kNot, std::move(both), whole) : std::move(both);
       continue;
@@ -320,10 +346,14 @@ Result<AstPtr> Parser::Additive() {
   SLUICE_ASSIGN_OR_RETURN(left, Multiplicative());
   while (true) {
     BinaryOp op;
-    if (Peek().kind == TokenKind::kPlus) op = BinaryOp::kAdd;
-    else if (Peek().kind == TokenKind::kMinus) op = BinaryOp::kSub;
-    else if (Peek().kind == TokenKind::kConcat) op = BinaryOp::kConcat;
-    else return left;
+    if (Peek().kind == TokenKind::kPlus)
+      op = BinaryOp::kAdd;
+    else if (Peek().kind == TokenKind::kMinus)
+      op = BinaryOp::kSub;
+    else if (Peek().kind == TokenKind::kConcat)
+      op = BinaryOp::kConcat;
+    else
+      return left;
     ++pos_;
     AstPtr right;
     SLUICE_ASSIGN_OR_RETURN(right, Multiplicative());
@@ -337,10 +367,14 @@ Result<AstPtr> Parser::Multiplicative() {
   SLUICE_ASSIGN_OR_RETURN(left, Unary());
   while (true) {
     BinaryOp op;
-    if (Peek().kind == TokenKind::kStar) op = BinaryOp::kMul;
-    else if (Peek().kind == TokenKind::kSlash) op = BinaryOp::kDiv;
-    else if (Peek().kind == TokenKind::kPercent) op = BinaryOp::kMod;
-    else return left;
+    if (Peek().kind == TokenKind::kStar)
+      op = BinaryOp::kMul;
+    else if (Peek().kind == TokenKind::kSlash)
+      op = BinaryOp::kDiv;
+    else if (Peek().kind == TokenKind::kPercent)
+      op = BinaryOp::kMod;
+    else
+      return left;
     ++pos_;
     AstPtr right;
     SLUICE_ASSIGN_OR_RETURN(right, Unary());
@@ -412,7 +446,8 @@ Result<AstPtr> Parser::Primary() {
       return literal(std::move(v));
     }
     case TokenKind::kLParen: {
-      if (Peek().Is("SELECT")) return NotSupported(Peek(), "subqueries", "sluice runs one SELECT over one stream");
+      if (Peek().Is("SELECT"))
+        return NotSupported(Peek(), "subqueries", "sluice runs one SELECT over one stream");
       AstPtr inner;
       SLUICE_ASSIGN_OR_RETURN(inner, Expression());
       if (Status st = Expect(TokenKind::kRParen, "')'"); !st.ok()) return st;
@@ -446,8 +481,10 @@ Result<AstPtr> Parser::Primary() {
         ++pos_;
         const Token& part = Next();
         // After a dot any word is a name: window.end is not the END keyword.
-        if (part.kind == TokenKind::kIdent) a->parts.emplace_back(part.text);
-        else if (part.kind == TokenKind::kQuotedIdent) a->parts.push_back(part.value);
+        if (part.kind == TokenKind::kIdent)
+          a->parts.emplace_back(part.text);
+        else if (part.kind == TokenKind::kQuotedIdent)
+          a->parts.push_back(part.value);
         else {
           --pos_;
           return Unexpected(part, "a name after '.'");
@@ -469,7 +506,8 @@ Result<AstPtr> Parser::Call(const Token& name) {
   a->name_span = name.span;
   ++pos_;  // (
   if (Peek().Is("DISTINCT")) {
-    return NotSupported(Peek(), "DISTINCT inside aggregates", "count distinct values with GROUP BY in a separate query");
+    return NotSupported(Peek(), "DISTINCT inside aggregates",
+                        "count distinct values with GROUP BY in a separate query");
   }
   if (Accept(TokenKind::kStar)) {
     a->star_arg = true;
@@ -481,7 +519,8 @@ Result<AstPtr> Parser::Call(const Token& name) {
       UpdateHeight(*a);
     } while (Accept(TokenKind::kComma));
   }
-  if (Status st = Expect(TokenKind::kRParen, "',' or ')' after a function argument"); !st.ok()) return st;
+  if (Status st = Expect(TokenKind::kRParen, "',' or ')' after a function argument"); !st.ok())
+    return st;
   a->span = Through(name.span);
   if (Peek().Is("OVER")) {
     return NotSupported(Peek(), "window functions (OVER)",
@@ -531,7 +570,8 @@ Result<AstPtr> Parser::CastExpr(const Token& cast_token) {
   UpdateHeight(*a);
   if (Status st = ExpectKeyword("AS"); !st.ok()) return st;
   const Token& type = Next();
-  std::optional<Type> parsed = type.kind == TokenKind::kIdent ? ParseTypeName(type.text) : std::nullopt;
+  std::optional<Type> parsed =
+      type.kind == TokenKind::kIdent ? ParseTypeName(type.text) : std::nullopt;
   if (!parsed) {
     return Error(type, "unknown type '" + std::string(type.text) + "'",
                  "types are BIGINT, DOUBLE, STRING, BOOLEAN, TIMESTAMP");
@@ -550,7 +590,8 @@ Result<AstPtr> Parser::CastExpr(const Token& cast_token) {
 Result<AstPtr> Parser::IntervalExpr(const Token& interval_token) {
   // INTERVAL '10' SECOND, INTERVAL 10 SECONDS, INTERVAL '10 seconds'
   const Token& value = Next();
-  if (value.kind != TokenKind::kString && value.kind != TokenKind::kInteger && value.kind != TokenKind::kDecimal) {
+  if (value.kind != TokenKind::kString && value.kind != TokenKind::kInteger &&
+      value.kind != TokenKind::kDecimal) {
     --pos_;
     return Unexpected(value, "a number or string after INTERVAL (INTERVAL '10' SECOND)");
   }
@@ -573,20 +614,22 @@ Result<AstPtr> Parser::IntervalExpr(const Token& interval_token) {
 // Clauses sluice does not run get a "not supported" message rather than a parse error.
 Status Parser::ClauseRejections() {
   const Token& t = Peek();
-  if (t.Is("JOIN") || t.Is("INNER") || t.Is("LEFT") || t.Is("RIGHT") || t.Is("FULL") || t.Is("CROSS") ||
-      t.kind == TokenKind::kComma) {
+  if (t.Is("JOIN") || t.Is("INNER") || t.Is("LEFT") || t.Is("RIGHT") || t.Is("FULL") ||
+      t.Is("CROSS") || t.kind == TokenKind::kComma) {
     return NotSupported(t, "joins", "sluice runs one SELECT over one stream");
   }
   if (t.Is("UNION") || t.Is("INTERSECT") || t.Is("EXCEPT")) {
     return NotSupported(t, std::string(t.text) + " of queries", "run one query per stream");
   }
-  if (t.Is("WINDOW")) return NotSupported(t, "the WINDOW clause", "GROUP BY window(timestamp, '10 seconds')");
+  if (t.Is("WINDOW"))
+    return NotSupported(t, "the WINDOW clause", "GROUP BY window(timestamp, '10 seconds')");
   return Status::Ok();
 }
 
 Result<SelectStatement> Parser::Statement() {
   SelectStatement s;
-  if (Peek().Is("WITH")) return NotSupported(Peek(), "WITH (common table expressions)", "write one SELECT");
+  if (Peek().Is("WITH"))
+    return NotSupported(Peek(), "WITH (common table expressions)", "write one SELECT");
   if (!Peek().Is("SELECT")) {
     if (Peek().kind == TokenKind::kIdent && ClosestMatch(Peek().text, {"SELECT"}).empty()) {
       return Error(Peek(), "expected SELECT, found '" + std::string(Peek().text) + "'",
@@ -610,8 +653,10 @@ Result<SelectStatement> Parser::Statement() {
     }
     if (Accept("AS")) {
       const Token& alias = Next();
-      if (alias.kind == TokenKind::kQuotedIdent) item.alias = alias.value;
-      else if (alias.kind == TokenKind::kIdent && !IsReserved(alias)) item.alias = std::string(alias.text);
+      if (alias.kind == TokenKind::kQuotedIdent)
+        item.alias = alias.value;
+      else if (alias.kind == TokenKind::kIdent && !IsReserved(alias))
+        item.alias = std::string(alias.text);
       else {
         --pos_;
         return Unexpected(alias, "a name after AS");
@@ -650,7 +695,8 @@ Result<SelectStatement> Parser::Statement() {
   s.table_span = Through(table.span);
   if (Accept("AS") || Peek().kind == TokenKind::kQuotedIdent ||
       (Peek().kind == TokenKind::kIdent && !IsReserved(Peek()) &&
-       (Peek(1).kind == TokenKind::kEnd || Peek(1).kind == TokenKind::kSemicolon || IsReserved(Peek(1))))) {
+       (Peek(1).kind == TokenKind::kEnd || Peek(1).kind == TokenKind::kSemicolon ||
+        IsReserved(Peek(1))))) {
     const Token& alias = Next();
     if (alias.kind != TokenKind::kIdent && alias.kind != TokenKind::kQuotedIdent) {
       --pos_;
@@ -679,16 +725,21 @@ Result<SelectStatement> Parser::Statement() {
     do {
       OrderItem item;
       SLUICE_ASSIGN_OR_RETURN(item.expr, Expression());
-      if (Accept("DESC")) item.descending = true;
-      else Accept("ASC");
-      if (Peek().Is("NULLS")) return NotSupported(Peek(), "NULLS FIRST/LAST", "NULLs sort first ascending, last descending");
+      if (Accept("DESC"))
+        item.descending = true;
+      else
+        Accept("ASC");
+      if (Peek().Is("NULLS"))
+        return NotSupported(Peek(), "NULLS FIRST/LAST",
+                            "NULLs sort first ascending, last descending");
       s.order_by.push_back(std::move(item));
     } while (Accept(TokenKind::kComma));
   }
   if (Accept("LIMIT")) {
     const Token& n = Next();
     int64_t limit = -1;
-    if (n.kind == TokenKind::kInteger) std::from_chars(n.text.data(), n.text.data() + n.text.size(), limit);
+    if (n.kind == TokenKind::kInteger)
+      std::from_chars(n.text.data(), n.text.data() + n.text.size(), limit);
     if (limit < 0) {
       --pos_;
       return Error(n, "LIMIT needs a whole number of rows", "e.g. LIMIT 10");
@@ -698,7 +749,8 @@ Result<SelectStatement> Parser::Statement() {
   if (Status st = ClauseRejections(); !st.ok()) return st;
   Accept(TokenKind::kSemicolon);
   if (Peek().kind != TokenKind::kEnd) {
-    if (Peek().kind == TokenKind::kIdent && !s.where && EqualsIgnoreCase(ClosestMatch(Peek().text, {"WHERE"}), "WHERE")) {
+    if (Peek().kind == TokenKind::kIdent && !s.where &&
+        EqualsIgnoreCase(ClosestMatch(Peek().text, {"WHERE"}), "WHERE")) {
       return Error(Peek(), "unexpected '" + std::string(Peek().text) + "'", "did you mean WHERE?");
     }
     std::string_view close =
@@ -706,7 +758,8 @@ Result<SelectStatement> Parser::Statement() {
             ? ClosestMatch(Peek().text, {"WHERE", "GROUP", "HAVING", "ORDER", "LIMIT"})
             : std::string_view();
     return Error(Peek(), "unexpected '" + std::string(Peek().text) + "'",
-                 close.empty() ? "a query ends after LIMIT or ';'" : "did you mean " + std::string(close) + "?");
+                 close.empty() ? "a query ends after LIMIT or ';'"
+                               : "did you mean " + std::string(close) + "?");
   }
   return s;
 }
@@ -728,13 +781,17 @@ Result<AstPtr> ParseExpression(std::string_view sql) {
 }
 
 std::optional<Type> ParseTypeName(std::string_view name) {
-  struct T { std::string_view name; Type type; };
+  struct T {
+    std::string_view name;
+    Type type;
+  };
   static constexpr T kTypes[] = {
-      {"BIGINT", Type::kInt64},   {"INT", Type::kInt64},      {"INTEGER", Type::kInt64}, {"LONG", Type::kInt64},
-      {"SMALLINT", Type::kInt64}, {"TINYINT", Type::kInt64},  {"DOUBLE", Type::kDouble}, {"FLOAT", Type::kDouble},
-      {"REAL", Type::kDouble},    {"DECIMAL", Type::kDouble}, {"STRING", Type::kString}, {"VARCHAR", Type::kString},
-      {"CHAR", Type::kString},    {"TEXT", Type::kString},    {"BOOLEAN", Type::kBool},  {"BOOL", Type::kBool},
-      {"TIMESTAMP", Type::kTimestamp}};
+      {"BIGINT", Type::kInt64},   {"INT", Type::kInt64},          {"INTEGER", Type::kInt64},
+      {"LONG", Type::kInt64},     {"SMALLINT", Type::kInt64},     {"TINYINT", Type::kInt64},
+      {"DOUBLE", Type::kDouble},  {"FLOAT", Type::kDouble},       {"REAL", Type::kDouble},
+      {"DECIMAL", Type::kDouble}, {"STRING", Type::kString},      {"VARCHAR", Type::kString},
+      {"CHAR", Type::kString},    {"TEXT", Type::kString},        {"BOOLEAN", Type::kBool},
+      {"BOOL", Type::kBool},      {"TIMESTAMP", Type::kTimestamp}};
   for (const T& t : kTypes)
     if (EqualsIgnoreCase(name, t.name)) return t.type;
   return std::nullopt;

@@ -17,11 +17,17 @@ std::string ErrorOf(std::string_view sql) {
   return r.ok() ? "" : r.status().message();
 }
 
-TEST(Parser, MultiplicationBindsTighterThanAddition) { EXPECT_EQ(Sql("a + b * c - d"), "((a + (b * c)) - d)"); }
+TEST(Parser, MultiplicationBindsTighterThanAddition) {
+  EXPECT_EQ(Sql("a + b * c - d"), "((a + (b * c)) - d)");
+}
 
-TEST(Parser, AndBindsTighterThanOr) { EXPECT_EQ(Sql("a = 1 OR b = 2 AND c = 3"), "((a = 1) OR ((b = 2) AND (c = 3)))"); }
+TEST(Parser, AndBindsTighterThanOr) {
+  EXPECT_EQ(Sql("a = 1 OR b = 2 AND c = 3"), "((a = 1) OR ((b = 2) AND (c = 3)))");
+}
 
-TEST(Parser, NotAppliesToAWholeComparison) { EXPECT_EQ(Sql("NOT a = 1 AND b"), "((NOT (a = 1)) AND b)"); }
+TEST(Parser, NotAppliesToAWholeComparison) {
+  EXPECT_EQ(Sql("NOT a = 1 AND b"), "((NOT (a = 1)) AND b)");
+}
 
 TEST(Parser, UnaryMinusFoldsIntoLiterals) {
   auto r = ParseExpression("-5");
@@ -50,7 +56,8 @@ TEST(Parser, CaseCastAndCalls) {
 }
 
 TEST(Parser, IntervalSpellings) {
-  for (std::string_view s : {"INTERVAL '10' SECOND", "INTERVAL 10 SECONDS", "interval '10 seconds'", "INTERVAL '10' seconds"}) {
+  for (std::string_view s : {"INTERVAL '10' SECOND", "INTERVAL 10 SECONDS", "interval '10 seconds'",
+                             "INTERVAL '10' seconds"}) {
     auto r = ParseExpression(s);
     ASSERT_TRUE(r.ok()) << s << ": " << r.status().message();
     EXPECT_EQ(r.value()->kind, AstKind::kInterval);
@@ -117,15 +124,21 @@ TEST(Parser, UnexpectedEndOfInput) {
 }
 
 TEST(Parser, UnsupportedFeaturesSaySo) {
-  EXPECT_NE(ErrorOf("SELECT a FROM logs JOIN users ON a = b").find("not supported: joins"), std::string::npos);
+  EXPECT_NE(ErrorOf("SELECT a FROM logs JOIN users ON a = b").find("not supported: joins"),
+            std::string::npos);
   EXPECT_NE(ErrorOf("SELECT a FROM logs, users").find("not supported: joins"), std::string::npos);
-  EXPECT_NE(ErrorOf("SELECT a FROM (SELECT a FROM logs)").find("not supported: subqueries"), std::string::npos);
-  EXPECT_NE(ErrorOf("SELECT a FROM logs WHERE a IN (SELECT b FROM t)").find("not supported: subqueries"),
+  EXPECT_NE(ErrorOf("SELECT a FROM (SELECT a FROM logs)").find("not supported: subqueries"),
             std::string::npos);
-  EXPECT_NE(ErrorOf("SELECT a FROM logs UNION SELECT b FROM t").find("not supported: UNION"), std::string::npos);
-  EXPECT_NE(ErrorOf("SELECT count(*) OVER (PARTITION BY a) FROM logs").find("not supported: window functions"),
+  EXPECT_NE(
+      ErrorOf("SELECT a FROM logs WHERE a IN (SELECT b FROM t)").find("not supported: subqueries"),
+      std::string::npos);
+  EXPECT_NE(ErrorOf("SELECT a FROM logs UNION SELECT b FROM t").find("not supported: UNION"),
             std::string::npos);
-  EXPECT_NE(ErrorOf("SELECT count(DISTINCT a) FROM logs").find("not supported: DISTINCT"), std::string::npos);
+  EXPECT_NE(ErrorOf("SELECT count(*) OVER (PARTITION BY a) FROM logs")
+                .find("not supported: window functions"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("SELECT count(DISTINCT a) FROM logs").find("not supported: DISTINCT"),
+            std::string::npos);
 }
 
 TEST(Parser, UnterminatedStringInStatement) {
@@ -150,7 +163,8 @@ TEST(Parser, DeepNestingIsAnErrorNotACrash) {
   for (const std::string& sql :
        {"SELECT " + Repeat("(", 5000) + "1" + Repeat(")", 5000) + " FROM logs",
         "SELECT " + Repeat("lower(", 4000) + "'a'" + Repeat(")", 4000) + " FROM logs",
-        "SELECT " + Repeat("CASE WHEN true THEN ", 4000) + "1" + Repeat(" END", 4000) + " FROM logs",
+        "SELECT " + Repeat("CASE WHEN true THEN ", 4000) + "1" + Repeat(" END", 4000) +
+            " FROM logs",
         "SELECT 1 FROM logs WHERE " + Repeat("NOT ", 14000) + "true",
         "SELECT " + Repeat("- ", 20000) + "1 FROM logs"}) {
     EXPECT_NE(ErrorOf(sql).find("nested too deeply"), std::string::npos) << sql.substr(0, 40);

@@ -6,7 +6,8 @@ namespace sluice {
 namespace {
 
 TEST(SchemaParser, ParsesNamesAndTypes) {
-  auto s = ParseSchema("ts BIGINT, level string, score DOUBLE, ok BOOLEAN, n INT, `odd name` VARCHAR(10)");
+  auto s = ParseSchema(
+      "ts BIGINT, level string, score DOUBLE, ok BOOLEAN, n INT, `odd name` VARCHAR(10)");
   ASSERT_TRUE(s.ok()) << s.status().message();
   ASSERT_EQ(s->fields.size(), 6u);
   EXPECT_EQ(s->fields[1].type, Type::kString);
@@ -19,7 +20,8 @@ TEST(SchemaParser, ParsesNamesAndTypes) {
 TEST(SchemaParser, RejectsUnknownTypesAndDuplicates) {
   auto s = ParseSchema("ts BIGINT, level STRNG");
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.status().message().find("did you mean STRING?"), std::string::npos) << s.status().message();
+  EXPECT_NE(s.status().message().find("did you mean STRING?"), std::string::npos)
+      << s.status().message();
   EXPECT_NE(s.status().message().find("column 18"), std::string::npos) << s.status().message();
   EXPECT_FALSE(ParseSchema("a INT, a INT").ok());
   EXPECT_FALSE(ParseSchema("").ok());

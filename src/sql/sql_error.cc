@@ -24,7 +24,8 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-Status SqlError(std::string_view sql, SourceSpan span, std::string_view what, std::string_view hint) {
+Status SqlError(std::string_view sql, SourceSpan span, std::string_view what,
+                std::string_view hint) {
   size_t begin = std::min<size_t>(span.begin, sql.size());
   size_t end = std::max<size_t>(begin, std::min<size_t>(span.end, sql.size()));
   size_t line_begin = sql.rfind('\n', begin == 0 ? std::string_view::npos : begin - 1);
@@ -32,7 +33,8 @@ Status SqlError(std::string_view sql, SourceSpan span, std::string_view what, st
   if (begin > 0 && sql[begin - 1] == '\n') line_begin = begin;
   size_t line_end = sql.find('\n', begin);
   if (line_end == std::string_view::npos) line_end = sql.size();
-  size_t line_no = 1 + static_cast<size_t>(std::count(sql.begin(), sql.begin() + static_cast<long>(begin), '\n'));
+  size_t line_no = 1 + static_cast<size_t>(
+                           std::count(sql.begin(), sql.begin() + static_cast<long>(begin), '\n'));
   std::string_view line = sql.substr(line_begin, line_end - line_begin);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   size_t column = Columns(sql.substr(line_begin, begin - line_begin)) + 1;
@@ -56,7 +58,8 @@ size_t EditDistance(std::string_view a, std::string_view b) {
     for (size_t j = 1; j <= b.size(); ++j) {
       size_t cost = Lower(a[i - 1]) == Lower(b[j - 1]) ? 0 : 1;
       d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && Lower(a[i - 1]) == Lower(b[j - 2]) && Lower(a[i - 2]) == Lower(b[j - 1])) {
+      if (i > 1 && j > 1 && Lower(a[i - 1]) == Lower(b[j - 2]) &&
+          Lower(a[i - 2]) == Lower(b[j - 1])) {
         d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
       }
     }
@@ -64,7 +67,8 @@ size_t EditDistance(std::string_view a, std::string_view b) {
   return d[a.size()][b.size()];
 }
 
-std::string_view ClosestMatch(std::string_view word, const std::vector<std::string_view>& candidates) {
+std::string_view ClosestMatch(std::string_view word,
+                              const std::vector<std::string_view>& candidates) {
   std::string_view best;
   size_t best_distance = 3;
   for (std::string_view c : candidates) {

@@ -23,14 +23,16 @@ struct SourceSpan {
 //     ^^^^          (under the span, clipped to that line; one caret for an empty span)
 //   hint: <hint>    (only if hint is not empty)
 // Columns count UTF-8 characters from 1.
-Status SqlError(std::string_view sql, SourceSpan span, std::string_view what, std::string_view hint = {});
+Status SqlError(std::string_view sql, SourceSpan span, std::string_view what,
+                std::string_view hint = {});
 
 // Edit distance (insert, delete, replace, swap neighbours), ASCII case-insensitive.
 size_t EditDistance(std::string_view a, std::string_view b);
 
 // The candidate nearest to `word` if it is close enough to be a likely typo (at most 2 edits and
 // fewer edits than half the word), else empty.
-std::string_view ClosestMatch(std::string_view word, const std::vector<std::string_view>& candidates);
+std::string_view ClosestMatch(std::string_view word,
+                              const std::vector<std::string_view>& candidates);
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 

@@ -10,14 +10,29 @@
 namespace sluice {
 
 enum class TokenKind : uint8_t {
-  kIdent,        // unquoted word: a keyword, function, column or alias (keywords are not reserved by the lexer)
+  kIdent,  // unquoted word: a keyword, function, column or alias (keywords are not reserved by the
+           // lexer)
   kQuotedIdent,  // `name` or "name": never a keyword
   kInteger,      // 42
   kDecimal,      // 1.5, .5, 1e3
   kString,       // 'text' ('' inside is one quote)
-  kComma, kDot, kLParen, kRParen, kSemicolon,
-  kStar, kPlus, kMinus, kSlash, kPercent, kConcat,  // * + - / % ||
-  kEq, kNe, kLt, kLe, kGt, kGe,                     // = or ==, <> or !=, < <= > >=
+  kComma,
+  kDot,
+  kLParen,
+  kRParen,
+  kSemicolon,
+  kStar,
+  kPlus,
+  kMinus,
+  kSlash,
+  kPercent,
+  kConcat,  // * + - / % ||
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,  // = or ==, <> or !=, < <= > >=
   kEnd,
 };
 
@@ -28,7 +43,9 @@ struct Token {
   SourceSpan span;
 
   // An unquoted word equal to `keyword`, ASCII case-insensitive.
-  bool Is(std::string_view keyword) const { return kind == TokenKind::kIdent && EqualsIgnoreCase(text, keyword); }
+  bool Is(std::string_view keyword) const {
+    return kind == TokenKind::kIdent && EqualsIgnoreCase(text, keyword);
+  }
 };
 
 }  // namespace sluice

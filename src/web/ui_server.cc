@@ -4,8 +4,8 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <chrono>
 #include <charconv>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <thread>
@@ -67,16 +67,22 @@ void AppendSourceStatusJson(std::string& body, const SourceStatus& st) {
 
 void AppendSourceStatusMetrics(std::string& body, const SourceStatus& st, int64_t now_ms) {
   const int64_t down_ms = st.reachable ? 0 : std::max<int64_t>(0, now_ms - st.unreachable_since_ms);
-  body += "# HELP sluice_source_reachable 1 while the source's brokers answer, 0 while none does\n"
-          "# TYPE sluice_source_reachable gauge\n"
-          "sluice_source_reachable " + std::string(st.reachable ? "1" : "0") + "\n"
-          "# HELP sluice_source_unreachable_seconds how long no broker of the source has answered\n"
-          "# TYPE sluice_source_unreachable_seconds gauge\n"
-          "sluice_source_unreachable_seconds " + std::to_string(down_ms / 1000) + "\n"
-          "# HELP sluice_source_skipped_records_total records deleted from Kafka before they were "
-          "read and skipped (--fail-on-data-loss false)\n"
-          "# TYPE sluice_source_skipped_records_total counter\n"
-          "sluice_source_skipped_records_total " + std::to_string(st.skipped_records) + "\n";
+  body +=
+      "# HELP sluice_source_reachable 1 while the source's brokers answer, 0 while none does\n"
+      "# TYPE sluice_source_reachable gauge\n"
+      "sluice_source_reachable " +
+      std::string(st.reachable ? "1" : "0") +
+      "\n"
+      "# HELP sluice_source_unreachable_seconds how long no broker of the source has answered\n"
+      "# TYPE sluice_source_unreachable_seconds gauge\n"
+      "sluice_source_unreachable_seconds " +
+      std::to_string(down_ms / 1000) +
+      "\n"
+      "# HELP sluice_source_skipped_records_total records deleted from Kafka before they were "
+      "read and skipped (--fail-on-data-loss false)\n"
+      "# TYPE sluice_source_skipped_records_total counter\n"
+      "sluice_source_skipped_records_total " +
+      std::to_string(st.skipped_records) + "\n";
 }
 
 }  // namespace
@@ -96,7 +102,8 @@ struct UiServer::Impl {
   httplib::Server::HandlerResponse Handle(const httplib::Request& req, httplib::Response& res);
 };
 
-httplib::Server::HandlerResponse UiServer::Impl::Handle(const httplib::Request& req, httplib::Response& res) {
+httplib::Server::HandlerResponse UiServer::Impl::Handle(const httplib::Request& req,
+                                                        httplib::Response& res) {
   using httplib::Server;
   res.set_header("X-Content-Type-Options", "nosniff");
   res.set_header("Referrer-Policy", "no-referrer");
@@ -136,7 +143,7 @@ httplib::Server::HandlerResponse UiServer::Impl::Handle(const httplib::Request& 
     res.status = status;
     res.set_header("Cache-Control", "no-store");
     res.set_content(body, it->first == "/metrics" ? std::string(kPrometheusContentType)
-                                                              : "application/json; charset=utf-8");
+                                                  : "application/json; charset=utf-8");
     return Server::HandlerResponse::Handled;
   }
   const UiAsset* asset = FindUiAsset(req.path == "/" ? "/index.html" : std::string_view(req.path));
@@ -159,8 +166,9 @@ UiServer::UiServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 UiServer::~UiServer() { Stop(); }
 
-Result<std::unique_ptr<UiServer>> UiServer::Start(std::string host, int port, RunMonitor& monitor,
-                                                  std::shared_ptr<const SourceStatusBoard> source_status) {
+Result<std::unique_ptr<UiServer>> UiServer::Start(
+    std::string host, int port, RunMonitor& monitor,
+    std::shared_ptr<const SourceStatusBoard> source_status) {
   if (host.empty()) return Status::InvalidArgument("--ui: empty host; pass e.g. 127.0.0.1:4040");
   if (port < 0 || port > 65535) return Status::InvalidArgument("--ui: port must be 0..65535");
   auto impl = std::make_unique<Impl>(monitor);
@@ -201,16 +209,15 @@ Result<std::unique_ptr<UiServer>> UiServer::Start(std::string host, int port, Ru
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
-  s.set_pre_routing_handler(
-      [self](const httplib::Request& req, httplib::Response& res) { return self->Handle(req, res); });
+  s.set_pre_routing_handler([self](const httplib::Request& req, httplib::Response& res) {
+    return self->Handle(req, res);
+  });
   // Errors httplib produces itself (400, 413, 414, ...) get a small JSON body too.
   s.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.body.empty()) SetError(res, res.status, "HTTP error " + std::to_string(res.status));
   });
   s.set_exception_handler([](const httplib::Request&, httplib::Response& res,
-                             const std::exception_ptr&) {
-    SetError(res, 500, "internal error");
-  });
+                             const std::exception_ptr&) { SetError(res, 500, "internal error"); });
 
   int bound = 0;
   if (port == 0) {

@@ -31,11 +31,15 @@ class RawConnection {
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
   }
-  ~RawConnection() { if (fd_ >= 0) close(fd_); }
+  ~RawConnection() {
+    if (fd_ >= 0) close(fd_);
+  }
   RawConnection(RawConnection&& o) noexcept : fd_(o.fd_), connected_(o.connected_) { o.fd_ = -1; }
   RawConnection& operator=(RawConnection&&) = delete;
   bool connected() const { return connected_; }
-  bool Send(std::string_view s) { return send(fd_, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size()); }
+  bool Send(std::string_view s) {
+    return send(fd_, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size());
+  }
   // Everything until the server closes (or `timeout` passes).
   std::string ReadAll(std::chrono::milliseconds timeout) {
     std::string got;
@@ -103,7 +107,8 @@ TEST_F(UiServerTest, ServesTheUi) {
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
   EXPECT_NE(res->body.find("<title>sluice"), std::string::npos);
-  EXPECT_NE(res->get_header_value("Content-Security-Policy").find("default-src 'self'"), std::string::npos);
+  EXPECT_NE(res->get_header_value("Content-Security-Policy").find("default-src 'self'"),
+            std::string::npos);
   for (const char* asset : {"/app.js", "/style.css"}) {
     auto r = client_->Get(asset);
     ASSERT_TRUE(r) << asset;
@@ -122,8 +127,9 @@ TEST_F(UiServerTest, ServesTheUi) {
 TEST_F(UiServerTest, ProgressHasSparkFields) {
   auto p = GetJson("/api/progress");
   EXPECT_EQ(int64_t(p["batchId"]), 14);
-  for (const char* f : {"id", "runId", "timestamp", "numInputRows", "inputRowsPerSecond",
-                        "processedRowsPerSecond", "durationMs", "eventTime", "stateOperators", "sources", "sink"}) {
+  for (const char* f :
+       {"id", "runId", "timestamp", "numInputRows", "inputRowsPerSecond", "processedRowsPerSecond",
+        "durationMs", "eventTime", "stateOperators", "sources", "sink"}) {
     EXPECT_EQ(p[f].error(), simdjson::SUCCESS) << f;
   }
 }
@@ -144,7 +150,8 @@ TEST_F(UiServerTest, MetricsAreInPrometheusTextFormat) {
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
   EXPECT_EQ(res->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
-  EXPECT_NE(res->body.find("# TYPE sluice_input_rows_total counter\nsluice_input_rows_total "), std::string::npos);
+  EXPECT_NE(res->body.find("# TYPE sluice_input_rows_total counter\nsluice_input_rows_total "),
+            std::string::npos);
   EXPECT_NE(res->body.find("sluice_partition_lag{partition=\"0\"}"), std::string::npos);
 }
 
@@ -172,8 +179,9 @@ TEST_F(UiServerTest, WritesAreRefusedAndChangeNothing) {
 TEST_F(UiServerTest, UnknownAndHostilePathsGet4xx) {
   EXPECT_EQ(Status(client_->Get("/nope")), 404);
   EXPECT_EQ(Status(client_->Get("/api/progress/")), 404);
-  for (const char* path : {"/../etc/passwd", "/%2e%2e/etc/passwd", "/..%2fetc%2fpasswd", "//etc/passwd",
-                           "/..\\..\\windows", "/app.js%00.html", "/api/progress/history?after=x"}) {
+  for (const char* path :
+       {"/../etc/passwd", "/%2e%2e/etc/passwd", "/..%2fetc%2fpasswd", "//etc/passwd",
+        "/..\\..\\windows", "/app.js%00.html", "/api/progress/history?after=x"}) {
     int s = Status(client_->Get(path));
     EXPECT_TRUE(s >= 400 && s < 500) << path << " -> " << s;
   }
@@ -197,7 +205,8 @@ TEST_F(UiServerTest, AGetWithABodyGets413) {
   ASSERT_TRUE(c.Send("GET /api/progress HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"));
   EXPECT_EQ(c.ReadAll(std::chrono::seconds(5)).substr(0, 12), "HTTP/1.1 413");
   RawConnection big(server_->port());
-  ASSERT_TRUE(big.Send("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n" + std::string(4000, 'x')));
+  ASSERT_TRUE(big.Send("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n" +
+                       std::string(4000, 'x')));
   EXPECT_EQ(big.ReadAll(std::chrono::seconds(5)).substr(0, 12), "HTTP/1.1 413");
   EXPECT_EQ(Status(client_->Get("/api/progress")), 200);
 }

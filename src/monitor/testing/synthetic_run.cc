@@ -1,11 +1,11 @@
 #include "monitor/testing/synthetic_run.h"
 
-#include "monitor/progress_printer.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
+
+#include "monitor/progress_printer.h"
 
 namespace sluice {
 
@@ -18,7 +18,8 @@ void SyntheticRun::Start(RunMonitor& monitor) {
   q.run_id = "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d";
   q.name = "crash_monitor";
   q.sql =
-      "SELECT window.start AS window_start, window.end AS window_end, user_id, count(*) AS crash_count\n"
+      "SELECT window.start AS window_start, window.end AS window_end, user_id, count(*) AS "
+      "crash_count\n"
       "FROM logs WHERE lower(content) LIKE '%crash%' AND severity IN ('High', 'Critical')\n"
       "GROUP BY window(timestamp, '10 seconds'), user_id HAVING count(*) > 2";
   q.output_mode = "append";
@@ -53,11 +54,15 @@ void SyntheticRun::Step(RunMonitor& monitor) {
   int64_t rows[3];
   for (int i = 0; i < 3; ++i) {
     double base = i == 2 ? 35000 : 80000;
-    rows[i] = i == 2 && p2_idle ? 0 : static_cast<int64_t>(base * noise(rng_) * static_cast<double>(trigger_ms_) / 1000.0);
+    rows[i] =
+        i == 2 && p2_idle
+            ? 0
+            : static_cast<int64_t>(base * noise(rng_) * static_cast<double>(trigger_ms_) / 1000.0);
   }
   p.num_input_rows = rows[0] + rows[1] + rows[2];
   p.duration.poll_ms = static_cast<int64_t>(40 * noise(rng_));
-  p.duration.parse_filter_ms = static_cast<int64_t>(static_cast<double>(p.num_input_rows) / 1500.0 * noise(rng_));
+  p.duration.parse_filter_ms =
+      static_cast<int64_t>(static_cast<double>(p.num_input_rows) / 1500.0 * noise(rng_));
   p.duration.aggregate_ms = static_cast<int64_t>(20 * noise(rng_));
   p.duration.emit_ms = batch_ % 10 == 0 ? 12 : 2;
   p.duration.sink_ms = batch_ % 10 == 0 ? 8 : 1;
@@ -66,9 +71,10 @@ void SyntheticRun::Step(RunMonitor& monitor) {
                         p.duration.sink_ms + p.duration.checkpoint_ms;
   p.duration.total_us = p.duration.total_ms * 1000;
   p.duration.interval_ms = trigger_ms_;
-  p.input_rows_per_second = static_cast<double>(p.num_input_rows) * 1000.0 / static_cast<double>(trigger_ms_);
-  p.processed_rows_per_second =
-      static_cast<double>(p.num_input_rows) * 1000.0 / static_cast<double>(std::max<int64_t>(1, p.duration.total_ms));
+  p.input_rows_per_second =
+      static_cast<double>(p.num_input_rows) * 1000.0 / static_cast<double>(trigger_ms_);
+  p.processed_rows_per_second = static_cast<double>(p.num_input_rows) * 1000.0 /
+                                static_cast<double>(std::max<int64_t>(1, p.duration.total_ms));
   event_time_ms_ = now - 500;
   p.max_event_time_ms = event_time_ms_;
   p.watermark_ms = event_time_ms_ - 5000;
@@ -92,10 +98,17 @@ void SyntheticRun::Step(RunMonitor& monitor) {
   p.sink_description = "console";
 
   // Operators: cumulative rows and time.
-  int64_t flow[8] = {p.num_input_rows, p.num_input_rows - p.malformed_rows, crash_rows, crash_rows,
-                     p.state.rows_updated, p.state.rows_updated, p.output_rows, p.output_rows};
-  int64_t phase_ms[8] = {p.duration.poll_ms, p.duration.parse_filter_ms * 3 / 4, p.duration.parse_filter_ms / 4,
-                         1, p.duration.aggregate_ms / 2, p.duration.aggregate_ms / 2, p.duration.emit_ms,
+  int64_t flow[8] = {p.num_input_rows,     p.num_input_rows - p.malformed_rows,
+                     crash_rows,           crash_rows,
+                     p.state.rows_updated, p.state.rows_updated,
+                     p.output_rows,        p.output_rows};
+  int64_t phase_ms[8] = {p.duration.poll_ms,
+                         p.duration.parse_filter_ms * 3 / 4,
+                         p.duration.parse_filter_ms / 4,
+                         1,
+                         p.duration.aggregate_ms / 2,
+                         p.duration.aggregate_ms / 2,
+                         p.duration.emit_ms,
                          p.duration.sink_ms};
   std::vector<OperatorMetrics> ops;
   for (int i = 0; i < 8; ++i) {
@@ -128,7 +141,8 @@ void SyntheticRun::Step(RunMonitor& monitor) {
     ws.start_ms = w;
     ws.end_ms = w + 10000;
     ws.fires_at_ms = ws.end_ms;
-    ws.input_rows = crash_rows * std::min<int64_t>(10, std::max<int64_t>(1, (event_time_ms_ - w) / 1000));
+    ws.input_rows =
+        crash_rows * std::min<int64_t>(10, std::max<int64_t>(1, (event_time_ms_ - w) / 1000));
     ws.groups = std::min<int64_t>(1000, ws.input_rows / 2);
     windows.push_back(ws);
   }
@@ -142,7 +156,8 @@ void SyntheticRun::Step(RunMonitor& monitor) {
     int64_t wend = *p.watermark_ms / 10000 * 10000;
     for (int64_t i = 0; i < p.output_rows; ++i) {
       r.rows.push_back({UtcTime(wend - 10000), UtcTime(wend),
-                        fmt::format("user_{}", 1000 + (rng_() % 1000)), std::to_string(3 + rng_() % 5)});
+                        fmt::format("user_{}", 1000 + (rng_() % 1000)),
+                        std::to_string(3 + rng_() % 5)});
     }
     monitor.SetResults(std::move(r));
   }
@@ -154,8 +169,9 @@ void SyntheticRun::Step(RunMonitor& monitor) {
     w.records_last_trigger = i == 0 ? rows[0] + rows[2] : rows[1];
     worker_records_[i] += w.records_last_trigger;
     w.records_total = worker_records_[i];
-    w.busy_share = std::min(1.0, static_cast<double>(p.duration.parse_filter_ms + p.duration.aggregate_ms) /
-                                     static_cast<double>(trigger_ms_) * (i == 0 ? 1.1 : 0.8));
+    w.busy_share =
+        std::min(1.0, static_cast<double>(p.duration.parse_filter_ms + p.duration.aggregate_ms) /
+                          static_cast<double>(trigger_ms_) * (i == 0 ? 1.1 : 0.8));
     workers.push_back(w);
   }
   monitor.SetWorkers(std::move(workers));
