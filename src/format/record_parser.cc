@@ -36,11 +36,27 @@ bool IsJsonNumber(std::string_view s) {
   return i == n;
 }
 
-bool IsHex(char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  const int lower = c | 0x20;
+  return lower >= 'a' && lower <= 'f' ? lower - 'a' + 10 : -1;
+}
+
+// The code unit of the 4 hex digits at p, or -1.
+int32_t HexQuad(const char* p) {
+  int32_t v = 0;
+  for (int i = 0; i < 4; ++i) {
+    const int d = HexValue(p[i]);
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
 
 // The characters of a JSON string after its opening quote, up to the closing one (which the
-// parser's structural index guarantees): no control characters, only JSON's escapes. Cheaper
-// than unescaping it into the parser's buffer.
+// parser's structural index guarantees): no control characters, only JSON's escapes, and
+// \u escapes that decode to Unicode (a surrogate only as a high-low pair), as simdjson requires
+// of the strings a query reads. Cheaper than unescaping it into the parser's buffer.
 bool IsJsonStringBody(const char* p) {
   for (;; ++p) {
     const auto c = static_cast<unsigned char>(*p);
@@ -57,10 +73,18 @@ bool IsJsonStringBody(const char* p) {
       case 'r':
       case 't':
         break;
-      case 'u':
-        if (!IsHex(p[1]) || !IsHex(p[2]) || !IsHex(p[3]) || !IsHex(p[4])) return false;
+      case 'u': {
+        const int32_t unit = HexQuad(p + 1);
+        if (unit < 0 || (unit >= 0xDC00 && unit <= 0xDFFF)) return false;
         p += 4;
+        if (unit >= 0xD800 && unit <= 0xDBFF) {
+          if (p[1] != '\\' || p[2] != 'u') return false;
+          const int32_t low = HexQuad(p + 3);
+          if (low < 0xDC00 || low > 0xDFFF) return false;
+          p += 6;
+        }
         break;
+      }
       default:
         return false;
     }
