@@ -76,6 +76,13 @@ TEST(RecordParserTest, AnyValidJsonInAFieldNobodyReadsIsAccepted) {
   }
 }
 
+TEST(RecordParserTest, NestingBeyond256LevelsInAFieldNobodyReadsIsMalformedNotACrash) {
+  auto nested = [](int n) { return std::string(n, '[') + std::string(n, ']'); };
+  EXPECT_EQ(Why(WithExtra(nested(256))), "");
+  EXPECT_EQ(Why(WithExtra(nested(257))), "JSON nested deeper than 256 levels");
+  EXPECT_NE(Why(WithExtra(nested(100'000))), "");
+}
+
 TEST(RecordParserTest, RecordLevelProblemsKeepTheirReasons) {
   EXPECT_EQ(Why(R"([1,2])"), "not a JSON object");
   EXPECT_NE(Why(R"({"timestamp":1000,"user_id":"u"} x)"), "");
