@@ -106,26 +106,22 @@ inline bool ReadKey(simdjson::ondemand::field& field, std::string_view& key) {
 constexpr int kMaxNesting = 256;
 constexpr const char* kTooDeep = "JSON nested deeper than 256 levels";
 
-// Where a walk over nested values is.
-struct Walk {
-  int depth = 0;
-  bool too_deep = false;
-};
-
-bool ValidateNested(simdjson::ondemand::value v, simdjson::ondemand::json_type type, Walk& walk);
+// Validate* report a value nested deeper than kMaxNesting here (otherwise: bad JSON).
+bool ValidateNested(simdjson::ondemand::value v, simdjson::ondemand::json_type type, int depth,
+                    bool& too_deep);
 
 // Walks a value the query does not read, so that a record with bad JSON anywhere is malformed:
 // simdjson's On-Demand parser checks UTF-8 and the structure of the whole record, but atoms,
 // numbers and string escapes only where they are read. Scalars are checked here (inlined into
 // the parser's loop); objects and arrays out of line, at most kMaxNesting deep.
-inline bool ValidateValue(simdjson::ondemand::value v, Walk& walk) {
+inline bool ValidateValue(simdjson::ondemand::value v, int depth, bool& too_deep) {
   using namespace simdjson;
   ondemand::json_type type;
   if (v.type().get(type)) return false;
   switch (type) {
     case ondemand::json_type::object:
     case ondemand::json_type::array:
-      return ValidateNested(v, type, walk);
+      return ValidateNested(v, type, depth + 1, too_deep);
     case ondemand::json_type::string: {
       ondemand::raw_json_string raw;
       return v.get_raw_json_string().get(raw) == SUCCESS && IsJsonStringBody(raw.raw());
@@ -150,16 +146,13 @@ inline bool ValidateValue(simdjson::ondemand::value v, Walk& walk) {
   return false;
 }
 
-bool ValidateNested(simdjson::ondemand::value v, simdjson::ondemand::json_type type, Walk& walk) {
+bool ValidateNested(simdjson::ondemand::value v, simdjson::ondemand::json_type type, int depth,
+                    bool& too_deep) {
   using namespace simdjson;
-  if (++walk.depth > kMaxNesting) {
-    walk.too_deep = true;
+  if (depth > kMaxNesting) {
+    too_deep = true;
     return false;
   }
-  struct Leave {
-    Walk& w;
-    ~Leave() { --w.depth; }
-  } leave{walk};
   if (type == ondemand::json_type::object) {
     ondemand::object obj;
     if (v.get_object().get(obj)) return false;
@@ -167,7 +160,7 @@ bool ValidateNested(simdjson::ondemand::value v, simdjson::ondemand::json_type t
       ondemand::field field;
       std::string_view key;
       if (std::move(field_result).get(field) || !ReadKey(field, key) ||
-          !ValidateValue(field.value(), walk)) {
+          !ValidateValue(field.value(), depth, too_deep)) {
         return false;
       }
     }
@@ -177,7 +170,7 @@ bool ValidateNested(simdjson::ondemand::value v, simdjson::ondemand::json_type t
   if (v.get_array().get(arr)) return false;
   for (auto element : arr) {
     ondemand::value e;
-    if (element.get(e) || !ValidateValue(e, walk)) return false;
+    if (element.get(e) || !ValidateValue(e, depth, too_deep)) return false;
   }
   return true;
 }
@@ -216,8 +209,8 @@ const char* RecordParser::Parse(std::string_view rec, size_t padding, Value* row
     const int idx = Lookup(key);
     ondemand::value v = field.value();
     if (idx < 0) {  // not read by the query: only checked
-      Walk walk;
-      if (!ValidateValue(v, walk)) return walk.too_deep ? kTooDeep : kInvalidJson;
+      bool too_deep = false;
+      if (!ValidateValue(v, 0, too_deep)) return too_deep ? kTooDeep : kInvalidJson;
       continue;
     }
     Value& out = row[idx];

@@ -41,6 +41,8 @@ struct GuardedMapping {
 constexpr int kGuardSlots = 64;
 GuardedMapping g_guarded[kGuardSlots];
 std::once_flag g_guard_installed;
+// Read once, before the handler is installed: sysconf is not async-signal-safe.
+const uintptr_t g_page_size = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
 
 void OnSigbus(int /*sig*/, siginfo_t* info, void* /*context*/) {
   const auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
@@ -48,8 +50,7 @@ void OnSigbus(int /*sig*/, siginfo_t* info, void* /*context*/) {
     const uintptr_t b = g.begin.load(std::memory_order_acquire);
     const uintptr_t e = g.end.load(std::memory_order_acquire);
     if (b != 0 && b <= addr && addr < e) {
-      const auto page_size = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-      const uintptr_t page = addr & ~(page_size - 1);
+      const uintptr_t page = addr & ~(g_page_size - 1);
       ::mmap(reinterpret_cast<void*>(page), e - page, PROT_READ,
              MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
       g.faulted.store(true, std::memory_order_release);
@@ -69,9 +70,8 @@ int GuardMapping(const void* p, size_t size) {
     sigemptyset(&sa.sa_mask);
     ::sigaction(SIGBUS, &sa, nullptr);
   });
-  const auto page_size = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
   const auto b = reinterpret_cast<uintptr_t>(p);
-  const uintptr_t e = (b + size + page_size - 1) & ~(page_size - 1);
+  const uintptr_t e = (b + size + g_page_size - 1) & ~(g_page_size - 1);
   for (int i = 0; i < kGuardSlots; ++i) {
     uintptr_t expected = 0;
     if (g_guarded[i].begin.compare_exchange_strong(expected, b)) {
@@ -99,9 +99,9 @@ class MappedPages {
   MappedPages(std::shared_ptr<const void> mapping, const char* begin, const char* end)
       : mapping_(std::move(mapping)), begin_(begin), end_(end) {}
   ~MappedPages() {
-    static const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-    const uintptr_t first = (reinterpret_cast<uintptr_t>(begin_) + page - 1) & ~(page - 1);
-    const uintptr_t last = reinterpret_cast<uintptr_t>(end_) & ~(page - 1);
+    const uintptr_t first =
+        (reinterpret_cast<uintptr_t>(begin_) + g_page_size - 1) & ~(g_page_size - 1);
+    const uintptr_t last = reinterpret_cast<uintptr_t>(end_) & ~(g_page_size - 1);
     if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
   }
   MappedPages(const MappedPages&) = delete;
@@ -205,9 +205,9 @@ bool FileSource::Push(RawBatch&& batch) {
   return true;
 }
 
-void FileSource::Fail(std::string message) {
+void FileSource::Finish(std::string error) {
   std::lock_guard<std::mutex> lock(mu_);
-  error_ = std::move(message);
+  error_ = std::move(error);
   eof_ = true;
   not_empty_.notify_all();
 }
@@ -240,8 +240,8 @@ void FileSource::MappedLoop() {
     }
     // Checked after the newline search has touched every page of the batch.
     if (MappingShrank()) {
-      Fail("the file '" + path_ + "' shrank while it was read (it had " + std::to_string(size) +
-           " bytes when opened): it was truncated or replaced in place");
+      Finish("the file '" + path_ + "' shrank while it was read (it had " + std::to_string(size) +
+             " bytes when opened): it was truncated or replaced in place");
       return;
     }
     offset += static_cast<int64_t>(batch.size());
@@ -259,9 +259,7 @@ void FileSource::MappedLoop() {
     }
     if (!Push(std::move(batch))) return;
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  eof_ = true;
-  not_empty_.notify_all();
+  Finish();
 }
 
 void FileSource::ReadLoop() {
@@ -308,7 +306,7 @@ void FileSource::ReadLoop() {
     const ssize_t got = ::read(fd_, data + len, cap - len);
     if (got < 0) {
       if (errno == EINTR) continue;
-      Fail("reading '" + path_ + "': " + std::strerror(errno));
+      Finish("reading '" + path_ + "': " + std::strerror(errno));
       return;
     }
     len += static_cast<size_t>(got);
@@ -381,9 +379,7 @@ void FileSource::ReadLoop() {
   }
   if (skipping && !finish_oversized()) return;
   if (!push()) return;
-  std::lock_guard<std::mutex> lock(mu_);
-  eof_ = true;
-  not_empty_.notify_all();
+  Finish();
 }
 
 Status FileSource::Poll(std::vector<RawBatch>& out, size_t max_batches,

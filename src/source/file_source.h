@@ -39,8 +39,8 @@ class FileSource : public Source {
   void ReadLoop();
   // A regular file is memory-mapped and cut into batches that borrow the mapping.
   void MappedLoop();
-  bool Push(RawBatch&& batch);     // blocks while the queue is full; false once stopping
-  void Fail(std::string message);  // ends reading with an error Poll returns
+  bool Push(RawBatch&& batch);          // blocks while the queue is full; false once stopping
+  void Finish(std::string error = {});  // ends reading; a non-empty error is what Poll returns
   // The mapped file shrank since it was opened (a read of the lost pages was turned into zeros).
   bool MappingShrank() const;
 
