@@ -71,8 +71,6 @@ class RunningChild {
 
 // Seconds on the monotonic clock.
 double MonotonicSeconds();
-// Milliseconds since the epoch on the wall clock (what the generator's event time follows).
-int64_t WallClockMs();
 // argv as a shell command line a person can paste (single quotes where needed).
 std::string ShellQuote(const std::vector<std::string>& argv);
 // The absolute path of `name` in PATH, or "" (a name with a '/' is returned if executable).

@@ -13,6 +13,7 @@
 #include <map>
 
 #include "bench/bench_context.h"
+#include "common/clock.h"
 
 namespace sluice::bench {
 namespace {
@@ -62,7 +63,7 @@ void LatencySection(BenchContext& ctx) {
     ctx.Record(argv);
     auto child = RunningChild::Start(argv, RunningChild::Stdout::kPipe);
     if (!child.ok()) continue;
-    const int64_t start_ms = WallClockMs();
+    const int64_t start_ms = SystemClock::Default().NowMs();
     const double t0 = MonotonicSeconds();
     std::map<int64_t, int64_t> first_arrival;  // window end -> first row's arrival
     int64_t rows = 0;
@@ -72,7 +73,7 @@ void LatencySection(BenchContext& ctx) {
         if (child->eof()) break;
         continue;
       }
-      const int64_t arrival = WallClockMs();
+      const int64_t arrival = SystemClock::Default().NowMs();
       const int64_t end = WindowEndMs(line);
       // The first window began before the run did: it is only partly filled, but still due at
       // its end + delay; windows are counted from the first whole one.

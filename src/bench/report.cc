@@ -126,10 +126,7 @@ void PlotJson(JsonText& j, const Plot& p) {
   j.EndArray();
   for (size_t i = 0; i < p.series.size(); ++i) {
     j.BeginArray();
-    for (auto& [_, col] : columns) {
-      col.resize(p.series.size(), std::nan(""));
-      j.Double(col[i]);
-    }
+    for (const auto& [_, col] : columns) j.Double(col[i]);
     j.EndArray();
   }
   j.EndArray().EndObject();

@@ -11,6 +11,8 @@
 namespace sluice {
 
 Status IOErrorFromErrno(const std::string& what) {
+  // A write into a pipe whose reader went away ends the run quietly (Status::BrokenPipe).
+  if (errno == EPIPE) return Status::BrokenPipe(what + ": the reader closed the pipe");
   return Status::IOError(what + ": " + std::strerror(errno));
 }
 
@@ -54,7 +56,6 @@ Status WriteAll(int fd, std::string_view bytes, const std::string& what) {
     const ssize_t n = ::write(fd, bytes.data(), bytes.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (errno == EPIPE) return Status::BrokenPipe(what + ": the reader closed the pipe");
       return IOErrorFromErrno("cannot write " + what);
     }
     bytes.remove_prefix(static_cast<size_t>(n));

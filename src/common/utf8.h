@@ -17,4 +17,12 @@ bool IsValidUtf8(std::string_view s);
 // so the output always parses, whatever bytes a record carried.
 void AppendJsonString(std::string& out, std::string_view s);
 
+// The value of a hexadecimal digit (either case), or -1 (JSON's \uXXXX, URLs' %XX).
+inline int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 }  // namespace sluice

@@ -40,7 +40,7 @@ Engine::Engine(const BoundQuery& query, EngineOptions options, Source& source, S
       clock_(options_.clock != nullptr ? *options_.clock : SystemClock::Default()),
       pool_(options_.threads),
       tracker_(options_.watermark_delay_ms, options_.idle_timeout_ms),
-      results_(query, options_.time_zone) {
+      results_(query) {
   const auto buckets = static_cast<size_t>(pool_.size());
   if (options_.state_partitions == 0) options_.state_partitions = 1;
   for (int i = 0; i < pool_.size(); ++i) {
@@ -234,9 +234,11 @@ Status Engine::ProcessRound(std::vector<RawBatch>& batches) {
     watermark_before_[i] = tracker_.watermark();
     const PartitionId part = batches[i].partition;
     const auto pos = positions_.find(part);
-    trigger_start_.try_emplace(part, pos != positions_.end() ? pos->second.next_offset.value
-                                                             : batches[i].first_offset.value);
-    trigger_rows_[part] += parsed_[i].input_records;  // blank lines are not records
+    const int64_t start =
+        pos != positions_.end() ? pos->second.next_offset.value : batches[i].first_offset.value;
+    PartitionProgress& progress =
+        trigger_progress_.try_emplace(part, PartitionProgress{part, start, start, 0}).first->second;
+    progress.rows += parsed_[i].input_records;  // blank lines are not records
     positions_[part] = batches[i].end_position();
     tracker_.Observe(batches[i].partition, parsed_[i].max_event_time, now);
     tracker_.Advance(now);
@@ -408,14 +410,14 @@ Status Engine::Emit(bool final_emit) {
   for (const auto& [start, w] : windows) report_.open_windows.push_back(w);
   report_.window_size_ms = query_.window ? query_.window->size_ms : 0;
   for (const auto& [p, pos] : positions_) {
-    const auto start = trigger_start_.find(p);
-    const auto rows = trigger_rows_.find(p);
-    report_.partitions.push_back(
-        {p, start != trigger_start_.end() ? start->second : pos.next_offset.value,
-         pos.next_offset.value, rows != trigger_rows_.end() ? rows->second : 0});
+    // A partition without records in this trigger starts and ends where it stands.
+    const int64_t end = pos.next_offset.value;
+    PartitionProgress progress{p, end, end, 0};
+    if (auto it = trigger_progress_.find(p); it != trigger_progress_.end()) progress = it->second;
+    progress.end_offset = end;
+    report_.partitions.push_back(progress);
   }
-  trigger_start_.clear();
-  trigger_rows_.clear();
+  trigger_progress_.clear();
   report_.busy_ns = report_.parse_ns + report_.aggregate_ns + report_.emit_ns + report_.sink_ns +
                     report_.checkpoint_ns;
   report_.output = &out;

@@ -166,8 +166,7 @@ class Engine {
   RunCounters counters_;
   TriggerReport report_;                                // accumulates between triggers
   std::chrono::steady_clock::time_point last_trigger_;  // when the current trigger interval began
-  std::map<PartitionId, int64_t> trigger_start_;  // partition -> next offset when the trigger began
-  std::map<PartitionId, int64_t> trigger_rows_;   // partition -> records of this trigger
+  std::map<PartitionId, PartitionProgress> trigger_progress_;  // what this trigger processed
   int64_t next_batch_id_ = 0;
   bool drop_late_ = true;
   bool already_finished_ = false;  // restored from an epoch that ended a bounded input

@@ -89,7 +89,7 @@ GroupEngine::GroupEngine(const BoundQuery& query, GroupEngineOptions options)
       options_(std::move(options)),
       clock_(options_.engine.clock != nullptr ? *options_.engine.clock : SystemClock::Default()),
       pool_(options_.engine.threads),
-      results_(query, options_.engine.time_zone) {
+      results_(query) {
   if (options_.engine.state_partitions == 0) options_.engine.state_partitions = 1;
   for (int i = 0; i < pool_.size(); ++i) {
     processors_.push_back(
@@ -424,7 +424,6 @@ void GroupEngine::Publish(int64_t trigger_wall_ms, int64_t busy_ns) {
                             static_cast<double>(std::max<int64_t>(trigger_wall_ms, 1));
   p.processed_rows_per_second = static_cast<double>(p.num_input_rows) * 1e9 /
                                 static_cast<double>(std::max<int64_t>(busy_ns, 1));
-  p.duration.total_ms = busy_ns / 1'000'000;
   p.duration.total_us = busy_ns / 1'000;
   p.duration.interval_ms = trigger_wall_ms;
   p.malformed_rows = counters_.malformed_records - published_.malformed_records;

@@ -8,7 +8,7 @@
 
 namespace sluice {
 
-ResultBuilder::ResultBuilder(const BoundQuery& query, const TimeZone& /*tz*/) : query_(query) {
+ResultBuilder::ResultBuilder(const BoundQuery& query) : query_(query) {
   const size_t visible = query.select.size() - query.hidden_columns;
   for (size_t i = 0; i < visible; ++i) {
     names_.push_back(query.select[i].name);

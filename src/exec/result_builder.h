@@ -16,8 +16,7 @@ namespace sluice {
 
 class ResultBuilder {
  public:
-  // `tz` is unused (the sinks format times); kept until the callers stop passing it.
-  ResultBuilder(const BoundQuery& query, const TimeZone& tz);
+  explicit ResultBuilder(const BoundQuery& query);
 
   // Column names and types of the visible output.
   const std::vector<std::string>& names() const { return names_; }

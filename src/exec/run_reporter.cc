@@ -62,7 +62,6 @@ void RunReporter::OnTrigger(const TriggerReport& r) {
   p.duration.emit_ms = r.emit_ns / 1'000'000;
   p.duration.sink_ms = r.sink_ns / 1'000'000;
   p.duration.checkpoint_ms = r.checkpoint_ns / 1'000'000;
-  p.duration.total_ms = r.busy_ns / 1'000'000;
   p.duration.total_us = r.busy_ns / 1'000;
   p.duration.interval_ms = r.wall_ms;
   p.max_event_time_ms = Known(r.max_event_time);

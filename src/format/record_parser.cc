@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "common/utf8.h"
+
 namespace sluice {
 namespace {
 
@@ -36,17 +38,11 @@ bool IsJsonNumber(std::string_view s) {
   return i == n;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  const int lower = c | 0x20;
-  return lower >= 'a' && lower <= 'f' ? lower - 'a' + 10 : -1;
-}
-
 // The code unit of the 4 hex digits at p, or -1.
 int32_t HexQuad(const char* p) {
   int32_t v = 0;
   for (int i = 0; i < 4; ++i) {
-    const int d = HexValue(p[i]);
+    const int d = HexDigit(p[i]);
     if (d < 0) return -1;
     v = v * 16 + d;
   }

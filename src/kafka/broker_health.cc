@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "common/clock.h"
+
 namespace sluice {
 
 int CountBrokersUp(std::string_view json) {
@@ -36,9 +38,7 @@ void BrokerHealth::OnStatistics(std::string_view json, Clock::time_point now) {
   }
   if (!down_since_) {
     down_since_ = now;
-    down_since_wall_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
+    down_since_wall_ms_ = SystemClock::Default().NowMs();
     next_report_ = now + kFirstReportAfter;
   }
 }

@@ -2,19 +2,14 @@
 
 #include <cstdlib>
 
+#include "common/utf8.h"
+
 namespace sluice {
 namespace {
 
 Status UrlError(std::string_view text, std::string_view what) {
   return Status::InvalidArgument("bad Kafka URL '" + std::string(text) + "': " + std::string(what) +
                                  "; expected " + std::string(kKafkaUrlForm));
-}
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 // %XX and '+' decoding for query parameters (values such as SASL passwords may need them).

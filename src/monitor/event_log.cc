@@ -86,7 +86,7 @@ TriggerProgress ReadProgress(simdjson::dom::object o) {
     p.duration.emit_ms = IntOr(d, "emit");
     p.duration.sink_ms = IntOr(d, "sink");
     p.duration.checkpoint_ms = IntOr(d, "checkpoint");
-    p.duration.total_ms = IntOr(d, "triggerExecution");
+    p.duration.total_us = IntOr(d, "triggerExecution") * 1000;
   }
   simdjson::dom::array ops;
   if (o["stateOperators"].get(ops) == simdjson::SUCCESS && ops.size() > 0 &&
@@ -121,7 +121,7 @@ TriggerProgress ReadProgress(simdjson::dom::object o) {
   if (has_sluice) {
     p.timestamp_ms = IntOr(s, "timestampMs");
     p.duration.interval_ms = IntOr(s, "triggerIntervalMs");
-    p.duration.total_us = IntOr(s, "triggerExecutionUs", p.duration.total_ms * 1000);
+    p.duration.total_us = IntOr(s, "triggerExecutionUs", p.duration.total_us);
     p.max_event_time_ms = OptInt(s, "maxEventTimeMs");
     p.watermark_ms = OptInt(s, "watermarkMs");
     p.late_rows = IntOr(s, "lateRows");
@@ -208,7 +208,7 @@ Result<std::unique_ptr<EventLogWriter>> EventLogWriter::Open(const std::string& 
   const std::string path = dir + "/" + q->run_id + ".jsonl";
   std::FILE* f = std::fopen(path.c_str(), "wx");  // a run id is new: never overwrite a log
   if (f == nullptr) {
-    return Status::IOError("--event-log: cannot create " + path + ": " + std::strerror(errno));
+    return IOErrorFromErrno("--event-log: cannot create " + path);
   }
   std::unique_ptr<EventLogWriter> w(new EventLogWriter(path, f));
   w->WriteLine(QueryStartedLine(*q));

@@ -23,7 +23,7 @@ TriggerProgress Trigger(int64_t id) {
   p.num_input_rows = 100'000 + id;
   p.input_rows_per_second = 20'000.5;
   p.processed_rows_per_second = 2'000'000.25;
-  p.duration = {4990, 30, 10, 2, 1, 3, 46, 46'123, 5000};
+  p.duration = {4990, 30, 10, 2, 1, 3, 46'123, 5000};
   p.max_event_time_ms = p.timestamp_ms - 500;
   p.watermark_ms = p.timestamp_ms - 5500;
   p.state = {1000, 310 + id, 200, 4, 96'000};

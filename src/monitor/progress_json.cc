@@ -45,7 +45,7 @@ void AppendTriggerJson(JsonText& j, const TriggerProgress& p, const QueryInfo& q
       .Field("name", q.name)
       .Field("timestamp", IsoTimestamp(p.timestamp_ms))
       .Field("batchId", p.batch_id)
-      .Field("batchDuration", d.total_ms)
+      .Field("batchDuration", d.total_ms())
       .Field("numInputRows", p.num_input_rows)
       .Field("inputRowsPerSecond", p.input_rows_per_second)
       .Field("processedRowsPerSecond", p.processed_rows_per_second);
@@ -57,7 +57,7 @@ void AppendTriggerJson(JsonText& j, const TriggerProgress& p, const QueryInfo& q
       .Field("emit", d.emit_ms)
       .Field("sink", d.sink_ms)
       .Field("checkpoint", d.checkpoint_ms)
-      .Field("triggerExecution", d.total_ms)
+      .Field("triggerExecution", d.total_ms())
       .EndObject();
   j.Key("eventTime").BeginObject();
   j.Key("max").OptIso(p.max_event_time_ms);

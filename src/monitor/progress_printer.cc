@@ -47,7 +47,7 @@ std::string ProgressLine(const TriggerProgress& p) {
   std::string line =
       fmt::format("batch {} | in {} rows | input {} rows/s | processed {} rows/s | {} ms",
                   p.batch_id, GroupThousands(p.num_input_rows), HumanCount(p.input_rows_per_second),
-                  HumanCount(p.processed_rows_per_second), p.duration.total_ms);
+                  HumanCount(p.processed_rows_per_second), p.duration.total_ms());
   if (p.watermark_ms) {
     line += " | watermark " + UtcTime(*p.watermark_ms);
     if (auto gap = p.watermark_gap_ms()) {

@@ -11,7 +11,7 @@ TEST(ProgressPrinter, LineShowsRatesWatermarkGapStateAndLate) {
   p.num_input_rows = 48211;
   p.input_rows_per_second = 96400;
   p.processed_rows_per_second = 1'234'000;
-  p.duration.total_ms = 39;
+  p.duration.total_us = 39'000;
   p.max_event_time_ms = 1768142575000;
   p.watermark_ms = 1768142570000;
   p.state.rows_total = 3120;
@@ -31,7 +31,6 @@ TEST(ProgressPrinter, SummaryReportsAveragesOverTheRun) {
   m.SetQueryInfo(q);
   TriggerProgress p;
   p.num_input_rows = 1'000'000;
-  p.duration.total_ms = 500;
   p.duration.total_us = 500'000;
   p.late_rows = 7;
   m.PublishTrigger(p);

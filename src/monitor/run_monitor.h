@@ -36,8 +36,8 @@ struct PhaseDurations {
   int64_t checkpoint_ms = 0;    // writing offsets and state
   // Trigger execution ("triggerExecution", "batchDuration" in Spark): the busy time, parse +
   // aggregate + emit + sink + checkpoint; never the time spent waiting for records or the trigger.
-  int64_t total_ms = 0;
-  int64_t total_us = 0;     // total_ms in microseconds: sums and rates over sub-ms triggers
+  int64_t total_us = 0;  // in microseconds: sums and rates over sub-ms triggers
+  int64_t total_ms() const { return total_us / 1000; }
   int64_t interval_ms = 0;  // since the previous trigger: what the input rate divides by
 };
 

@@ -16,7 +16,6 @@ TriggerProgress Trigger(int64_t id, int64_t rows) {
   p.late_rows = 1;
   p.malformed_rows = 2;
   p.output_rows = 3;
-  p.duration.total_ms = 10;
   p.duration.total_us = 10'000;
   return p;
 }

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 
+#include "common/file_util.h"
 #include "format/json_writer.h"
 #include "format/value_text.h"
 
@@ -58,9 +58,8 @@ Status ConsoleSink::Write(const OutputBatch& batch) {
   errno = 0;
   const bool written = std::fwrite(text.data(), 1, text.size(), out_) == text.size();
   if (std::fflush(out_) == 0 && written) return Status::Ok();
-  if (errno == EPIPE) return Status::BrokenPipe("console: the reader closed the pipe");
-  return Status::IOError(std::string("console: cannot write to standard output: ") +
-                         std::strerror(errno != 0 ? errno : EIO));
+  if (errno == 0) errno = EIO;
+  return IOErrorFromErrno("console: cannot write to standard output");
 }
 
 }  // namespace sluice

@@ -67,14 +67,14 @@ void SyntheticRun::Step(RunMonitor& monitor) {
   p.duration.emit_ms = batch_ % 10 == 0 ? 12 : 2;
   p.duration.sink_ms = batch_ % 10 == 0 ? 8 : 1;
   p.duration.checkpoint_ms = 5;
-  p.duration.total_ms = p.duration.parse_filter_ms + p.duration.aggregate_ms + p.duration.emit_ms +
-                        p.duration.sink_ms + p.duration.checkpoint_ms;
-  p.duration.total_us = p.duration.total_ms * 1000;
+  p.duration.total_us = (p.duration.parse_filter_ms + p.duration.aggregate_ms + p.duration.emit_ms +
+                         p.duration.sink_ms + p.duration.checkpoint_ms) *
+                        1000;
   p.duration.interval_ms = trigger_ms_;
   p.input_rows_per_second =
       static_cast<double>(p.num_input_rows) * 1000.0 / static_cast<double>(trigger_ms_);
   p.processed_rows_per_second = static_cast<double>(p.num_input_rows) * 1000.0 /
-                                static_cast<double>(std::max<int64_t>(1, p.duration.total_ms));
+                                static_cast<double>(std::max<int64_t>(1, p.duration.total_ms()));
   event_time_ms_ = now - 500;
   p.max_event_time_ms = event_time_ms_;
   p.watermark_ms = event_time_ms_ - 5000;
