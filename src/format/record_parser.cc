@@ -3,50 +3,17 @@
 #include <cstdint>
 #include <cstring>
 
-#include "common/utf8.h"
+#include "format/json_grammar.h"
 
 namespace sluice {
 namespace {
 
 constexpr const char* kInvalidJson = "invalid JSON";
 
-// JSON's number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? . simdjson's number
-// parser also refuses numbers that are valid JSON but do not fit a double (1e400) or 64 bits
-// (big integers); a field nobody reads only has to be well-formed, so it gets this check.
+// simdjson's number parser refuses numbers that are valid JSON but do not fit a double (1e400) or
+// 64 bits (big integers); a field nobody reads only has to be well-formed, so it gets this check.
 bool IsJsonNumber(std::string_view s) {
-  size_t i = 0;
-  const size_t n = s.size();
-  auto digit = [&](size_t k) { return k < n && s[k] >= '0' && s[k] <= '9'; };
-  if (i < n && s[i] == '-') ++i;
-  if (!digit(i)) return false;
-  if (s[i] == '0') {
-    ++i;
-  } else {
-    while (digit(i)) ++i;
-  }
-  if (i < n && s[i] == '.') {
-    ++i;
-    if (!digit(i)) return false;
-    while (digit(i)) ++i;
-  }
-  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
-    if (!digit(i)) return false;
-    while (digit(i)) ++i;
-  }
-  return i == n;
-}
-
-// The code unit of the 4 hex digits at p, or -1.
-int32_t HexQuad(const char* p) {
-  int32_t v = 0;
-  for (int i = 0; i < 4; ++i) {
-    const int d = HexDigit(p[i]);
-    if (d < 0) return -1;
-    v = v * 16 + d;
-  }
-  return v;
+  return !s.empty() && JsonNumberEnd(s.data(), s.data() + s.size()) == s.data() + s.size();
 }
 
 // The characters of a JSON string after its opening quote, up to the closing one (which the
@@ -54,36 +21,18 @@ int32_t HexQuad(const char* p) {
 // \u escapes that decode to Unicode (a surrogate only as a high-low pair), as simdjson requires
 // of the strings a query reads. Cheaper than unescaping it into the parser's buffer.
 bool IsJsonStringBody(const char* p) {
-  for (;; ++p) {
+  for (;;) {
     const auto c = static_cast<unsigned char>(*p);
     if (c == '"') return true;
     if (c < 0x20) return false;
-    if (c != '\\') continue;
-    switch (*++p) {
-      case '"':
-      case '\\':
-      case '/':
-      case 'b':
-      case 'f':
-      case 'n':
-      case 'r':
-      case 't':
-        break;
-      case 'u': {
-        const int32_t unit = HexQuad(p + 1);
-        if (unit < 0 || (unit >= 0xDC00 && unit <= 0xDFFF)) return false;
-        p += 4;
-        if (unit >= 0xD800 && unit <= 0xDBFF) {
-          if (p[1] != '\\' || p[2] != 'u') return false;
-          const int32_t low = HexQuad(p + 3);
-          if (low < 0xDC00 || low > 0xDFFF) return false;
-          p += 6;
-        }
-        break;
-      }
-      default:
-        return false;
+    if (c != '\\') {
+      ++p;
+      continue;
     }
+    uint32_t code_point = 0;
+    const size_t n = JsonEscape(p, code_point);
+    if (n == 0) return false;
+    p += n;
   }
 }
 
@@ -124,10 +73,7 @@ inline bool ValidateValue(simdjson::ondemand::value v, int depth, bool& too_deep
     }
     case ondemand::json_type::number: {
       std::string_view token = v.raw_json_token();
-      while (!token.empty() && (token.back() == ' ' || token.back() == '\t' ||
-                                token.back() == '\n' || token.back() == '\r')) {
-        token.remove_suffix(1);
-      }
+      while (!token.empty() && IsJsonWhitespace(token.back())) token.remove_suffix(1);
       return IsJsonNumber(token);
     }
     case ondemand::json_type::boolean: {
@@ -173,7 +119,8 @@ bool ValidateNested(simdjson::ondemand::value v, simdjson::ondemand::json_type t
 
 }  // namespace
 
-RecordParser::RecordParser(std::vector<Field> fields) : fields_(std::move(fields)) {}
+RecordParser::RecordParser(std::vector<Field> fields, Path path)
+    : fields_(std::move(fields)), scanner_(fields_), path_(path) {}
 
 int RecordParser::Lookup(std::string_view key) const {
   // A query reads a handful of fields: a linear scan beats hashing here. Lengths first:
@@ -191,6 +138,7 @@ int RecordParser::Lookup(std::string_view key) const {
 const char* RecordParser::Parse(std::string_view rec, size_t padding, Value* row) {
   using namespace simdjson;
   last_bad_field_ = -1;
+  if (path_ == Path::kScanFirst && scanner_.Scan(rec, padding, row)) return nullptr;
   ondemand::document doc;
   if (parser_.iterate(rec.data(), rec.size(), rec.size() + padding).get(doc)) {
     return kInvalidJson;

@@ -1,6 +1,8 @@
 // RecordParser: reads only the fields a query uses out of one JSON record.
 // One per worker thread (it owns a simdjson parser and its buffers). The strings in the Values it
-// fills point into the parser's buffer and stay valid until the next Parse call.
+// fills point into the record or into the parser's buffer, and stay valid until the next Parse
+// call (and as long as the record's bytes). Most records are decided by a RecordScanner in one
+// pass; the rest go through simdjson's On-Demand parser, which gives every verdict of malformed.
 #pragma once
 
 #include <simdjson.h>
@@ -9,13 +11,17 @@
 #include <vector>
 
 #include "common/value.h"
+#include "format/record_scanner.h"
 #include "plan/query.h"
 
 namespace sluice {
 
 class RecordParser {
  public:
-  explicit RecordParser(std::vector<Field> fields);
+  // kScanFirst: records the RecordScanner can decide (most log records) never reach simdjson.
+  // kFullOnly: every record through simdjson (tests compare the two paths).
+  enum class Path { kScanFirst, kFullOnly };
+  explicit RecordParser(std::vector<Field> fields, Path path = Path::kScanFirst);
 
   // Parses `rec`; the `padding` bytes after it must be readable (RawBatch guarantees 64).
   // On success fills row[0..fields.size()) and returns nullptr; otherwise returns why the record
@@ -31,6 +37,8 @@ class RecordParser {
 
   simdjson::ondemand::parser parser_;
   std::vector<Field> fields_;
+  RecordScanner scanner_;
+  Path path_;
   int last_bad_field_ = -1;
 };
 

@@ -1,0 +1,230 @@
+// The record scanner against the full parser: on every input the two paths of RecordParser
+// (scan first, or simdjson only) must give the same verdict, the same reason and the same row,
+// and the scanner must take the records it was written for (else its speed is never used).
+#include "format/record_scanner.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "format/record_parser.h"
+#include "gen/generator.h"
+
+namespace sluice {
+namespace {
+
+constexpr size_t kPadding = 64;  // what RawBatch guarantees
+
+// The fields of the lab schema plus one of each other type.
+std::vector<Field> Fields() {
+  std::vector<Field> f = LabSchema().fields;
+  f.push_back({"d", Type::kDouble});
+  f.push_back({"b", Type::kBool});
+  return f;
+}
+
+std::vector<Field> LabFields() { return LabSchema().fields; }
+
+struct Outcome {
+  std::string why;  // "" when accepted
+  int bad_field = -1;
+  std::vector<std::string> row;  // each value printed with its type
+};
+
+std::string Show(const Value& v) {
+  switch (v.type) {
+    case Type::kString:
+      return "s:" + std::string(v.s);
+    case Type::kInt64:
+      return "i:" + std::to_string(v.i);
+    case Type::kDouble: {
+      uint64_t bits = 0;
+      std::memcpy(&bits, &v.d, sizeof bits);
+      return "d:" + std::to_string(bits);
+    }
+    case Type::kBool:
+      return v.b ? "b:true" : "b:false";
+    default:
+      return "other";
+  }
+}
+
+Outcome ParseWith(RecordParser& parser, size_t fields, const std::string& rec) {
+  // Padding of bytes a record could continue with, so reading past the end would show.
+  std::string buf = rec + std::string(kPadding, '"');
+  std::vector<Value> row(fields);
+  Outcome o;
+  const char* why = parser.Parse(std::string_view(buf.data(), rec.size()), kPadding, row.data());
+  if (why != nullptr) {
+    o.why = why;
+    o.bad_field = parser.last_bad_field();
+    return o;
+  }
+  for (const Value& v : row) o.row.push_back(Show(v));
+  return o;
+}
+
+void ExpectSame(const std::vector<Field>& fields, const std::string& rec) {
+  RecordParser scan_first(fields, RecordParser::Path::kScanFirst);
+  RecordParser full(fields, RecordParser::Path::kFullOnly);
+  const Outcome a = ParseWith(scan_first, fields.size(), rec);
+  const Outcome b = ParseWith(full, fields.size(), rec);
+  EXPECT_EQ(a.why, b.why) << rec;
+  EXPECT_EQ(a.bad_field, b.bad_field) << rec;
+  EXPECT_EQ(a.row, b.row) << rec;
+}
+
+bool Scans(const std::vector<Field>& fields, const std::string& rec) {
+  RecordScanner scanner(fields);
+  std::string buf = rec + std::string(kPadding, ' ');
+  std::vector<Value> row(fields.size());
+  return scanner.Scan(std::string_view(buf.data(), rec.size()), kPadding, row.data());
+}
+
+std::vector<std::string> Generated(size_t n, double malformed) {
+  GeneratorOptions o;
+  o.start_ms = 1'769'538'590'000;
+  o.seed = 7;
+  o.malformed_fraction = malformed;
+  Generator gen(o);
+  std::string lines;
+  gen.Next(n, lines);
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < lines.size()) {
+    const size_t nl = lines.find('\n', pos);
+    out.push_back(lines.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  return out;
+}
+
+TEST(RecordScannerTest, TakesEveryWellFormedGeneratedRecord) {
+  // Escapes, non-ASCII text, mixed case: all of the generator's well-formed records are the
+  // scanner's, so none of them pays for simdjson.
+  RecordParser full(LabFields(), RecordParser::Path::kFullOnly);
+  size_t accepted = 0;
+  for (const std::string& rec : Generated(5000, 0.05)) {
+    if (!ParseWith(full, LabFields().size(), rec).why.empty()) continue;
+    ++accepted;
+    EXPECT_TRUE(Scans(LabFields(), rec)) << rec;
+  }
+  EXPECT_GT(accepted, 4000U);
+}
+
+TEST(RecordScannerTest, AgreesWithTheFullParserOnGeneratedRecords) {
+  for (const std::string& rec : Generated(5000, 0.2)) {
+    ExpectSame(LabFields(), rec);
+    ExpectSame(Fields(), rec);
+  }
+}
+
+TEST(RecordScannerTest, AgreesWithTheFullParserOnEdgeCases) {
+  const char* base = R"({"timestamp":1000,"status":"200","severity":"High","source_ip":"1.2.3.4",)"
+                     R"("user_id":"u","content":"c","d":1.5,"b":true)";
+  std::vector<std::string> cases;
+  for (const char* tail : {"}",
+                           " } ",
+                           "}\r",
+                           "}\t",
+                           "} x",
+                           "}}",
+                           ",}",
+                           "",
+                           ",\"x\":[1,{\"y\":null}]}",
+                           ",\"x\":{}}",
+                           ",\"x\":\"a\\u00e9\\ud83d\\ude00\"}",
+                           ",\"x\":\"\\ud83d\"}",
+                           ",\"x\":\"\\ude00\"}",
+                           ",\"x\":\"\\q\"}",
+                           ",\"x\":\"tab\there\"}",
+                           ",\"x\":01}",
+                           ",\"x\":-0}",
+                           ",\"x\":1.}",
+                           ",\"x\":1e400}",
+                           ",\"x\":truex}",
+                           ",\"x\":nul}",
+                           ",\"x\":\"\xc3\xa9\"}",
+                           ",\"x\":\"\xc3\"}",
+                           ",\"x\":\"\xed\xa0\x80\"}",
+                           ",\"x\":\"\xf4\x90\x80\x80\"}",
+                           ",\"x\":\"\xe0\x80\xaf\"}",
+                           ",\"\\u0078\":1}",
+                           ",\"timestamp\":2000}",
+                           ",\"timestamp\":\"2000\"}",
+                           ",\"content\":\"a\\\"b\\\\c\\/\"}",
+                           ",\"content\":\"\\u0000\"}",
+                           ",\"content\":\"\\u00e9\\u4e2d\\ud83d\\ude00\"}",
+                           ",\"d\":-0.0}",
+                           ",\"d\":5}",
+                           ",\"d\":1e-400}",
+                           ",\"d\":1.7976931348623157e308}",
+                           ",\"d\":4.9e-324}",
+                           ",\"d\":0.1e1}",
+                           ",\"d\":123456789012345678901234567890}",
+                           ",\"b\":false}",
+                           ",\"b\":null}",
+                           ",\"b\":1}",
+                           ",\"user_id\":null}"}) {
+    cases.push_back(base + std::string(tail));
+  }
+  for (const char* ts :
+       {"0", "-0", "-1", "123456789012345678", "1234567890123456789", "9223372036854775807",
+        "9223372036854775808", "1.0", "1e3", "01", "- 1", "1 ", " 1"}) {
+    cases.push_back(std::string(R"({"timestamp":)") + ts +
+                    R"(,"status":"1","severity":"s","source_ip":"i","user_id":"u","content":"c"})");
+  }
+  for (const char* whole : {"", " ", "{}", "[]", "{", "}", "{\"a\"}", "{\"a\":}", "{\"a\" 1}",
+                            "{,}", "\xef\xbb\xbf{}", "{\"timestamp\":1}"}) {
+    cases.push_back(whole);
+  }
+  for (const std::string& rec : cases) {
+    ExpectSame(Fields(), rec);
+    ExpectSame(LabFields(), rec);
+  }
+}
+
+TEST(RecordScannerTest, AgreesWithTheFullParserOnMutatedRecords) {
+  // Random edits of generated records with the bytes JSON's grammar turns on.
+  const std::vector<std::string> recs = Generated(400, 0.0);
+  const std::string alphabet = "{}[]:,\"\\ \t-+.eE0123456789tfnulx\x80\xc3\xa9\x01/u";
+  std::mt19937_64 rng(11);
+  for (int round = 0; round < 4000; ++round) {
+    std::string rec = recs[rng() % recs.size()];
+    const int edits = 1 + static_cast<int>(rng() % 3);
+    for (int e = 0; e < edits && !rec.empty(); ++e) {
+      const size_t at = rng() % rec.size();
+      const char c = alphabet[rng() % alphabet.size()];
+      switch (rng() % 3) {
+        case 0:
+          rec[at] = c;
+          break;
+        case 1:
+          rec.insert(rec.begin() + static_cast<std::ptrdiff_t>(at), c);
+          break;
+        default:
+          rec.erase(at, 1);
+      }
+    }
+    ExpectSame(LabFields(), rec);
+    ExpectSame(Fields(), rec);
+  }
+}
+
+TEST(RecordScannerTest, EscapedStringValuesStayValidForTheWholeRecord) {
+  // Several escaped values in one record share the scanner's buffer: earlier ones must not move.
+  const std::vector<Field> fields = {{"a", Type::kString}, {"b", Type::kString}};
+  RecordScanner scanner(fields);
+  std::string rec = R"({"a":"x\u0041y","b":")" + std::string(300, 'z') + R"(\n"})";
+  std::string buf = rec + std::string(kPadding, ' ');
+  std::vector<Value> row(2);
+  ASSERT_TRUE(scanner.Scan(std::string_view(buf.data(), rec.size()), kPadding, row.data()));
+  EXPECT_EQ(row[0].s, "xAy");
+  EXPECT_EQ(row[1].s, std::string(300, 'z') + "\n");
+}
+
+}  // namespace
+}  // namespace sluice
