@@ -13,6 +13,10 @@
 #include <memory>
 #include <mutex>
 
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
 namespace sluice {
 namespace {
 constexpr size_t kReadChunk = 4 << 20;
@@ -111,6 +115,50 @@ class MappedPages {
   std::shared_ptr<const void> mapping_;  // keeps the whole mapping alive
   const char* begin_;
   const char* end_;
+};
+
+// Finds the newlines of a mapped file 64 bytes at a time: a bit mask per aligned block, consumed
+// one line at a time (a memchr call per line of 150 bytes costs several times more). Blocks are
+// aligned to the mapping's page-aligned base, so a load never crosses into a page past the file.
+class NewlineFinder {
+ public:
+  NewlineFinder(const char* base, size_t size) : base_(base), size_(size) {}
+
+  // The position of the first '\n' at or after pos (< size), or size when there is none.
+  size_t Next(size_t pos) {
+    size_t block = pos & ~size_t{63};
+    if (block != block_) Load(block);
+    uint64_t m = mask_ & (~uint64_t{0} << (pos & 63));
+    while (m == 0) {
+      block += 64;
+      if (block >= size_) return size_;
+      Load(block);
+      m = mask_;
+    }
+    return std::min(block + static_cast<size_t>(__builtin_ctzll(m)), size_);
+  }
+
+ private:
+  void Load(size_t block) {
+    block_ = block;
+    const char* p = base_ + block;
+#if defined(__AVX2__)
+    const __m256i nl = _mm256_set1_epi8('\n');
+    const auto lo = static_cast<uint32_t>(_mm256_movemask_epi8(
+        _mm256_cmpeq_epi8(_mm256_load_si256(reinterpret_cast<const __m256i*>(p)), nl)));
+    const auto hi = static_cast<uint32_t>(_mm256_movemask_epi8(
+        _mm256_cmpeq_epi8(_mm256_load_si256(reinterpret_cast<const __m256i*>(p + 32)), nl)));
+    mask_ = uint64_t{lo} | uint64_t{hi} << 32;
+#else
+    mask_ = 0;
+    for (int i = 0; i < 64; ++i) mask_ |= uint64_t{p[i] == '\n'} << i;
+#endif
+  }
+
+  const char* base_;
+  size_t size_;
+  size_t block_ = SIZE_MAX;
+  uint64_t mask_ = 0;
 };
 
 }  // namespace
@@ -224,16 +272,17 @@ void FileSource::MappedLoop() {
   size_t pos = start_byte_;
   int64_t offset = start_offset_;
   if (pos == 0 && HasByteOrderMark(base, size)) pos = kByteOrderMark.size();
+  NewlineFinder newlines(base, size);
   while (pos < size) {
     RawBatch batch;
     batch.first_offset = Offset(offset);
     batch.starts.reserve(kMaxBatchRecords + 1);
     const size_t begin = pos;
     while (batch.size() < kMaxBatchRecords && pos < size && pos - begin < kMaxBatchBytes) {
-      const void* nl = std::memchr(base + pos, '\n', size - pos);
+      const size_t nl = newlines.Next(pos);
       const size_t line_begin = pos;
-      pos = nl ? static_cast<size_t>(static_cast<const char*>(nl) - base) + 1 : size;
-      if (pos - line_begin - (nl ? 1 : 0) > max_record_bytes_) {
+      pos = nl < size ? nl + 1 : size;
+      if (pos - line_begin - (nl < size ? 1 : 0) > max_record_bytes_) {
         batch.oversized.push_back(static_cast<uint32_t>(batch.size()));
       }
       batch.starts.push_back(static_cast<uint32_t>(pos - begin));

@@ -139,6 +139,26 @@ TEST_F(FileSourceTest, ReadsEveryLineInBatchesThatKnowWhereTheyEnd) {
   EXPECT_EQ(batches.back().end_byte, static_cast<int64_t>(content.size()));
 }
 
+TEST_F(FileSourceTest, LinesOfEveryLengthAroundBlockEdgesAreCutWhereTheirNewlinesAre) {
+  // The mapped reader finds newlines 64 bytes at a time: lines of 0 to 200 bytes put them at
+  // every place in a block, runs of empty lines fill blocks with newlines, and files end at
+  // every offset in their last block, with and without a last newline.
+  std::vector<std::string> lines;
+  for (int i = 0; i < 3000; ++i)
+    lines.push_back(std::string(static_cast<size_t>(i * 7 % 201), 'x'));
+  for (int i = 0; i < 130; ++i) lines.emplace_back();
+  for (size_t cut = 0; cut < 70; ++cut) {
+    std::vector<std::string> some(lines.begin(), lines.end() - static_cast<std::ptrdiff_t>(cut));
+    std::string content = Joined(some);
+    const bool trailing = cut % 2 == 0;
+    if (!trailing) some.push_back(std::string(cut, 'y')), content += some.back();
+    std::vector<std::string> read;
+    for (const SeenBatch& b : ReadPath(Write("edges.jsonl", content)))
+      read.insert(read.end(), b.records.begin(), b.records.end());
+    ASSERT_EQ(read, some) << "cut " << cut;
+  }
+}
+
 TEST_F(FileSourceTest, ResumingAtABatchEndReadsExactlyTheRest) {
   const std::string path = Write("in.jsonl", Joined(Lines()));
   const auto all = ReadPath(path);
