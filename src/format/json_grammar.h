@@ -1,6 +1,7 @@
 // Pieces of JSON's grammar (RFC 8259) shared by the record scanner and the full record parser.
 #pragma once
 
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -39,6 +40,14 @@ inline const char* JsonNumberEnd(const char* p, const char* end) {
     while (digit(p)) ++p;
   }
   return p;
+}
+
+// The JSON number [p, end) as the nearest double (std::from_chars rounds correctly). False when
+// it is not exactly one JSON number or is out of a double's range (1e400, 1e-400).
+inline bool ParseJsonDouble(const char* p, const char* end, double& out) {
+  if (JsonNumberEnd(p, end) != end || p == end) return false;
+  const auto r = std::from_chars(p, end, out);
+  return r.ec == std::errc() && r.ptr == end;
 }
 
 // The code unit of the 4 hex digits at p, or -1.
