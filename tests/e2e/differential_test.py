@@ -5,7 +5,7 @@ For a fixed list of seeds and option mixes (jitter, late and malformed records, 
 and Unicode mixes), generate an input with `sluice gen`, run the lab's Q1 (complete mode) and Q2
 (append mode, sometimes update mode too) with --threads 1 and --threads 2, and compare the rows
 (as multisets) and the malformed/late counts with the reference. A projection runs with 1, 2 and
-3 threads: its rows (formatted by the worker threads) must be the reference's in input order,
+3 threads on the handmade cases and a third of the generated ones: its rows (formatted by the worker threads) must be the reference's in input order,
 and its output and dead-letter files byte-identical whatever the thread count. On a mismatch prints what
 differs and how to reproduce it, keeps the work directory, and exits 1.
 
@@ -242,7 +242,8 @@ def compare(args, check, case, workdir, inp):
         run_query(args, check, case, workdir, inp, "q1", Q1_SQL, "complete", threads, q1_rows, q1_want)
         if case.get("update"):
             run_query(args, check, case, workdir, inp, "q2", Q2_SQL, "update", threads, q2_rows, q2_want)
-    run_projection(args, check, workdir, inp)
+    if case.get("projection", True):
+        run_projection(args, check, workdir, inp)
 
 
 def run_case(args, check, case, workdir):
@@ -291,6 +292,7 @@ def main():
     for i, case in enumerate(make_cases(args.cases, args.master_seed)):
         if args.max_count:
             case["count"] = min(case["count"], args.max_count)
+        case["projection"] = i % 3 == 0  # a third of the cases: it runs 3 more times each
         workdir = os.path.join(root, f"case{i}")
         os.makedirs(workdir)
         before = len(check.failures)
