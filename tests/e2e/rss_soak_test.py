@@ -9,7 +9,7 @@ the median RssAnon (heap and stacks: what a leak grows; VmRSS also counts the bi
 the last third must not exceed the median of the first third by more than --max-growth-mib
 (default 16 MiB) plus --max-growth-pct (default 10 %) of that first median. Medians of thirds
 rather than the first and last sample, so a trigger's transient allocations do not decide.
-Then the run is stopped with SIGINT and must exit 0, with a summary that read records. A
+Every sample goes to WORKDIR/rss-soak-QUERY.csv. Then the run is stopped with SIGINT and must exit 0, with a summary that read records. A
 least-squares slope (MiB per minute) is printed beside the figures, for the report; it does not
 decide.
 
@@ -19,10 +19,12 @@ Usage: rss_soak_test.py --sluice PATH [--seconds 600] [--query q1|q2|both] [--th
 import argparse
 import os
 import re
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 Q1 = ("SELECT source_ip, count(*) AS match_count FROM logs WHERE lower(content) LIKE "
@@ -83,13 +85,17 @@ def soak(args, name):
             code = p.wait()
     with open(err_path, errors="replace") as f:
         stderr = f.read()
+    csv_path = os.path.join(args.workdir, f"rss-soak-{name}.csv")
+    with open(csv_path, "w") as f:
+        f.write("seconds,vmrss_kib,rssanon_kib\n")
+        f.writelines(f"{t:.1f},{rss},{anon}\n" for t, rss, anon in samples)
     failures = []
     if not alive:
         failures.append(f"the run ended by itself before {args.seconds} s (exit {code})")
     if code != 0:
         failures.append(f"exit code {code} after SIGINT")
-    m = re.search(r"summary input_records=(\d+)", stderr)
-    records = int(m.group(1)) if m else 0
+    found = re.findall(r"summary input_records=(\d+)", stderr)
+    records = int(found[-1]) if found else 0
     if records <= 0:
         failures.append("no summary with input records")
     warmup = args.warmup if args.warmup is not None else max(2.0, 0.2 * args.seconds)
@@ -116,7 +122,7 @@ def soak(args, name):
               f"of last third {mib(anon_last):.1f} (limit {mib(limit):.1f}); slope "
               f"{slope:+.3f} MiB/min")
         print(f"  VmRSS MiB:   median of first third {mib(rss_first):.1f}, of last third "
-              f"{mib(rss_last):.1f}, max {mib(max(s[1] for s in kept)):.1f}")
+              f"{mib(rss_last):.1f}, max {mib(max(s[1] for s in kept)):.1f}; samples in {csv_path}")
         if anon_last > limit:
             failures.append(f"RssAnon grew from {mib(anon_first):.1f} to {mib(anon_last):.1f} MiB "
                             f"(more than {args.max_growth_mib} MiB + {args.max_growth_pct} %)")
@@ -137,8 +143,14 @@ def main():
                     help="seconds of samples left out (default 20 %% of --seconds, at least 2)")
     ap.add_argument("--max-growth-mib", type=float, default=16)
     ap.add_argument("--max-growth-pct", type=float, default=10)
-    ap.add_argument("--workdir", default=os.environ.get("TMPDIR", "/tmp"))
+    ap.add_argument("--workdir", default=None,
+                    help="where the runs' stderr and samples go, kept (default: a new temporary "
+                         "folder, removed when the soak passes)")
     args = ap.parse_args()
+    own_workdir = args.workdir is None
+    if own_workdir:
+        args.workdir = tempfile.mkdtemp(prefix="sluice-rss-soak-")
+    os.makedirs(args.workdir, exist_ok=True)
     names = ["q2", "q1"] if args.query == "both" else [args.query]
     failures = []
     for name in names:
@@ -147,6 +159,8 @@ def main():
         print(f"rss soak FAILED: {len(failures)} problem(s)")
         return 1
     print("rss soak passed: RssAnon flat for " + " and ".join(names))
+    if own_workdir:
+        shutil.rmtree(args.workdir)  # a failure keeps its samples and stderr
     return 0
 
 
