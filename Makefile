@@ -10,6 +10,8 @@ FUZZ_DIR ?= $(BUILD_DIR)-fuzz
 # CI sets SLUICE_WERROR=ON (.ci/run): every build of `make test` then fails on a warning.
 SLUICE_WERROR ?= OFF
 FUZZ_SECONDS ?= 600
+# `make soak-rss`: seconds per query of the RSS soak (Q2, then Q1, on the generator at --rate max).
+SOAK_SECONDS ?= 600
 FUZZ_TARGETS := sql record_parser duration_time kafka_url checkpoint aggregate_state
 # What the TSan stage builds and runs: the engine's threads, the Kafka clients' and source's threads.
 TSAN_TESTS := exec_test kafka_test source_test
@@ -19,7 +21,7 @@ SAN_ENV := ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/sanitizers/tsan.supp"
 
-.PHONY: all deps deps-test build binary run test test-release test-asan test-tsan soak bench fuzz \
+.PHONY: all deps deps-test build binary run test test-release test-asan test-tsan soak soak-rss bench fuzz \
   format format-check tidy clean
 
 all: build
@@ -94,9 +96,13 @@ fuzz: $(FUZZ_DIR)/CMakeCache.txt
 	    $(FUZZ_DIR)/fuzz tests/fuzz/corpus/$$t || exit 1; \
 	done
 
-# Longer runs kept out of `make test`.
+# Longer runs kept out of `make test` (soak_rss among them: 10 minutes per query).
 soak: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -L soak
+
+# The RSS soak alone, SOAK_SECONDS per query: fails when RssAnon grows (docs/testing.md).
+soak-rss: binary
+	python3 tests/e2e/rss_soak_test.py --sluice $(SLUICE) --seconds $(SOAK_SECONDS)
 
 # The performance report: bench/out/report/report.md and report.html (docs/performance.md).
 bench: build

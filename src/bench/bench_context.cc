@@ -17,6 +17,8 @@ const char* const kQ2 =
     "SELECT window.start AS window_start, window.end AS window_end, user_id, count(*) AS "
     "crash_count FROM logs WHERE lower(content) LIKE '%crash%' AND severity IN ('High', "
     "'Critical') GROUP BY window(timestamp, '10 seconds'), user_id HAVING count(*) > 2";
+const char* const kProjection =
+    "SELECT timestamp, user_id, severity, content FROM logs WHERE status IN ('404', '500')";
 
 BenchContext::BenchContext(BenchOptions options) : options_(std::move(options)) {
   const int cores = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));

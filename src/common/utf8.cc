@@ -40,10 +40,28 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
+namespace {
+
+// Bytes a JSON string holds as they are: printable ASCII but the quote and the backslash.
+bool Plain(char ch) {
+  const auto c = static_cast<unsigned char>(ch);
+  return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
+}
+
+}  // namespace
+
 void AppendJsonString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
   for (size_t i = 0; i < s.size();) {
+    // Runs of plain bytes in one append: output rows are mostly such text.
+    size_t end = i;
+    while (end < s.size() && Plain(s[end])) ++end;
+    if (end > i) {
+      out.append(s.data() + i, end - i);
+      i = end;
+      continue;
+    }
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
       const size_t n = Utf8SequenceLength(s, i);
@@ -73,13 +91,9 @@ void AppendJsonString(std::string& out, std::string_view s) {
         out.append("\\t");
         break;
       default:
-        if (c < 0x20 || c == 0x7F) {
-          out.append("\\u00");
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 15]);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
+        out.append("\\u00");  // the other control characters (plain bytes went above)
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 15]);
     }
     ++i;
   }

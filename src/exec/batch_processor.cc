@@ -33,13 +33,19 @@ void ParsedBatch::Reset(size_t num_buckets) {
   }
   out_bytes.clear();
   out_offsets.clear();
+  preview_bytes.clear();
+  preview_rows = 0;
   parse_ns = 0;
 }
 
-BatchProcessor::BatchProcessor(const BoundQuery& query, size_t num_buckets, uint32_t key_groups)
+BatchProcessor::BatchProcessor(const BoundQuery& query, size_t num_buckets, uint32_t key_groups,
+                               const RowFormatter* formatter, size_t preview_rows)
     : query_(query),
       num_buckets_(num_buckets),
       key_groups_(key_groups),
+      formatter_(formatter),
+      preview_rows_(preview_rows),
+      visible_columns_(query.select.size() - query.hidden_columns),
       parser_(query.input_fields),
       row_(query.input_fields.size()) {
   // Contiguous ranges of key groups per bucket (a lookup per row instead of a division).
@@ -85,10 +91,7 @@ void BatchProcessor::Process(const RawBatch& batch, ParsedBatch& out) {
     ++out.passed_filter;
 
     if (!query_.aggregating) {
-      out.out_offsets.push_back(static_cast<uint32_t>(out.out_bytes.size()));
-      for (const auto& col : query_.select) {
-        EncodeValue(out.out_bytes, Evaluate(*col.expr, row_.data(), arena_));
-      }
+      Project(out);
       continue;
     }
     key_.clear();
@@ -105,6 +108,25 @@ void BatchProcessor::Process(const RawBatch& batch, ParsedBatch& out) {
                            static_cast<uint32_t>(key_.size()), kg});
     bucket.bytes.append(key_);
     bucket.bytes.append(args_);
+  }
+}
+
+void BatchProcessor::Project(ParsedBatch& out) {
+  out.out_offsets.push_back(static_cast<uint32_t>(out.out_bytes.size()));
+  if (formatter_ == nullptr) {
+    for (const auto& col : query_.select) {
+      EncodeValue(out.out_bytes, Evaluate(*col.expr, row_.data(), arena_));
+    }
+    return;
+  }
+  columns_.clear();
+  for (size_t c = 0; c < visible_columns_; ++c) {
+    columns_.push_back(Evaluate(*query_.select[c].expr, row_.data(), arena_));
+  }
+  formatter_->Append(columns_.data(), out.out_bytes);
+  if (out.preview_rows < preview_rows_) {
+    ++out.preview_rows;
+    for (const Value& v : columns_) EncodeValue(out.preview_bytes, v);
   }
 }
 

@@ -2,7 +2,9 @@
 // query reads, drops malformed records (remembering why), tracks the largest event time,
 // applies WHERE, and hands each surviving row on: for an aggregating query as (event time,
 // encoded group key, encoded aggregate arguments) into the bucket its key hashes to; otherwise
-// as an encoded output row. One BatchProcessor per worker thread; it owns its parser and arena.
+// as an output row, written by the sink's RowFormatter when it has one (so the driver only
+// concatenates), else encoded with the row codec. One BatchProcessor per worker thread; it owns
+// its parser and arena.
 //
 // A group key belongs to one of `key_groups` state partitions (hash of the key modulo their
 // number, fixed for the life of a query); key groups are split into `num_buckets` contiguous
@@ -15,6 +17,7 @@
 
 #include "common/arena.h"
 #include "format/record_parser.h"
+#include "format/row_formatter.h"
 #include "plan/query.h"
 #include "source/source.h"
 
@@ -47,8 +50,11 @@ struct ParsedBatch {
   int64_t max_event_time = INT64_MIN;  // over well-formed records, filtered or not
   std::vector<Malformed> malformed;
   std::vector<Bucket> buckets;        // aggregating: one per range of key groups
-  std::string out_bytes;              // not aggregating: encoded output rows ...
+  std::string out_bytes;              // not aggregating: output rows, formatted or encoded ...
   std::vector<uint32_t> out_offsets;  // ... row i at out_bytes[out_offsets[i]]
+  // With a RowFormatter: the first rows again, encoded with the row codec (the monitor's view).
+  std::string preview_bytes;
+  size_t preview_rows = 0;
   int64_t parse_ns = 0;
 
   void Reset(size_t num_buckets);
@@ -56,19 +62,29 @@ struct ParsedBatch {
 
 class BatchProcessor {
  public:
-  BatchProcessor(const BoundQuery& query, size_t num_buckets, uint32_t key_groups);
+  // formatter (shared, may be null: rows are encoded with the row codec) writes a projection's
+  // visible columns; then the first `preview_rows` rows of each batch are also encoded.
+  BatchProcessor(const BoundQuery& query, size_t num_buckets, uint32_t key_groups,
+                 const RowFormatter* formatter = nullptr, size_t preview_rows = 0);
   void Process(const RawBatch& batch, ParsedBatch& out);
   // Records this processor has handled; written by its worker, read between parallel steps.
   int64_t records_processed() const { return records_processed_; }
 
  private:
+  // A row that passed WHERE, of a query without aggregation, into out.
+  void Project(ParsedBatch& out);
+
   const BoundQuery& query_;
   size_t num_buckets_;
   uint32_t key_groups_;
+  const RowFormatter* formatter_;
+  size_t preview_rows_;
+  size_t visible_columns_;
   std::vector<uint32_t> bucket_of_group_;  // key group -> bucket
   RecordParser parser_;
   Arena arena_;
   std::vector<Value> row_;
+  std::vector<Value> columns_;  // a projected row's values
   std::string key_;
   std::string args_;
   int64_t records_processed_ = 0;

@@ -43,9 +43,11 @@ Engine::Engine(const BoundQuery& query, EngineOptions options, Source& source, S
       results_(query) {
   const auto buckets = static_cast<size_t>(pool_.size());
   if (options_.state_partitions == 0) options_.state_partitions = 1;
+  if (!query_.aggregating) formatter_ = sink_.MakeRowFormatter(results_.names());
   for (int i = 0; i < pool_.size(); ++i) {
     processors_.push_back(
-        std::make_unique<BatchProcessor>(query_, buckets, options_.state_partitions));
+        std::make_unique<BatchProcessor>(query_, buckets, options_.state_partitions,
+                                         formatter_.get(), options_.result_preview_rows));
   }
   if (query_.aggregating) {
     for (uint32_t i = 0; i < options_.state_partitions; ++i) {
@@ -174,7 +176,7 @@ Status Engine::Run() {
       return CloseSinks();
     }
     const bool due = options_.trigger_ms == 0 || SteadyClock::now() - last_trigger_ >= trigger;
-    const bool too_many_pending = pending_rows_.size() >= 100'000;
+    const bool too_many_pending = PendingRows() >= 100'000;
     if ((due && input_since_trigger) || too_many_pending) {
       input_since_trigger = false;
       read_since_trigger = 0;
@@ -200,7 +202,7 @@ Status Engine::Run() {
 }
 
 bool Engine::HasUnemitted() const {
-  if (!pending_rows_.empty()) return true;
+  if (PendingRows() > 0) return true;
   // Complete mode emitted the whole state at the last trigger already.
   if (options_.mode == OutputMode::kComplete) return false;
   return std::any_of(states_.begin(), states_.end(), [](const auto& s) { return !s->empty(); });
@@ -253,17 +255,7 @@ Status Engine::ProcessRound(std::vector<RawBatch>& batches) {
 
   const auto t1 = SteadyClock::now();
   if (!query_.aggregating) {
-    for (size_t i = 0; i < n; ++i) {
-      const ParsedBatch& pb = parsed_[i];
-      const size_t width = query_.select.size();
-      for (uint32_t off : pb.out_offsets) {
-        const char* p = pb.out_bytes.data() + off;
-        std::vector<OwnedValue> row;
-        row.reserve(width);
-        for (size_t c = 0; c < width; ++c) row.emplace_back(DecodeValue(p));
-        pending_rows_.push_back(std::move(row));
-      }
-    }
+    for (size_t i = 0; i < n; ++i) TakeProjected(parsed_[i]);
     report_.aggregate_ns += NanosSince(t1);
     return Status::Ok();
   }
@@ -334,6 +326,25 @@ Status Engine::ProcessRound(std::vector<RawBatch>& batches) {
   return st;
 }
 
+void Engine::TakeProjected(const ParsedBatch& pb) {
+  size_t width = query_.select.size();
+  const char* p = pb.out_bytes.data();  // codec rows follow one another
+  size_t rows = pb.out_offsets.size();
+  if (formatter_) {
+    pending_formatted_.Append(pb.out_bytes, pb.out_offsets);
+    width = results_.names().size();
+    p = pb.preview_bytes.data();
+    const size_t want = options_.result_preview_rows;
+    rows = std::min(pb.preview_rows, want - std::min(want, pending_rows_.size()));
+  }
+  for (size_t r = 0; r < rows; ++r) {
+    std::vector<OwnedValue> row;
+    row.reserve(width);
+    for (size_t c = 0; c < width; ++c) row.emplace_back(DecodeValue(p));
+    pending_rows_.push_back(std::move(row));
+  }
+}
+
 Status Engine::WriteMalformed(const std::vector<RawBatch>& batches) {
   if (dead_letter_sink_ == nullptr) return Status::Ok();
   OutputBatch out;
@@ -377,7 +388,8 @@ Status Engine::Emit(bool final_emit) {
     }
     results_.FromAggregates(rows, out);
   } else {
-    results_.AppendProjected(std::move(pending_rows_), out);
+    results_.AppendProjected(std::move(pending_rows_), formatter_ ? &pending_formatted_ : nullptr,
+                             out);
     pending_rows_.clear();
   }
   const auto t_sink = SteadyClock::now();
@@ -385,11 +397,11 @@ Status Engine::Emit(bool final_emit) {
   SLUICE_RETURN_IF_ERROR(sink_.Write(out));
   report_.sink_ns += NanosSince(t_sink);
   SLUICE_RETURN_IF_ERROR(
-      CommitEpoch(out.batch_id, final_emit, static_cast<int64_t>(out.rows.size())));
+      CommitEpoch(out.batch_id, final_emit, static_cast<int64_t>(out.num_rows())));
   ++next_batch_id_;
 
   report_.batch_id = out.batch_id;
-  report_.output_rows = static_cast<int64_t>(out.rows.size());
+  report_.output_rows = static_cast<int64_t>(out.num_rows());
   report_.watermark = data_watermark;
   report_.max_event_time = tracker_.max_event_time();
   report_.state_rows = 0;
@@ -423,6 +435,11 @@ Status Engine::Emit(bool final_emit) {
   report_.output = &out;
   if (on_trigger_) on_trigger_(report_);
   report_ = TriggerReport{};
+  if (out.preformatted) {
+    // Its buffers take the next trigger's rows (no fresh pages for every trigger).
+    pending_formatted_ = std::move(out.formatted);
+    pending_formatted_.Clear();
+  }
   return Status::Ok();
 }
 

@@ -50,6 +50,9 @@ struct EngineOptions {
   uint32_t state_partitions = kDefaultStatePartitions;
   // Records read per trigger at most (Spark's maxOffsetsPerTrigger), in whole batches; 0: no cap.
   int64_t max_records_per_trigger = 0;
+  // A projection into a sink with a RowFormatter keeps this many rows of each trigger as values
+  // too, for the trigger callback (the monitor's result table shows RunMonitor::kMaxResultRows).
+  size_t result_preview_rows = 200;
   const Clock* clock = nullptr;           // nullptr: the system clock
   CheckpointStore* checkpoint = nullptr;  // --checkpoint; owned by the caller
 
@@ -143,6 +146,12 @@ class Engine {
   // states have in a checkpoint.
   std::vector<std::pair<const char*, Sink*>> Sinks() const;
   Status WriteMalformed(const std::vector<RawBatch>& batches);
+  // A projection's rows of one batch into the pending output: formatted rows are concatenated
+  // and only the first few decoded (the preview); without a formatter every row is decoded.
+  void TakeProjected(const ParsedBatch& pb);
+  size_t PendingRows() const {
+    return formatter_ ? pending_formatted_.size() : pending_rows_.size();
+  }
   int64_t NowMs() const { return clock_.NowMs(); }
 
   const BoundQuery& query_;
@@ -156,13 +165,18 @@ class Engine {
   const Clock& clock_;
 
   ThreadPool pool_;
+  // The sink's formatter of projected rows (null: rows as values), shared by the processors.
+  std::unique_ptr<RowFormatter> formatter_;
   std::vector<std::unique_ptr<BatchProcessor>> processors_;  // one per worker thread
   std::vector<std::unique_ptr<AggregateState>> states_;      // one per key group
   std::vector<ParsedBatch> parsed_;
   std::vector<int64_t> watermark_before_;
   WatermarkTracker tracker_;
   ResultBuilder results_;
-  std::vector<std::vector<OwnedValue>> pending_rows_;  // non-aggregating output since last trigger
+  // Non-aggregating output since the last trigger: with a formatter, every row formatted and
+  // the first ones as values; without one, every row as values.
+  FormattedRows pending_formatted_;
+  std::vector<std::vector<OwnedValue>> pending_rows_;
   RunCounters counters_;
   TriggerReport report_;                                // accumulates between triggers
   std::chrono::steady_clock::time_point last_trigger_;  // when the current trigger interval began

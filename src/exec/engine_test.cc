@@ -10,6 +10,7 @@
 
 #include "common/clock.h"
 #include "common/time_format.h"
+#include "format/json_writer.h"
 
 namespace sluice {
 namespace {
@@ -347,6 +348,116 @@ TEST(EngineTest, SameOutputForAnyThreadCount) {
   EXPECT_GT(c1.late_records, 0);  // the input does exercise lateness
   EXPECT_EQ(c1.late_records, c3.late_records);
   EXPECT_EQ(one, three);
+}
+
+// A JSON-lines sink in memory; with Formatting::kWorkers it asks for its rows formatted by the
+// engine's workers (as the jsonl and Kafka sinks do), else it formats the values itself.
+class JsonTextSink : public Sink {
+ public:
+  enum class Formatting : uint8_t { kSink, kWorkers };
+  explicit JsonTextSink(Formatting f) : formatting_(f) {}
+  std::unique_ptr<RowFormatter> MakeRowFormatter(
+      const std::vector<std::string>& names) const override {
+    if (formatting_ == Formatting::kSink) return nullptr;
+    return std::make_unique<JsonRowFormatter>(names, TimeZone::Utc(),
+                                              JsonRowFormatter::Newline::kYes);
+  }
+  Status Write(const OutputBatch& b) override {
+    EXPECT_EQ(b.preformatted, formatting_ == Formatting::kWorkers);
+    if (b.preformatted) {
+      text += b.formatted.bytes;
+      // The values beside the formatted rows are the batch's first rows.
+      EXPECT_LE(b.rows.size(), b.num_rows());
+      for (size_t i = 0; i < b.rows.size(); ++i) {
+        std::string line;
+        AppendJsonObject(line, b.column_names, b.rows[i], TimeZone::Utc());
+        EXPECT_EQ(line + "\n", b.formatted.row(i));
+      }
+      preview_rows += b.rows.size();
+    } else {
+      for (const auto& row : b.rows) {
+        AppendJsonObject(text, b.column_names, row, TimeZone::Utc());
+        text += "\n";
+      }
+    }
+    rows += b.num_rows();
+    return Status::Ok();
+  }
+  std::string Describe() const override { return "json text"; }
+  std::string text;
+  size_t rows = 0;
+  size_t preview_rows = 0;
+
+ private:
+  Formatting formatting_;
+};
+
+// SELECT user_id, timestamp AS t FROM logs WHERE user_id <> 'u3'
+BoundQuery Projection() {
+  BoundQuery q;
+  q.input_fields = {{"timestamp", Type::kInt64}, {"user_id", Type::kString}};
+  q.event_time_slot = 0;
+  auto where = std::make_unique<Expr>();
+  where->kind = ExprKind::kCompare;
+  where->compare_op = CompareOp::kNe;
+  where->type = Type::kBool;
+  where->args.push_back(Column(1, Type::kString));
+  auto lit = std::make_unique<Expr>();
+  lit->kind = ExprKind::kLiteral;
+  lit->type = Type::kString;
+  lit->literal = OwnedValue(Value::String("u3"));
+  where->args.push_back(std::move(lit));
+  q.where = std::move(where);
+  q.select.push_back({"user_id", Column(1, Type::kString)});
+  q.select.push_back({"t", Column(0, Type::kInt64)});
+  return q;
+}
+
+JsonTextSink RunProjection(const BoundQuery& q, const std::vector<std::string>& lines, int threads,
+                           JsonTextSink::Formatting f, size_t preview = 200) {
+  VectorSource src(lines, 7);
+  JsonTextSink sink(f);
+  EngineOptions o;
+  o.threads = threads;
+  o.trigger_ms = 0;
+  o.result_preview_rows = preview;
+  Engine e(q, o, src, sink);
+  EXPECT_TRUE(e.Run().ok());
+  return sink;
+}
+
+TEST(EngineTest, AProjectionFormattedByTheWorkersWritesTheSameBytesForAnyThreadCount) {
+  const auto q = Projection();
+  std::vector<std::string> lines;
+  for (int i = 0; i < 500; ++i) {
+    lines.push_back(Rec(1'000'000 + i, "u" + std::to_string(i % 7)));
+    if (i % 50 == 0) lines.push_back("not json");
+    if (i % 70 == 0) lines.push_back(R"({"timestamp": 5, "user_id": "tab\there \u00e9\"q\""})");
+  }
+  const JsonTextSink want = RunProjection(q, lines, 1, JsonTextSink::Formatting::kSink);
+  EXPECT_EQ(want.rows, 500u - 71u + 8u);  // every 7th user is u3, filtered out
+  for (int threads : {1, 2, 3}) {
+    const JsonTextSink got = RunProjection(q, lines, threads, JsonTextSink::Formatting::kWorkers);
+    EXPECT_EQ(got.text, want.text) << threads << " threads";
+    EXPECT_EQ(got.rows, want.rows);
+    EXPECT_GT(got.preview_rows, 0u);
+  }
+  // The values kept beside the formatted rows stop at the preview's size per trigger.
+  const JsonTextSink small = RunProjection(q, lines, 2, JsonTextSink::Formatting::kWorkers, 3);
+  EXPECT_EQ(small.text, want.text);
+  EXPECT_LT(small.preview_rows, small.rows);
+}
+
+TEST(EngineTest, AProjectionsLimitCountsFormattedRowsOverTheWholeRun) {
+  auto q = Projection();
+  q.limit = 10;
+  std::vector<std::string> lines;
+  for (int i = 0; i < 100; ++i) lines.push_back(Rec(1'000 + i, "u" + std::to_string(i % 7)));
+  const JsonTextSink want = RunProjection(q, lines, 1, JsonTextSink::Formatting::kSink);
+  const JsonTextSink got = RunProjection(q, lines, 2, JsonTextSink::Formatting::kWorkers);
+  EXPECT_EQ(want.rows, 10u);
+  EXPECT_EQ(got.rows, 10u);
+  EXPECT_EQ(got.text, want.text);
 }
 
 TEST(EngineTest, CompleteModeKeepsEveryRowAndDropsNothingAsLate) {

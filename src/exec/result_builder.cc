@@ -74,7 +74,23 @@ void ResultBuilder::FromAggregates(std::vector<AggregateRow>& rows, OutputBatch&
   }
 }
 
-void ResultBuilder::AppendProjected(std::vector<std::vector<OwnedValue>>&& rows, OutputBatch& out) {
+void ResultBuilder::AppendProjected(std::vector<std::vector<OwnedValue>>&& rows,
+                                    FormattedRows* formatted, OutputBatch& out) {
+  if (formatted != nullptr) {
+    size_t n = formatted->size();
+    if (query_.limit)
+      n = std::min(n, static_cast<size_t>(std::max<int64_t>(0, *query_.limit - emitted_)));
+    formatted->Truncate(n);
+    out.preformatted = true;
+    out.formatted = std::move(*formatted);
+    emitted_ += static_cast<int64_t>(n);
+    for (auto& r : rows) {
+      if (out.rows.size() >= n) break;
+      r.resize(names_.size());
+      out.rows.push_back(std::move(r));
+    }
+    return;
+  }
   for (auto& r : rows) {
     if (query_.limit && emitted_ >= *query_.limit) break;
     r.resize(names_.size());

@@ -25,7 +25,13 @@ class ResultBuilder {
   // Fills out.rows and out.keys from aggregate rows (sorted in place).
   void FromAggregates(std::vector<AggregateRow>& rows, OutputBatch& out);
   // Appends already projected rows (non-aggregating queries), honouring LIMIT over the run.
-  void AppendProjected(std::vector<std::vector<OwnedValue>>&& rows, OutputBatch& out);
+  // With `formatted` (every row as the sink's RowFormatter wrote it, moved into out), `rows`
+  // holds only the first of them, as values.
+  void AppendProjected(std::vector<std::vector<OwnedValue>>&& rows, FormattedRows* formatted,
+                       OutputBatch& out);
+  void AppendProjected(std::vector<std::vector<OwnedValue>>&& rows, OutputBatch& out) {
+    AppendProjected(std::move(rows), nullptr, out);
+  }
   // Rows a projection has emitted so far (LIMIT counts over the whole stream, restarts too).
   int64_t emitted() const { return emitted_; }
   void set_emitted(int64_t n) { emitted_ = n; }

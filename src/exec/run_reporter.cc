@@ -136,7 +136,7 @@ void RunReporter::OnTrigger(const TriggerReport& r) {
     rs.batch_id = r.output->batch_id;
     rs.output_mode = std::string(OutputModeName(r.output->mode));
     rs.columns = r.output->column_names;
-    rs.total_rows = static_cast<int64_t>(r.output->rows.size());
+    rs.total_rows = static_cast<int64_t>(r.output->num_rows());
     for (size_t i = 0; i < r.output->rows.size() && i < RunMonitor::kMaxResultRows; ++i) {
       std::vector<std::string> cells;
       for (const auto& v : r.output->rows[i]) cells.push_back(CellText(v.view(), tz_));

@@ -8,7 +8,7 @@
 #include <cstring>
 
 #include "common/file_util.h"
-#include "format/json_writer.h"
+#include "sink/jsonl_sink.h"
 
 namespace sluice {
 namespace {
@@ -73,12 +73,12 @@ Status JsonlDirSink::Write(const OutputBatch& batch) {
     if (fd_ < 0) return IOErrorFromErrno("cannot write '" + tmp + "'");
     open_epoch_ = epoch;
   }
-  buf_.clear();
-  for (const auto& row : batch.rows) {
-    AppendJsonObject(buf_, batch.column_names, row, tz_);
-    buf_.push_back('\n');
-  }
-  return WriteAll(fd_, buf_, "'" + TempPath(epoch) + "'");
+  return WriteAll(fd_, JsonLines(batch, tz_, buf_), "'" + TempPath(epoch) + "'");
+}
+
+std::unique_ptr<RowFormatter> JsonlDirSink::MakeRowFormatter(
+    const std::vector<std::string>& column_names) const {
+  return std::make_unique<JsonRowFormatter>(column_names, tz_, JsonRowFormatter::Newline::kYes);
 }
 
 Status JsonlDirSink::Recover(std::string_view committed_state) {

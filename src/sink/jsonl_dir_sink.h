@@ -30,6 +30,8 @@ class JsonlDirSink : public Sink {
   Status Commit(int64_t epoch) override;
   Status Close() override;
   std::string Describe() const override { return "jsonl:" + dir_ + "/"; }
+  std::unique_ptr<RowFormatter> MakeRowFormatter(
+      const std::vector<std::string>& column_names) const override;
 
  private:
   JsonlDirSink(std::string dir, const TimeZone& tz, OutputMode mode, std::string writer)

@@ -62,19 +62,33 @@ std::string JsonlSink::TempPath(int64_t epoch) const {
   return DirName(path_) + "/." + BaseName(path_) + "." + std::to_string(epoch) + ".tmp";
 }
 
-Status JsonlSink::Write(const OutputBatch& batch) {
-  buf_.clear();
+const std::string& JsonLines(const OutputBatch& batch, const TimeZone& tz, std::string& buf) {
+  if (batch.preformatted) return batch.formatted.bytes;
+  buf.clear();
   for (const auto& row : batch.rows) {
-    AppendJsonObject(buf_, batch.column_names, row, tz_);
-    buf_.push_back('\n');
+    AppendJsonObject(buf, batch.column_names, row, tz);
+    buf.push_back('\n');
   }
+  return buf;
+}
+
+std::unique_ptr<RowFormatter> JsonlSink::MakeRowFormatter(
+    const std::vector<std::string>& column_names) const {
+  return std::make_unique<JsonRowFormatter>(column_names, tz_, JsonRowFormatter::Newline::kYes);
+}
+
+Status JsonlSink::Write(const OutputBatch& batch) {
+  const std::string& lines = JsonLines(batch, tz_, buf_);
   if (mode_ == OutputMode::kComplete) {
-    table_.swap(buf_);
+    if (&lines == &buf_)
+      table_.swap(buf_);
+    else
+      table_ = lines;
     table_dirty_ = true;
     return Status::Ok();
   }
   if (fd_ < 0) return Status::IOError("sink '" + path_ + "' is closed");
-  return WriteAll(fd_, buf_, "sink '" + path_ + "'");
+  return WriteAll(fd_, lines, "sink '" + path_ + "'");
 }
 
 Status JsonlSink::RemoveStaleTemps(int64_t keep_epoch) {

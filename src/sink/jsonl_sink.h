@@ -33,6 +33,8 @@ class JsonlSink : public Sink {
   Status Commit(int64_t epoch) override;
   Status Close() override;
   std::string Describe() const override { return "jsonl:" + path_; }
+  std::unique_ptr<RowFormatter> MakeRowFormatter(
+      const std::vector<std::string>& column_names) const override;
 
  private:
   JsonlSink(std::string path, int fd, const TimeZone& tz, OutputMode mode, bool regular);
@@ -50,5 +52,9 @@ class JsonlSink : public Sink {
   bool table_dirty_ = false;
   int64_t prepared_epoch_ = -1;  // complete mode: the temp file Commit renames
 };
+
+// A batch as JSON lines: its preformatted bytes, or its rows written into buf. Shared by the
+// jsonl sinks (file and directory).
+const std::string& JsonLines(const OutputBatch& batch, const TimeZone& tz, std::string& buf);
 
 }  // namespace sluice

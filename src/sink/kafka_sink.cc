@@ -19,11 +19,17 @@ class KafkaSink final : public Sink {
   Status Write(const OutputBatch& batch) override {
     // The epoch in a header: a consumer that deduplicates by key can also tell a replay.
     header_.value = std::to_string(batch.batch_id);
-    for (size_t i = 0; i < batch.rows.size(); ++i) {
-      value_.clear();
-      AppendJsonObject(value_, batch.column_names, batch.rows[i], tz_);
+    for (size_t i = 0; i < batch.num_rows(); ++i) {
+      std::string_view value;
+      if (batch.preformatted) {
+        value = batch.formatted.row(i);
+      } else {
+        value_.clear();
+        AppendJsonObject(value_, batch.column_names, batch.rows[i], tz_);
+        value = value_;
+      }
       std::string_view key = i < batch.keys.size() ? std::string_view(batch.keys[i]) : "";
-      SLUICE_RETURN_IF_ERROR(producer_->Send(key, value_, nullptr, &header_));
+      SLUICE_RETURN_IF_ERROR(producer_->Send(key, value, nullptr, &header_));
     }
     producer_->Poll();
     return Status::Ok();
@@ -31,6 +37,12 @@ class KafkaSink final : public Sink {
 
   // At least once: an epoch commits only after the broker acknowledged all of its rows, so a
   // replay after a crash can only repeat rows (same keys), never lose them.
+  // Each message's value is one JSON object, formatted by the engine's workers for projections.
+  std::unique_ptr<RowFormatter> MakeRowFormatter(
+      const std::vector<std::string>& column_names) const override {
+    return std::make_unique<JsonRowFormatter>(column_names, tz_, JsonRowFormatter::Newline::kNo);
+  }
+
   Result<std::string> Prepare(int64_t /*epoch*/) override {
     SLUICE_RETURN_IF_ERROR(FlushAll());
     return std::string();

@@ -13,7 +13,7 @@ import sys
 
 SECTIONS = [
     "Machine and versions",
-    "Throughput on a file: Q1 and Q2, threads, wc -l, DuckDB",
+    "Throughput on a file: Q1, Q2 and a projection, threads, wc -l, DuckDB",
     "Time and memory against input size (Q2)",
     "Memory against state size",
     "Checkpoint cost and restore time",
@@ -102,8 +102,9 @@ def main():
         check(positive(row["output rows (Q1: per trigger)"]), f"{what}: output rows > 0")
         check(positive(row["peak RSS MiB"]) and positive(row["peak anon MiB"]), f"{what}: RSS sampled")
     # Q2 only: Q1 (complete mode) writes its whole table per trigger, so its rows count triggers.
-    outs = {row["output rows (Q1: per trigger)"] for row in sluice_rows if row["run"] == "sluice Q2"}
-    check(len(outs) == 1, f"sluice Q2: the same output rows for every thread count ({outs})")
+    for run in ("sluice Q2", "sluice projection"):
+        outs = {row["output rows (Q1: per trigger)"] for row in sluice_rows if row["run"] == run}
+        check(len(outs) == 1, f"{run}: the same output rows for every thread count ({outs})")
     duck = [row for row in thr if row["run"] == "DuckDB Q2"]
     if duck:
         col = "output rows (Q1: per trigger)"

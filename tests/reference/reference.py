@@ -40,6 +40,10 @@ dropped from the aggregate and counted as late. At the end every window closes; 
 Timestamps are written "YYYY-MM-DD HH:MM:SS" in UTC, with ".mmm" only when the milliseconds
 are not zero.
 
+Projection (append mode, no aggregation): SELECT user_id, content, status FROM logs WHERE
+severity IN ('High', 'Critical'): one row per record that passes, in input order. It reads
+user_id, content, status and severity; nothing is ever late.
+
 Summary: input_records = non-blank lines, malformed_records, late_records (Q1 never has late
 records), output_rows = rows of the final result.
 
@@ -65,6 +69,7 @@ EVENT_TIME_MAX = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
 JSON_WHITESPACE = b" \t\r\n"
 
 Q1_FIELDS = ("content", "severity", "source_ip")
+PROJECTION_FIELDS = ("user_id", "content", "status", "severity")
 Q2_FIELDS = ("timestamp", "content", "severity", "user_id")
 _STRING_FIELDS = {"status", "severity", "source_ip", "user_id", "content"}
 
@@ -166,16 +171,25 @@ def summary(parsed, malformed, late, rows):
     }
 
 
-def q1(parsed):
-    """Vulnerabilities per source IP. Returns (rows, summary)."""
-    counts = Counter()
+def valid_records(parsed, fields):
+    """The records valid for a query reading `fields`, in input order, and how many are not."""
+    records = []
     malformed = 0
     for blank, obj in zip(parsed.blank, parsed.objects):
         if blank:
             continue
-        if not valid_for(obj, Q1_FIELDS):
+        if valid_for(obj, fields):
+            records.append(obj)
+        else:
             malformed += 1
-            continue
+    return records, malformed
+
+
+def q1(parsed):
+    """Vulnerabilities per source IP. Returns (rows, summary)."""
+    counts = Counter()
+    records, malformed = valid_records(parsed, Q1_FIELDS)
+    for obj in records:
         if "vulnerability" in ascii_lower(obj["content"]) and obj["severity"] == "High":
             counts[obj["source_ip"]] += 1
     ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -225,12 +239,22 @@ def q2(parsed, watermark_ms=30_000, batch_lines=BATCH_LINES):
     return rows, summary(parsed, malformed, late, rows)
 
 
+def projection(parsed):
+    """High and Critical records' user_id, content and status, in input order."""
+    records, malformed = valid_records(parsed, PROJECTION_FIELDS)
+    rows = [{k: obj[k] for k in ("user_id", "content", "status")} for obj in records
+            if obj["severity"] in ("High", "Critical")]
+    return rows, summary(parsed, malformed, 0, rows)
+
+
 def run(query, parsed, watermark_ms=30_000, batch_lines=BATCH_LINES):
     if query == "q1":
         return q1(parsed)
+    if query == "projection":
+        return projection(parsed)
     if query == "q2":
         return q2(parsed, watermark_ms, batch_lines)
-    raise ValueError(f"unknown query {query!r} (q1 or q2)")
+    raise ValueError(f"unknown query {query!r} (q1, q2 or projection)")
 
 
 def summary_line(s):
@@ -239,7 +263,7 @@ def summary_line(s):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--query", choices=("q1", "q2"), required=True)
+    ap.add_argument("--query", choices=("q1", "q2", "projection"), required=True)
     ap.add_argument("--watermark", default="30s", help="watermark delay (Q2), e.g. 30s")
     ap.add_argument("--batch-lines", type=int, default=BATCH_LINES, help=argparse.SUPPRESS)
     ap.add_argument("file")

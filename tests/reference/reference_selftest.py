@@ -174,6 +174,23 @@ def helpers():
     check("vertical tab is not JSON whitespace", ref.is_blank(b"\x0b"), False)
 
 
+def projection():
+    lines = [rec(severity="Critical", user="u1", content="a \\u0063rash", status="500"),
+             rec(severity="Low", user="u2"),
+             b"oops",
+             rec(severity="High", user="u3", content=RawJson("7")),  # content not a string
+             rec(severity="High", user="u4", ts=RawJson('"late"'), status="404"),  # ts not read
+             b"  ",
+             rec(severity="High", user="u5", content="caf\u00e9")]
+    rows, s = ref.projection(ref.Parsed(b"\n".join(lines)))
+    check("projection rows in input order", rows, [
+        {"user_id": "u1", "content": "a \\u0063rash", "status": "500"},
+        {"user_id": "u4", "content": "app crash", "status": "404"},
+        {"user_id": "u5", "content": "caf\u00e9", "status": "200"}])
+    check("projection summary", s, {"input_records": 6, "malformed_records": 2, "late_records": 0,
+                                    "output_rows": 3})
+
+
 def command_line():
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "in.jsonl")
@@ -192,6 +209,7 @@ def main():
     parsing_and_matching()
     lateness_across_batches()
     helpers()
+    projection()
     command_line()
     if FAILURES:
         print(f"{len(FAILURES)} check(s) failed: {', '.join(FAILURES)}")
