@@ -10,41 +10,12 @@
 #include <thread>
 
 #include "bench/bench_context.h"
+#include "bench/dev_kafka_child.h"
 
 namespace sluice::bench {
 namespace {
 
 constexpr int kPartitions = 6;
-
-// `sluice dev-kafka` as a child for the length of the sections.
-class DevKafka {
- public:
-  static Result<std::unique_ptr<DevKafka>> Start(BenchContext& ctx) {
-    const std::string file = ctx.WorkPath("bootstrap");
-    std::filesystem::remove(file);
-    const auto argv =
-        ctx.Sluice({"dev-kafka", "--no-stdin", "--topic", fmt::format("logs:{}", kPartitions),
-                    "--topic", fmt::format("empty:{}", kPartitions), "--bootstrap-file", file});
-    ctx.Record(argv);
-    auto child = RunningChild::Start(argv, RunningChild::Stdout::kDevNull);
-    if (!child.ok()) return child.status();
-    auto dk = std::unique_ptr<DevKafka>(new DevKafka(std::move(*child)));
-    for (int i = 0; i < 200; ++i) {
-      std::ifstream in(file);
-      if (std::getline(in, dk->bootstrap_) && !dk->bootstrap_.empty()) return dk;
-      if (!dk->child_.running()) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return Status::Unavailable("sluice dev-kafka did not start: " + dk->child_.Stop(SIGKILL).err);
-  }
-  ~DevKafka() { child_.Stop(SIGINT); }
-  const std::string& bootstrap() const { return bootstrap_; }
-
- private:
-  explicit DevKafka(RunningChild c) : child_(std::move(c)) {}
-  RunningChild child_;
-  std::string bootstrap_;
-};
 
 std::string FindKafkaConsume(const BenchOptions& o) {
   if (!o.kafka_consume.empty()) return FindInPath(o.kafka_consume);
@@ -134,7 +105,8 @@ void KafkaSections(BenchContext& ctx) {
   const bool quick = ctx.options().quick;
   const int64_t n = quick ? 200'000 : 600'000;
   Section& s = ctx.report().Add("Kafka: sluice against raw librdkafka consumption");
-  auto broker = DevKafka::Start(ctx);
+  auto broker = DevKafkaChild::Start(
+      ctx, {fmt::format("logs:{}", kPartitions), fmt::format("empty:{}", kPartitions)});
   if (!broker.ok()) {
     ctx.Skipped("Kafka sections", broker.status().message());
     s.Text("Not measured: " + broker.status().message());

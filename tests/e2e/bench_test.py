@@ -140,7 +140,8 @@ def main():
     check(len({row["output rows"] for row in so}) == 1, "scale-out: the same output rows for every count")
 
     lat = tables[SECTIONS[7]][0]
-    check(len(lat) == 2, "latency: two rates")
+    check(len(lat) == 3, "latency: two rates of the generator, one from dev-kafka")
+    check(sum(row["source"].startswith("dev-kafka") for row in lat) == 1, "latency: a dev-kafka row")
     for row in lat:
         check(positive(row["windows"]) and num(row["p50 ms"]) is not None and num(row["p99 ms"]) is not None,
               f"latency at {row['target records/s']}: windows and percentiles ({row['windows']}, "
