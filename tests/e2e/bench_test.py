@@ -131,7 +131,12 @@ def main():
     kn = 200000
     for row in kafka:
         check(num(row["records read"]) == kn, f"kafka {row['run']}: read {kn} ({row['records read']})")
-    check(sum(row["run"].startswith("sluice") for row in kafka) == 2, "kafka: Q1 and Q2 rows")
+    check(sum(row["run"].startswith("sluice") for row in kafka) == 6,
+          "kafka: count, Q1 and Q2 rows for 4 and 16 partitions")
+    check({row["partitions"] for row in kafka} == {"4", "16"}, "kafka: topics of 4 and 16 partitions")
+    for row in kafka:
+        if row["run"].startswith("sluice") and row["vs raw (median)"] != "n/a":
+            check(positive(row["vs raw (median)"]), f"kafka {row['partitions']} {row['run']}: ratio > 0")
 
     so = tables[SECTIONS[6]][0]
     check(len(so) >= 2, "scale-out: 1 and 2 processes")
