@@ -4,6 +4,7 @@
 #include <librdkafka/rdkafka.h>
 #include <sys/utsname.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -105,12 +106,15 @@ Status RunBench(const BenchOptions& options) {
   ctx.report().title = "sluice performance and scalability report";
   const double t0 = MonotonicSeconds();
   MachineSection(ctx);
-  FileThroughputSection(ctx);
-  InputSizeSection(ctx);
-  StateMemorySection(ctx);
-  CheckpointSection(ctx);
-  KafkaSections(ctx);
-  LatencySection(ctx);
+  const std::vector<std::pair<std::string, void (*)(BenchContext&)>> sections = {
+      {"file", FileThroughputSection},   {"size", InputSizeSection}, {"state", StateMemorySection},
+      {"checkpoint", CheckpointSection}, {"kafka", KafkaSections},   {"latency", LatencySection}};
+  for (const auto& [name, run] : sections) {
+    if (options.only.empty() ||
+        std::find(options.only.begin(), options.only.end(), name) != options.only.end()) {
+      run(ctx);
+    }
+  }
 
   Section& skipped = ctx.report().Add("Skipped");
   if (ctx.skipped().empty()) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 
@@ -21,7 +22,12 @@ struct BenchOptions {
   std::string kafka_consume;  // raw librdkafka peer; "" = look beside this binary and in PATH
   std::string duckdb_node_modules;  // a node_modules with @duckdb/node-api; "" = look (see .cc)
   std::string command_line;         // how bench itself was started, for the report
+  std::vector<std::string> only;    // section names (kBenchSectionNames) to run; empty: all
 };
+
+// The sections `--only` can name, in report order ("kafka" includes the scale-out section).
+inline const std::vector<std::string> kBenchSectionNames = {"file",       "size",  "state",
+                                                            "checkpoint", "kafka", "latency"};
 
 // Runs every section and writes out_dir/report.md and out_dir/report.html. A section that
 // cannot run (a peer missing, the broker failing) is reported as skipped with the reason; only

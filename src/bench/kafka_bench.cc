@@ -5,46 +5,19 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
 #include "bench/bench_context.h"
+#include "bench/dev_kafka_child.h"
 
 namespace sluice::bench {
 namespace {
 
-constexpr int kPartitions = 6;
-
-// `sluice dev-kafka` as a child for the length of the sections.
-class DevKafka {
- public:
-  static Result<std::unique_ptr<DevKafka>> Start(BenchContext& ctx) {
-    const std::string file = ctx.WorkPath("bootstrap");
-    std::filesystem::remove(file);
-    const auto argv =
-        ctx.Sluice({"dev-kafka", "--no-stdin", "--topic", fmt::format("logs:{}", kPartitions),
-                    "--topic", fmt::format("empty:{}", kPartitions), "--bootstrap-file", file});
-    ctx.Record(argv);
-    auto child = RunningChild::Start(argv, RunningChild::Stdout::kDevNull);
-    if (!child.ok()) return child.status();
-    auto dk = std::unique_ptr<DevKafka>(new DevKafka(std::move(*child)));
-    for (int i = 0; i < 200; ++i) {
-      std::ifstream in(file);
-      if (std::getline(in, dk->bootstrap_) && !dk->bootstrap_.empty()) return dk;
-      if (!dk->child_.running()) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return Status::Unavailable("sluice dev-kafka did not start: " + dk->child_.Stop(SIGKILL).err);
-  }
-  ~DevKafka() { child_.Stop(SIGINT); }
-  const std::string& bootstrap() const { return bootstrap_; }
-
- private:
-  explicit DevKafka(RunningChild c) : child_(std::move(c)) {}
-  RunningChild child_;
-  std::string bootstrap_;
-};
+constexpr int kPartitions = 6;  // of the scale-out topic
+constexpr const char* kCountQuery = "SELECT count(*) AS n FROM logs";
 
 std::string FindKafkaConsume(const BenchOptions& o) {
   if (!o.kafka_consume.empty()) return FindInPath(o.kafka_consume);
@@ -128,72 +101,143 @@ GroupRun RunGroup(BenchContext& ctx, const std::string& bs, const std::string& t
   return g;
 }
 
+// Fills `topic` with the bench's `n` records (zstd, keyed by user_id, seed 3).
+bool FillTopic(BenchContext& ctx, const std::string& bs, const std::string& topic, int64_t n) {
+  auto gen =
+      ctx.Run(ctx.Sluice({"gen", "--to", "kafka://" + bs + "/" + topic, "--count",
+                          std::to_string(n), "--rate", "max", "--key", "user_id", "--start",
+                          "2026-01-27T18:00:00Z", "--seed", "3", "-X", "compression.type=zstd"}));
+  return gen.ok() && gen->exit_code == 0;
+}
+
+// One reader of the throughput table over its runs: records/s and records read per run.
+struct Reader {
+  std::string name;
+  std::vector<std::string> argv;
+  std::vector<double> rates;
+  std::vector<int64_t> read;
+  std::vector<double> rss_mib;
+};
+
+// "1.23 M–1.40 M" (FormatRate) or "0.81–0.93" (ratios) over `values`.
+std::string Spread(std::vector<double> values, bool rate) {
+  if (values.empty()) return "";
+  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  return rate ? FormatRate(*lo) + " – " + FormatRate(*hi)
+              : FormatFixed(*lo, 2) + " – " + FormatFixed(*hi, 2);
+}
+
+// sluice run (the cheap count, Q1, Q2) against kafka_consume over a topic of `partitions`,
+// `runs` rounds of every reader one after the other, so that each round's ratios compare runs
+// made under the same load; rows of the table `t`.
+void ThroughputRuns(BenchContext& ctx, const std::string& bs, int partitions, int64_t n, int runs,
+                    const std::string& consumer, Table& t) {
+  const std::string topic = fmt::format("t{}", partitions);
+  if (!FillTopic(ctx, bs, topic, n)) {
+    t.rows.push_back({std::to_string(partitions), "`sluice gen` could not fill the topic"});
+    return;
+  }
+  const std::string out = ctx.WorkPath("kafka_consume.out");
+  std::vector<Reader> readers;
+  if (!consumer.empty())
+    readers.push_back({"raw librdkafka (`kafka_consume`)", {consumer, bs, topic}});
+  for (const auto& [name, sql] : std::vector<std::pair<std::string, std::string>>{
+           {"sluice run `SELECT count(*)`", kCountQuery},
+           {"sluice run Q1", kQ1},
+           {"sluice run Q2", kQ2}}) {
+    readers.push_back(
+        {name,
+         ctx.Sluice({"run", "--source", "kafka://" + bs + "/" + topic, "--starting-offsets",
+                     "earliest", "--trigger", "available-now", "--watermark", "30s", "--threads",
+                     std::to_string(ctx.threads()), "--sink", "jsonl:/dev/null", sql})});
+  }
+  for (const Reader& r : readers) {
+    ctx.Record(r.argv, !consumer.empty() && &r == &readers[0] ? out : "/dev/null");
+  }
+  for (int i = 0; i < runs; ++i) {
+    for (Reader& r : readers) {
+      const bool raw = !consumer.empty() && &r == &readers[0];
+      auto res = RunChild(r.argv, ChildOutput{raw ? out : "/dev/null"});
+      if (!res.ok() || res->exit_code != 0) {
+        ctx.Progress("  failed: " + ShellQuote(r.argv) + (res.ok() ? "\n" + res->err : ""));
+        continue;
+      }
+      int64_t read = 0;
+      if (raw) {
+        std::ifstream in(out);
+        long long records = 0;
+        in >> records;
+        read = records;
+      } else {
+        read = ParseSummary(res->err)["input_records"];
+      }
+      r.rates.push_back(static_cast<double>(read) / res->wall_s);
+      r.read.push_back(read);
+      r.rss_mib.push_back(static_cast<double>(res->peak_rss_kib) / 1024.0);
+    }
+  }
+  for (const Reader& r : readers) {
+    if (r.rates.empty()) {
+      t.rows.push_back({std::to_string(partitions), r.name, "failed"});
+      continue;
+    }
+    std::vector<double> ratios;
+    const Reader& raw = readers[0];
+    if (!consumer.empty() && raw.rates.size() == r.rates.size()) {
+      for (size_t i = 0; i < r.rates.size(); ++i) ratios.push_back(r.rates[i] / raw.rates[i]);
+    }
+    const auto [lo, hi] = std::minmax_element(r.read.begin(), r.read.end());
+    t.rows.push_back(
+        {std::to_string(partitions), r.name, FormatRate(Percentile(r.rates, 50)),
+         Spread(r.rates, true), ratios.empty() ? "n/a" : FormatFixed(Percentile(ratios, 50), 2),
+         Spread(ratios, false), *lo == *hi ? std::to_string(*lo) : fmt::format("{} – {}", *lo, *hi),
+         FormatFixed(Percentile(r.rss_mib, 50), 0)});
+  }
+}
+
 }  // namespace
 
 void KafkaSections(BenchContext& ctx) {
   const bool quick = ctx.options().quick;
   const int64_t n = quick ? 200'000 : 600'000;
+  const int runs = quick ? 3 : 5;
   Section& s = ctx.report().Add("Kafka: sluice against raw librdkafka consumption");
-  auto broker = DevKafka::Start(ctx);
+  auto broker = DevKafkaChild::Start(
+      ctx, {fmt::format("logs:{}", kPartitions), fmt::format("empty:{}", kPartitions),
+            fmt::format("t4:{}", 4), fmt::format("t16:{}", 16)});
   if (!broker.ok()) {
     ctx.Skipped("Kafka sections", broker.status().message());
     s.Text("Not measured: " + broker.status().message());
     return;
   }
   const std::string bs = (*broker)->bootstrap();
-  auto gen =
-      ctx.Run(ctx.Sluice({"gen", "--to", "kafka://" + bs + "/logs", "--count", std::to_string(n),
-                          "--rate", "max", "--key", "user_id", "--start", "2026-01-27T18:00:00Z",
-                          "--seed", "3", "-X", "compression.type=zstd"}));
-  if (!gen.ok() || gen->exit_code != 0) {
-    s.Text("Not measured: `sluice gen` could not fill the topic.");
-    return;
-  }
-  Table t{{"run", "seconds (whole process)", "records read", "records/s", "vs raw librdkafka",
-           "peak RSS MiB"},
-          {}};
-  double raw_rate = 0;
   const std::string consumer = FindKafkaConsume(ctx.options());
   if (consumer.empty()) {
     ctx.Skipped("raw librdkafka consumption (kafka_consume)",
                 "not found beside this binary or in PATH (build it: cmake --build build --target "
                 "kafka_consume)");
-  } else {
-    const std::string out = ctx.WorkPath("kafka_consume.out");
-    auto r = ctx.Best({consumer, bs, "logs"}, 3, out);
-    if (r.ok() && r->exit_code == 0) {
-      std::ifstream in(out);
-      long long records = 0;
-      in >> records;
-      raw_rate = static_cast<double>(records) / r->wall_s;
-      t.rows.push_back({"raw librdkafka (`kafka_consume`)", FormatFixed(r->wall_s, 3),
-                        std::to_string(records), FormatRate(raw_rate), "1.00",
-                        FormatFixed(static_cast<double>(r->peak_rss_kib) / 1024.0, 0)});
-    }
   }
-  for (const char* q : {"Q1", "Q2"}) {
-    auto r = ctx.Best(ctx.Sluice({"run", "--source", "kafka://" + bs + "/logs",
-                                  "--starting-offsets", "earliest", "--trigger", "available-now",
-                                  "--watermark", "30s", "--threads", std::to_string(ctx.threads()),
-                                  "--sink", "jsonl:/dev/null", q == std::string("Q1") ? kQ1 : kQ2}),
-                      3);
-    if (!r.ok() || r->exit_code != 0) continue;
-    const int64_t read = ParseSummary(r->err)["input_records"];
-    const double rate = static_cast<double>(read) / r->wall_s;
-    t.rows.push_back({std::string("sluice run ") + q, FormatFixed(r->wall_s, 3),
-                      std::to_string(read), FormatRate(rate),
-                      raw_rate > 0 ? FormatFixed(rate / raw_rate, 2) : "n/a",
-                      FormatFixed(static_cast<double>(r->peak_rss_kib) / 1024.0, 0)});
+  Table t{{"partitions", "run", "records/s (median)", "records/s min – max", "vs raw (median)",
+           "vs raw min – max", "records read", "peak RSS MiB"},
+          {}};
+  for (int partitions : {4, 16}) {
+    ctx.Progress(fmt::format("Kafka: {} partitions, {} rounds", partitions, runs));
+    ThroughputRuns(ctx, bs, partitions, n, runs, consumer, t);
   }
   s.Text(fmt::format(
-      "{} records (zstd, keyed by user_id) in a {}-partition topic of `sluice dev-kafka` "
-      "(librdkafka's "
-      "mock cluster, in a child process on this machine). Both readers are timed as whole "
-      "processes: connect, metadata, read every partition to its end, exit; best of 3. `sluice "
-      "run` uses `--trigger available-now` and {} threads.",
-      n, kPartitions, ctx.threads()));
+      "{} records (zstd, keyed by user_id) in a topic of 4 and one of 16 partitions of `sluice "
+      "dev-kafka` (librdkafka's mock cluster, in a child process on this machine). Every reader "
+      "is timed as a whole process: connect, metadata, read every partition to its end, exit. "
+      "{} rounds, each running every reader once in turn; `vs raw` is a round's sluice records/s "
+      "over the same round's raw records/s, so the ratio compares runs made under the same load "
+      "(median and spread over the rounds). `sluice run` uses `--trigger available-now` and {} "
+      "threads; `SELECT count(*)` shows what reading and parsing the records costs with next to "
+      "no query work.",
+      n, runs, ctx.threads()));
   s.AddTable(std::move(t)).Commands(ctx.TakeCommands());
 
+  if (!FillTopic(ctx, bs, "logs", n)) return;
+  ctx.TakeCommands();  // the scale-out section records its own
   // Scale-out: processes 1..N in one group, state keyed by partition (no exchange) and, in the
   // full run, with the exchange of partial aggregates.
   Section& so = ctx.report().Add("Scale-out: processes in one consumer group");

@@ -19,6 +19,8 @@ namespace {
 
 constexpr std::string_view kManifestMagic = "SLUICECK";
 constexpr std::string_view kStateMagic = "SLUICEST";
+constexpr std::string_view kOffsetsMagic = "SLUICEOF";
+constexpr size_t kOffsetsHeaderBytes = 8 + 4;
 constexpr std::string_view kMetadataHeader = "sluice checkpoint ";
 constexpr size_t kStateHeaderBytes = 8 + 4 + 8;
 // Manifests kept: the newest, and the one before it (for inspection after a failure).
@@ -158,7 +160,7 @@ Result<std::unique_ptr<CheckpointStore>> CheckpointStore::Open(const std::string
   if (Status st = MakeDirs(dir); !st.ok()) {
     return Status::InvalidArgument("--checkpoint: " + st.message());
   }
-  for (const char* sub : {"/epochs", "/state"}) {
+  for (const char* sub : {"/epochs", "/state", "/offsets"}) {
     if (Status st = MakeDirs(dir + sub); !st.ok()) {
       return Status::InvalidArgument("--checkpoint: " + st.message());
     }
@@ -197,6 +199,7 @@ Result<std::unique_ptr<CheckpointStore>> CheckpointStore::Open(const std::string
 }
 
 CheckpointStore::~CheckpointStore() {
+  ClosePlan();
   if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
 }
 
@@ -245,6 +248,107 @@ std::string CheckpointStore::ManifestPath(int64_t epoch) const {
 
 std::string CheckpointStore::StatePath(int64_t epoch) const {
   return dir_ + "/state/" + EpochFileName(epoch, ".state");
+}
+
+std::string CheckpointStore::OffsetsPath(int64_t epoch) const {
+  return dir_ + "/offsets/" + EpochFileName(epoch, ".offsets");
+}
+
+void CheckpointStore::ClosePlan() {
+  if (plan_fd_ >= 0) ::close(plan_fd_);
+  plan_fd_ = -1;
+  plan_epoch_ = -1;
+}
+
+Status CheckpointStore::PlanRound(int64_t epoch, const std::vector<BatchCut>& round) {
+  std::string entry;
+  if (plan_epoch_ != epoch) {
+    ClosePlan();
+    const std::string path = OffsetsPath(epoch);
+    plan_fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (plan_fd_ < 0) return IOErrorFromErrno("cannot open '" + path + "'");
+    plan_epoch_ = epoch;
+    const off_t size = ::lseek(plan_fd_, 0, SEEK_END);
+    if (size < static_cast<off_t>(kOffsetsHeaderBytes)) {
+      // New, or its header was cut short by a crash (then it planned nothing).
+      if (size != 0 && ::ftruncate(plan_fd_, 0) != 0) {
+        return IOErrorFromErrno("cannot truncate '" + path + "'");
+      }
+      entry.append(kOffsetsMagic);
+      ByteWriter(entry).U32(kCheckpointFormatVersion);
+    }
+  }
+  std::string body;
+  ByteWriter bw(body);
+  bw.Varint(round.size());
+  for (const BatchCut& c : round) {
+    bw.I64(c.partition.value);
+    bw.I64(c.first.value);
+    bw.I64(c.end.value);
+  }
+  ByteWriter ew(entry);
+  ew.U32(static_cast<uint32_t>(body.size()));
+  entry.append(body);
+  ew.U64(Checksum(body));
+  return WriteAll(plan_fd_, entry, OffsetsPath(epoch));
+}
+
+Result<OffsetsLog> ReadOffsetsLog(const std::string& dir, int64_t epoch) {
+  const std::string path = dir + "/offsets/" + EpochFileName(epoch, ".offsets");
+  auto text = ReadWholeFile(path);
+  if (!text.ok()) {
+    if (text.status().code() == StatusCode::kNotFound) return OffsetsLog{};
+    return text.status();
+  }
+  const std::string_view s = *text;
+  OffsetsLog log;
+  log.file_bytes = s.size();
+  if (s.size() < kOffsetsHeaderBytes) return log;  // the header was cut short: nothing planned
+  if (s.substr(0, kOffsetsMagic.size()) != kOffsetsMagic) {
+    return Status::Corruption("checkpoint offsets log '" + path +
+                              "' is damaged (bad magic). Nothing was run: remove it to plan "
+                              "its epoch again, or start over with a new --checkpoint directory");
+  }
+  const uint32_t version = ByteReader(s.substr(kOffsetsMagic.size())).U32();
+  if (version != kCheckpointFormatVersion) {
+    return Status::InvalidArgument("checkpoint offsets log '" + path + "' has format version " +
+                                   std::to_string(version) + "; this sluice reads version " +
+                                   std::to_string(kCheckpointFormatVersion));
+  }
+  size_t at = kOffsetsHeaderBytes;
+  log.valid_bytes = at;
+  while (at < s.size()) {
+    ByteReader head(s.substr(at));
+    const uint32_t len = head.U32();
+    if (!head.ok() || s.size() - at < 4 + static_cast<size_t>(len) + 8) break;
+    const std::string_view body = s.substr(at + 4, len);
+    if (ByteReader(s.substr(at + 4 + len)).U64() != Checksum(body)) break;
+    ByteReader r(body);
+    std::vector<BatchCut> round(r.Count(24));
+    for (BatchCut& c : round) {
+      c.partition = PartitionId(static_cast<int32_t>(r.I64()));
+      c.first = Offset(r.I64());
+      c.end = Offset(r.I64());
+    }
+    if (!r.ok() || !r.at_end()) break;
+    log.rounds.push_back(std::move(round));
+    at += 4 + len + 8;
+    log.valid_bytes = at;
+  }
+  return log;
+}
+
+Result<std::vector<std::vector<BatchCut>>> CheckpointStore::LoadPlan(int64_t epoch) {
+  SLUICE_ASSIGN_OR_RETURN(OffsetsLog log, ReadOffsetsLog(dir_, epoch));
+  const std::string path = OffsetsPath(epoch);
+  if (log.file_bytes != log.valid_bytes) {
+    // The process died while appending: drop the partial entry before appending again.
+    ClosePlan();
+    if (::truncate(path.c_str(), static_cast<off_t>(log.valid_bytes)) != 0) {
+      return IOErrorFromErrno("cannot truncate '" + path + "'");
+    }
+  }
+  return std::move(log.rounds);
 }
 
 Result<std::optional<EpochRecord>> ReadLatestEpoch(const std::string& dir) {
@@ -299,6 +403,7 @@ Result<std::string> CheckpointStore::ReadState(const StateRef& ref) const {
 }
 
 Status CheckpointStore::Commit(EpochRecord& rec, const std::vector<StateBlob>& changed) {
+  if (plan_epoch_ >= 0 && plan_epoch_ <= rec.epoch) ClosePlan();
   if (!loaded_) {
     // Cleanup must know what the newest manifest references before it deletes anything.
     auto latest = LoadLatest();
@@ -365,6 +470,13 @@ Status CheckpointStore::Cleanup(const EpochRecord& committed) {
       if (e >= 0 && e < committed.epoch && keep_files.count(e) == 0) {
         ::unlink((dir_ + "/state/" + n).c_str());
       }
+    }
+  }
+  // The offsets logs of committed epochs: their cuts are in the positions now.
+  if (auto names = ListDir(dir_ + "/offsets"); names.ok()) {
+    for (const auto& n : *names) {
+      const int64_t e = ParseEpochName(n, ".offsets");
+      if (e >= 0 && e <= committed.epoch) ::unlink((dir_ + "/offsets/" + n).c_str());
     }
   }
   previous_epoch_ = committed.epoch;

@@ -12,6 +12,11 @@
 //                            i64 epoch, then sections of serialized state; each manifest names
 //                            the (file, offset, length, checksum) of every partition's section,
 //                            so a partition unchanged since an earlier epoch is not rewritten
+//   DIR/offsets/<N>.offsets  the offsets log of epoch N (Spark's offsets/N): "SLUICEOF", u32
+//                            version, then one entry per round of batches, appended before the
+//                            round is processed: u32 body length, body (varint count; per batch
+//                            i64 partition, i64 first offset, i64 end offset), u64 XXH3-64 of
+//                            the body. Removed once epoch N commits.
 // Every file is written to a temporary name, fsynced and renamed; the rename of the manifest
 // is the commit point. The two newest manifests and the state files they name are kept.
 #pragma once
@@ -60,6 +65,13 @@ class CheckpointStore {
   [[nodiscard]] Result<std::optional<EpochRecord>> LoadLatest();
   // The serialized state section `ref` points at, checked against its checksum.
   [[nodiscard]] Result<std::string> ReadState(const StateRef& ref) const;
+  // The offsets log: appends the cuts of one round of batches of epoch `epoch`, before the
+  // engine processes them. Written, not fsynced: it outlives a crash of the process (what a
+  // replay needs; after a power loss the epoch's pending output is gone with it).
+  [[nodiscard]] Status PlanRound(int64_t epoch, const std::vector<BatchCut>& round);
+  // The rounds planned for `epoch`, in order (none if it was never planned). An entry cut short
+  // by a crash while it was appended ends the log: the file is truncated before it.
+  [[nodiscard]] Result<std::vector<std::vector<BatchCut>>> LoadPlan(int64_t epoch);
   // Commits `rec`: writes the `changed` state partitions into state/<epoch>.state
   // and points rec.state at them (other entries of rec.state must point at earlier files), then
   // writes the manifest, then removes what no retained manifest needs.
@@ -79,6 +91,8 @@ class CheckpointStore {
   [[nodiscard]] Status Cleanup(const EpochRecord& committed);
   std::string ManifestPath(int64_t epoch) const;
   std::string StatePath(int64_t epoch) const;
+  std::string OffsetsPath(int64_t epoch) const;
+  void ClosePlan();
 
   const std::string dir_;
   const int lock_fd_;
@@ -87,7 +101,18 @@ class CheckpointStore {
   std::set<int64_t> previous_files_;
   std::optional<int64_t> previous_epoch_;
   bool loaded_ = false;  // LoadLatest ran (Commit runs it first otherwise)
+  int plan_fd_ = -1;     // the offsets log being appended to, of epoch plan_epoch_
+  int64_t plan_epoch_ = -1;
 };
+
+// The offsets log of `epoch` in DIR (no lock), for LoadPlan and `sluice checkpoint`: its rounds
+// and the length of the file's valid part (0 when there is no log).
+struct OffsetsLog {
+  std::vector<std::vector<BatchCut>> rounds;
+  size_t valid_bytes = 0;
+  size_t file_bytes = 0;
+};
+[[nodiscard]] Result<OffsetsLog> ReadOffsetsLog(const std::string& dir, int64_t epoch);
 
 // Parses the newest manifest in DIR/epochs/ (no lock); used by Open's caller and Inspect.
 [[nodiscard]] Result<std::optional<EpochRecord>> ReadLatestEpoch(const std::string& dir);

@@ -670,3 +670,117 @@ TEST_F(CheckpointStoreTest, APathThatIsAFileIsInvalidArgument) {
 
 }  // namespace
 }  // namespace sluice
+
+namespace sluice {
+namespace {
+
+using Round = std::vector<BatchCut>;
+
+std::vector<Round> PlanOf(CheckpointStore& store, int64_t epoch) {
+  auto r = store.LoadPlan(epoch);
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  return r.ok() ? *r : std::vector<Round>{};
+}
+
+BatchCut Cut(int32_t partition, int64_t first, int64_t end) {
+  return BatchCut{PartitionId(partition), Offset(first), Offset(end)};
+}
+
+TEST_F(CheckpointStoreTest, PlannedRoundsReadBackInOrderUntilTheirEpochCommits) {
+  auto store = OpenStore();
+  const Round r1 = {Cut(2, 0, 17), Cut(0, 5, 9)};
+  const Round r2 = {Cut(2, 17, 10'000), Cut(1, 0, 1), Cut(0, 9, 12)};
+  ASSERT_TRUE(store->PlanRound(0, r1).ok());
+  ASSERT_TRUE(store->PlanRound(0, r2).ok());
+  auto plan = store->LoadPlan(0);
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  EXPECT_EQ(*plan, (std::vector<Round>{r1, r2}));
+  EXPECT_TRUE(PlanOf(*store, 1).empty());  // never planned
+
+  // A reopened store (a restart) reads the same plan.
+  store.reset();
+  store = OpenStore();
+  EXPECT_EQ(PlanOf(*store, 0), (std::vector<Round>{r1, r2}));
+  // The next round of the next epoch goes to its own log; committing epoch 0 removes epoch 0's.
+  ASSERT_TRUE(store->PlanRound(1, {Cut(0, 12, 20)}).ok());
+  EpochRecord rec;
+  rec.epoch = 0;
+  ASSERT_TRUE(store->Commit(rec, {}).ok());
+  EXPECT_TRUE(PlanOf(*store, 0).empty());
+  EXPECT_EQ(PlanOf(*store, 1), (std::vector<Round>{{Cut(0, 12, 20)}}));
+  EXPECT_EQ(Epochs("offsets"), (std::vector<int64_t>{1}));
+}
+
+TEST_F(CheckpointStoreTest, AnOffsetsLogEntryCutShortByACrashEndsTheLogAndIsReplaced) {
+  const Round r1 = {Cut(0, 0, 100)};
+  const Round r2 = {Cut(0, 100, 250), Cut(3, 7, 8)};
+  {
+    auto store = OpenStore();
+    ASSERT_TRUE(store->PlanRound(4, r1).ok());
+    ASSERT_TRUE(store->PlanRound(4, r2).ok());
+  }
+  const std::string path = FileOf("offsets", 4);
+  const std::string whole = Slurp(path);
+  // Cut at every length inside the second entry: only the first round is read back.
+  const size_t first_end = whole.size() - (4 + 1 + 6 * 8 + 8);
+  for (size_t len = first_end; len < whole.size(); ++len) {
+    Spit(path, whole.substr(0, len));
+    auto store = OpenStore();
+    auto plan = store->LoadPlan(4);
+    ASSERT_TRUE(plan.ok()) << plan.status().message();
+    EXPECT_EQ(*plan, (std::vector<Round>{r1})) << "cut at " << len;
+  }
+  // A flipped byte in the last entry's checksum ends the log there too; a round appended after
+  // LoadPlan replaces it.
+  Spit(path, whole);
+  PatchByte(path, whole.size() - 1, static_cast<char>(whole.back() ^ 1));
+  auto store = OpenStore();
+  EXPECT_EQ(PlanOf(*store, 4), (std::vector<Round>{r1}));
+  ASSERT_TRUE(store->PlanRound(4, {Cut(0, 100, 101)}).ok());
+  EXPECT_EQ(PlanOf(*store, 4), (std::vector<Round>{r1, {Cut(0, 100, 101)}}));
+  // Cut inside the header: nothing was planned, and planning starts the log again.
+  Spit(path, whole.substr(0, 5));
+  EXPECT_TRUE(PlanOf(*store, 4).empty());
+  ASSERT_TRUE(store->PlanRound(4, r2).ok());
+  EXPECT_EQ(PlanOf(*store, 4), (std::vector<Round>{r2}));
+}
+
+TEST_F(CheckpointStoreTest, AnOffsetsLogOfAnotherVersionOrMagicIsRefusedNamingTheFile) {
+  {
+    auto store = OpenStore();
+    ASSERT_TRUE(store->PlanRound(2, {Cut(0, 0, 1)}).ok());
+  }
+  const std::string path = FileOf("offsets", 2);
+  const std::string whole = Slurp(path);
+  PatchByte(path, 8, 9);  // version 9
+  auto store = OpenStore();
+  auto plan = store->LoadPlan(2);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(plan.status().message().find(path), std::string::npos) << plan.status().message();
+  EXPECT_NE(plan.status().message().find("version 9"), std::string::npos);
+  Spit(path, "XLUICEOF" + whole.substr(8));
+  plan = store->LoadPlan(2);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(plan.status().message().find(path), std::string::npos) << plan.status().message();
+}
+
+TEST_F(CheckpointStoreTest, ACheckpointWrittenBeforeOffsetsLogsHasNoPlanAndGetsTheirDirectory) {
+  {
+    auto store = OpenStore();
+    EpochRecord rec = FullRecord(3);
+    ASSERT_TRUE(store->Commit(rec, {Blob(0, "state")}).ok());
+  }
+  fs::remove_all(dir_ + "/offsets");  // as an older sluice left it
+  auto store = OpenStore();
+  auto latest = store->LoadLatest();
+  ASSERT_TRUE(latest.ok() && latest->has_value());
+  EXPECT_EQ((*latest)->epoch, 3);
+  EXPECT_TRUE(PlanOf(*store, 4).empty());
+  EXPECT_TRUE(fs::is_directory(dir_ + "/offsets"));
+  ASSERT_TRUE(store->PlanRound(4, {Cut(0, 25'123, 25'200)}).ok());
+}
+
+}  // namespace
+}  // namespace sluice

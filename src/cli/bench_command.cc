@@ -25,6 +25,7 @@ void AddBenchCommand(CLI::App& app, int& exit_code) {
     std::string work;
     std::string kafka_consume;
     std::string duckdb;
+    std::vector<std::string> only;
   };
   auto f = std::make_shared<Flags>();
   cmd->add_option("--out", f->out, "directory for report.md and report.html")->required();
@@ -39,6 +40,11 @@ void AddBenchCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--duckdb-node-modules", f->duckdb,
                   "a node_modules directory holding @duckdb/node-api (default: "
                   "$SLUICE_BENCH_NODE_MODULES, else $NODE_PATH)");
+  cmd->add_option("--only", f->only,
+                  "run only these sections (comma-separated): file, size, state, checkpoint, "
+                  "kafka (with scale-out), latency; the report then holds just those")
+      ->delimiter(',')
+      ->check(CLI::IsMember(bench::kBenchSectionNames));
   cmd->callback([f, &exit_code] {
     bench::BenchOptions o;
     o.out_dir = std::filesystem::absolute(f->out).string();
@@ -50,12 +56,15 @@ void AddBenchCommand(CLI::App& app, int& exit_code) {
     o.max_processes = f->processes;
     o.kafka_consume = f->kafka_consume;
     o.duckdb_node_modules = f->duckdb;
+    o.only = f->only;
     char self[PATH_MAX];
     const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
     o.sluice = n > 0 ? std::string(self, static_cast<size_t>(n)) : "sluice";
     o.command_line = "sluice bench --out " + f->out + (f->quick ? " --quick" : "") +
                      (f->threads ? " --threads " + std::to_string(f->threads) : "") +
                      (f->processes ? " --processes " + std::to_string(f->processes) : "");
+    for (size_t i = 0; i < f->only.size(); ++i)
+      o.command_line += (i ? "," : " --only ") + f->only[i];
     exit_code = 0;
     const Status st = bench::RunBench(o);
     if (!st.ok()) exit_code = Fail(st);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <thread>
 
@@ -125,6 +126,41 @@ Status Engine::Restore(const std::optional<EpochRecord>& rec) {
     const std::string* state = rec ? rec->SinkState(name) : nullptr;
     SLUICE_RETURN_IF_ERROR(sink->Recover(state ? std::string_view(*state) : std::string_view()));
   }
+  if (already_finished_) return Status::Ok();
+  // The epoch after the last commit may have been planned (and partly run) before the process
+  // stopped: it is replayed with the same batches in the same order.
+  SLUICE_ASSIGN_OR_RETURN(auto rounds, options_.checkpoint->LoadPlan(next_batch_id_));
+  std::vector<BatchCut> cuts;
+  for (const auto& round : rounds) cuts.insert(cuts.end(), round.begin(), round.end());
+  if (!cuts.empty() && source_.ReplayCuts(cuts)) {
+    replay_.assign(rounds.begin(), rounds.end());
+    std::fprintf(stderr,
+                 "sluice: replaying epoch %lld as its offsets log planned it: %zu batches in %zu "
+                 "rounds\n",
+                 static_cast<long long>(next_batch_id_), cuts.size(), rounds.size());
+  }
+  return Status::Ok();
+}
+
+Status Engine::PollPlannedRound(std::vector<RawBatch>& batches, std::chrono::milliseconds timeout) {
+  const std::vector<BatchCut>& round = replay_.front();
+  SLUICE_RETURN_IF_ERROR(source_.Poll(replaying_, round.size() - replaying_.size(), timeout));
+  if (replaying_.size() < round.size()) return Status::Ok();  // the rest has not arrived yet
+  for (size_t i = 0; i < round.size(); ++i) {
+    const BatchCut got = replaying_[i].cut();
+    if (got == round[i]) continue;
+    return Status::Unavailable(
+        "cannot replay epoch " + std::to_string(next_batch_id_) + " of checkpoint " +
+        options_.checkpoint->dir() + " as planned: partition " +
+        std::to_string(round[i].partition.value) + " offsets " +
+        std::to_string(round[i].first.value) + ".." + std::to_string(round[i].end.value) +
+        " were planned, the source delivered partition " + std::to_string(got.partition.value) +
+        " offsets " + std::to_string(got.first.value) + ".." + std::to_string(got.end.value) +
+        " (were records deleted from the input since?)");
+  }
+  batches = std::move(replaying_);
+  replaying_.clear();
+  replay_.pop_front();
   return Status::Ok();
 }
 
@@ -147,7 +183,10 @@ Status Engine::Run() {
         std::clamp(until_trigger, std::chrono::milliseconds(1), std::chrono::milliseconds(100));
     const bool capped = cap > 0 && read_since_trigger >= cap;
     const auto t_poll = SteadyClock::now();
-    if (capped) {
+    const bool replaying = !replay_.empty();
+    if (replaying) {
+      SLUICE_RETURN_IF_ERROR(PollPlannedRound(batches, timeout));
+    } else if (capped) {
       // This trigger has read its share: wait for the next one (the source keeps its backlog).
       if (until_trigger.count() > 0) std::this_thread::sleep_for(timeout);
     } else {
@@ -167,15 +206,24 @@ Status Engine::Run() {
     }
     report_.poll_ns += NanosSince(t_poll);
     if (!batches.empty()) {
+      if (!replaying && options_.checkpoint != nullptr) {
+        // The offsets log: where this round's batches were cut, before anything of them runs.
+        std::vector<BatchCut> cuts;
+        cuts.reserve(batches.size());
+        for (const RawBatch& b : batches) cuts.push_back(b.cut());
+        SLUICE_RETURN_IF_ERROR(options_.checkpoint->PlanRound(next_batch_id_, cuts));
+      }
       for (const RawBatch& b : batches) read_since_trigger += static_cast<int64_t>(b.size());
       SLUICE_RETURN_IF_ERROR(ProcessRound(batches));
       input_since_trigger = true;
     }
-    if (!capped && batches.empty() && source_.Finished()) {
+    if (!capped && !replaying && batches.empty() && source_.Finished()) {
       SLUICE_RETURN_IF_ERROR(Emit(/*final_emit=*/true));
       return CloseSinks();
     }
-    const bool due = options_.trigger_ms == 0 || SteadyClock::now() - last_trigger_ >= trigger;
+    // A replayed epoch ends no earlier than its plan did.
+    const bool due = replay_.empty() &&
+                     (options_.trigger_ms == 0 || SteadyClock::now() - last_trigger_ >= trigger);
     const bool too_many_pending = PendingRows() >= 100'000;
     if ((due && input_since_trigger) || too_many_pending) {
       input_since_trigger = false;

@@ -9,13 +9,17 @@
 // and at each trigger emits what the output mode says and commits the epoch: the sinks prepare,
 // the checkpoint (if any) records positions, watermarks, counters, sink states and the state
 // of every key group that changed, then the sinks commit. Everything that decides a result
-// depends only on batch contents and order, never on timing or the thread count.
+// depends only on batch contents and order, never on timing or the thread count. With a
+// checkpoint, where each round's batches were cut is appended to the epoch's offsets log before
+// the round runs, and Restore() has the source replay an epoch that was planned but not
+// committed with exactly those batches, in that order.
 // Owned by the CLI (or a test); Run() blocks the calling thread.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -135,6 +139,9 @@ class Engine {
 
  private:
   Status ProcessRound(std::vector<RawBatch>& batches);
+  // Replay: the next planned round of the epoch being replayed, once all of it has arrived
+  // (`batches` stays empty until then); an error if the source delivered other cuts.
+  Status PollPlannedRound(std::vector<RawBatch>& batches, std::chrono::milliseconds timeout);
   // Emits what the output mode says and commits the epoch; `final_emit` closes every window
   // first (the input ended, or a run without checkpoint stops).
   Status Emit(bool final_emit);
@@ -187,6 +194,10 @@ class Engine {
   // Where each partition resumes: the end of the last batch processed (not merely fetched).
   std::map<PartitionId, PartitionPosition> positions_;
   std::vector<StateRef> state_refs_;  // where the last committed epoch keeps each key group
+  // The rounds of an epoch planned before a restart and not yet replayed, and the batches of
+  // the first of them received so far.
+  std::deque<std::vector<BatchCut>> replay_;
+  std::vector<RawBatch> replaying_;
 };
 
 }  // namespace sluice

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -485,14 +486,20 @@ std::string TempDir() {
   return mkdtemp(tmpl.data());
 }
 
-std::vector<std::string> RunCheckpointed(const BoundQuery& q, const std::vector<std::string>& lines,
-                                         const std::string& dir, int threads, int stop_after,
-                                         bool* finished) {
+// The checkpoint of the test query in `dir`, opened as a restart opens it.
+std::unique_ptr<CheckpointStore> OpenTestCheckpoint(const std::string& dir) {
   QueryIdentity id;
   id.parts = {{"query", "windowed count"}};
   auto store = CheckpointStore::Open(dir, id);
   EXPECT_TRUE(store.ok()) << store.status().message();
-  auto latest = (*store)->LoadLatest();
+  return store.ok() ? std::move(*store) : nullptr;
+}
+
+std::vector<std::string> RunCheckpointed(const BoundQuery& q, const std::vector<std::string>& lines,
+                                         const std::string& dir, int threads, int stop_after,
+                                         bool* finished) {
+  auto store = OpenTestCheckpoint(dir);
+  auto latest = store->LoadLatest();
   EXPECT_TRUE(latest.ok()) << latest.status().message();
   size_t start = 0;
   if (*latest) {
@@ -506,7 +513,7 @@ std::vector<std::string> RunCheckpointed(const BoundQuery& q, const std::vector<
   o.trigger_ms = 0;
   o.round_batches = 4;  // several rounds per run
   o.state_partitions = 16;
-  o.checkpoint = store->get();
+  o.checkpoint = store.get();
   Engine e(q, o, src, sink);
   EXPECT_TRUE(e.Restore(*latest).ok());
   int triggers = 0;
@@ -610,6 +617,224 @@ TEST(EngineTest, AnIdlePartitionStopsHoldingTheWatermarkByTheInjectedClock) {
   EXPECT_EQ(LateRecordsWithIdleness(/*clock_moves=*/true), 1);
   // The same input with the clock standing still: p1 is never idle, nothing is late.
   EXPECT_EQ(LateRecordsWithIdleness(/*clock_moves=*/false), 0);
+}
+
+}  // namespace
+}  // namespace sluice
+
+namespace sluice {
+namespace {
+
+// The cuts of `script` from `from` on (per partition), a cut that straddles it shortened.
+std::vector<BatchCut> CutsFrom(const std::vector<BatchCut>& script,
+                               std::map<int32_t, int64_t> from) {
+  std::vector<BatchCut> out;
+  for (BatchCut c : script) {
+    const int64_t at = from[c.partition.value];
+    if (c.end.value <= at) continue;
+    c.first = Offset(std::max(c.first.value, at));
+    out.push_back(c);
+  }
+  return out;
+}
+
+// Records of two partitions handed out in a scripted order of cuts, as a live Kafka topic read
+// at some speed would be: which records form a batch is whatever the script says. Starts at
+// the first cut at a checkpoint's positions and takes replayed cuts as a Kafka source does.
+class ScriptedSource : public Source {
+ public:
+  ScriptedSource(const std::vector<std::vector<std::string>>& partitions,
+                 std::vector<BatchCut> script, const std::vector<PartitionPosition>& start)
+      : partitions_(partitions) {
+    std::map<int32_t, int64_t> at;
+    for (const auto& p : start) at[p.partition.value] = p.next_offset.value;
+    const auto cuts = CutsFrom(script, at);
+    script_.assign(cuts.begin(), cuts.end());
+  }
+  Status Poll(std::vector<RawBatch>& out, size_t max_batches, std::chrono::milliseconds) override {
+    for (size_t k = 0; k < max_batches; ++k) {
+      std::deque<BatchCut>& from = replay_.empty() ? script_ : replay_;
+      if (from.empty()) break;
+      const BatchCut c = from.front();
+      from.pop_front();
+      RawBatch b;
+      b.partition = c.partition;
+      b.first_offset = c.first;
+      for (int64_t o = c.first.value; o < c.end.value; ++o) {
+        b.Add(partitions_[static_cast<size_t>(c.partition.value)][static_cast<size_t>(o)]);
+      }
+      b.Seal();
+      handed_out.push_back(c);
+      out.push_back(std::move(b));
+    }
+    return Status::Ok();
+  }
+  bool ReplayCuts(const std::vector<BatchCut>& cuts) override {
+    replay_.assign(cuts.begin(), cuts.end());
+    // The script goes on after the replayed batches.
+    std::map<int32_t, int64_t> end;
+    for (const BatchCut& c : cuts) end[c.partition.value] = c.end.value;
+    const auto rest = CutsFrom(std::vector<BatchCut>(script_.begin(), script_.end()), end);
+    script_.assign(rest.begin(), rest.end());
+    return true;
+  }
+  bool Finished() const override { return script_.empty() && replay_.empty(); }
+  std::vector<PartitionInfo> Partitions() const override {
+    PartitionInfo p1;
+    p1.id = PartitionId(1);
+    return {PartitionInfo{}, p1};
+  }
+  std::string Describe() const override { return "scripted"; }
+
+  std::vector<BatchCut> handed_out;
+
+ private:
+  const std::vector<std::vector<std::string>>& partitions_;
+  std::deque<BatchCut> script_;
+  std::deque<BatchCut> replay_;
+};
+
+// Like a JSON-lines file sink: rows of an epoch become output at its commit; a restart drops
+// what the last commit did not cover. Can fail the Prepare of one epoch (a full disk).
+class CommitSink : public Sink {
+ public:
+  Status Write(const OutputBatch& b) override {
+    for (const auto& row : b.rows) {
+      std::string s = std::to_string(b.batch_id);
+      for (const auto& v : row) s += "|" + (v.type == Type::kString ? v.s : std::to_string(v.i));
+      pending_.push_back(s);
+    }
+    return Status::Ok();
+  }
+  Status Recover(std::string_view) override {
+    pending_.clear();
+    return Status::Ok();
+  }
+  Result<std::string> Prepare(int64_t epoch) override {
+    if (epoch == fail_at) return Status::IOError("No space left on device");
+    return std::string();
+  }
+  Status Commit(int64_t) override {
+    committed.insert(committed.end(), pending_.begin(), pending_.end());
+    pending_.clear();
+    return Status::Ok();
+  }
+  std::string Describe() const override { return "commit"; }
+
+  int64_t fail_at = -1;
+  std::vector<std::string> committed;
+
+ private:
+  std::vector<std::string> pending_;
+};
+
+// Cuts each partition into batches of 1..max records, interleaved in a seeded order.
+std::vector<BatchCut> RandomCuts(const std::vector<std::vector<std::string>>& parts, uint64_t seed,
+                                 int64_t max) {
+  std::vector<BatchCut> cuts;
+  std::vector<int64_t> next(parts.size(), 0);
+  while (true) {
+    std::vector<int32_t> open;
+    for (size_t p = 0; p < parts.size(); ++p) {
+      if (next[p] < static_cast<int64_t>(parts[p].size())) open.push_back(static_cast<int32_t>(p));
+    }
+    if (open.empty()) return cuts;
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    const int32_t p = open[(seed >> 33) % open.size()];
+    const int64_t n = std::min<int64_t>(1 + static_cast<int64_t>((seed >> 20) % max),
+                                        static_cast<int64_t>(parts[p].size()) - next[p]);
+    cuts.push_back(BatchCut{PartitionId(p), Offset(next[p]), Offset(next[p] + n)});
+    next[p] += n;
+  }
+}
+
+struct ScriptedRun {
+  std::vector<std::string> committed;
+  std::vector<BatchCut> handed_out;
+  bool ok = false;
+};
+
+ScriptedRun RunScripted(const BoundQuery& q, const std::vector<std::vector<std::string>>& parts,
+                        const std::vector<BatchCut>& script, const std::string& dir,
+                        int64_t fail_at = -1) {
+  auto store = OpenTestCheckpoint(dir);
+  auto latest = store->LoadLatest();
+  EXPECT_TRUE(latest.ok()) << latest.status().message();
+  ScriptedSource src(parts, script,
+                     *latest ? (*latest)->positions : std::vector<PartitionPosition>{});
+  CommitSink sink;
+  sink.fail_at = fail_at;
+  EngineOptions o;
+  o.threads = 2;
+  o.watermark_delay_ms = 3'000;
+  o.trigger_ms = 0;
+  o.round_batches = 5;
+  o.state_partitions = 8;
+  o.checkpoint = store.get();
+  Engine e(q, o, src, sink);
+  EXPECT_TRUE(e.Restore(*latest).ok());
+  ScriptedRun r;
+  r.ok = e.Run().ok();
+  r.committed = sink.committed;
+  r.handed_out = src.handed_out;
+  return r;
+}
+
+TEST(EngineTest, AnEpochPlannedButNotCommittedIsReplayedWithItsCutsGivingTheSameBytes) {
+  auto q = WindowedCount();
+  // Two partitions of jittered records: where batches are cut decides which records are late.
+  const auto lines = JitteredLines(6'000);
+  std::vector<std::vector<std::string>> parts(2);
+  for (size_t i = 0; i < lines.size(); ++i) parts[i % 2].push_back(lines[i]);
+  const std::vector<BatchCut> x = RandomCuts(parts, 5, 400);
+  const std::string ref_dir = TempDir();
+  const ScriptedRun want = RunScripted(q, parts, x, ref_dir);
+  ASSERT_TRUE(want.ok);
+  ASSERT_FALSE(want.committed.empty());
+
+  // The same cuts; epoch 3's commit fails (a full disk) after its round was planned.
+  const int64_t k = 3;
+  const std::string dir = TempDir();
+  const ScriptedRun failed = RunScripted(q, parts, x, dir, k);
+  ASSERT_FALSE(failed.ok);
+  const std::vector<BatchCut> planned(x.begin() + k * 5, x.begin() + (k + 1) * 5);
+  {
+    auto plan = OpenTestCheckpoint(dir)->LoadPlan(k);
+    ASSERT_TRUE(plan.ok()) << plan.status().message();
+    EXPECT_EQ(*plan, (std::vector<std::vector<BatchCut>>{planned}));
+  }
+
+  // The restarted source would cut the rest otherwise (as a live topic read at another speed):
+  // everything after epoch 2 in batches of up to 1,000 records.
+  const std::vector<BatchCut> y = RandomCuts(parts, 77, 1'000);
+  const ScriptedRun resumed = RunScripted(q, parts, y, dir);
+  ASSERT_TRUE(resumed.ok);
+  // The recorded cuts are what the restart used first, in their order.
+  ASSERT_GE(resumed.handed_out.size(), planned.size());
+  EXPECT_EQ(std::vector<BatchCut>(resumed.handed_out.begin(),
+                                  resumed.handed_out.begin() + static_cast<long>(planned.size())),
+            planned);
+  std::vector<std::string> got = failed.committed;
+  got.insert(got.end(), resumed.committed.begin(), resumed.committed.end());
+  // Byte for byte, epoch numbers included, what an uninterrupted run with those cuts writes:
+  // the cuts of x up to epoch 3, then y's.
+  std::vector<BatchCut> combined(x.begin(), x.begin() + (k + 1) * 5);
+  combined.insert(combined.end(), resumed.handed_out.begin() + static_cast<long>(planned.size()),
+                  resumed.handed_out.end());
+  const std::string whole_dir = TempDir();
+  const ScriptedRun whole = RunScripted(q, parts, combined, whole_dir);
+  ASSERT_TRUE(whole.ok);
+  EXPECT_EQ(got, whole.committed);
+
+  // The test can fail: without the replay, epoch 3 would have been cut as y cuts it, and the
+  // rows differ.
+  std::vector<BatchCut> unplanned(x.begin(), x.begin() + k * 5);
+  std::map<int32_t, int64_t> committed_end;
+  for (const BatchCut& c : unplanned) committed_end[c.partition.value] = c.end.value;
+  for (const BatchCut& c : CutsFrom(y, committed_end)) unplanned.push_back(c);
+  const std::string other_dir = TempDir();
+  EXPECT_NE(RunScripted(q, parts, unplanned, other_dir).committed, whole.committed);
+  for (const auto& d : {ref_dir, dir, whole_dir, other_dir}) std::filesystem::remove_all(d);
 }
 
 }  // namespace

@@ -21,9 +21,40 @@ std::vector<std::pair<std::string, int64_t>> GeneratorSource::RestoreValues() co
   return {{"generator.start_ms", gen_.start_ms()}};
 }
 
+bool GeneratorSource::ReplayCuts(const std::vector<BatchCut>& cuts) {
+  replay_.assign(cuts.begin(), cuts.end());
+  return true;
+}
+
+size_t GeneratorSource::AddBatch(size_t want, std::vector<RawBatch>& out) {
+  RawBatch batch;
+  batch.first_offset = Offset(gen_.produced());
+  batch.data.reserve(want * 160);
+  batch.starts.reserve(want + 1);
+  const size_t made =
+      gen_.NextEach(want, [&](std::string_view rec, std::string_view) { batch.Add(rec); });
+  if (made == 0) {
+    finished_ = true;
+    return 0;
+  }
+  batch.Seal();
+  out.push_back(std::move(batch));
+  return made;
+}
+
 Status GeneratorSource::Poll(std::vector<RawBatch>& out, size_t max_batches,
                              std::chrono::milliseconds timeout) {
   const auto& opt = gen_.options();
+  if (!replay_.empty()) {
+    // A replay: the planned batches at once (their records are long due); pacing goes on after.
+    for (; max_batches > 0 && !replay_.empty(); --max_batches) {
+      const int64_t records = replay_.front().end.value - replay_.front().first.value;
+      replay_.pop_front();
+      if (AddBatch(static_cast<size_t>(std::max<int64_t>(records, 0)), out) == 0) break;
+    }
+    if (opt.count && gen_.produced() >= *opt.count) finished_ = true;
+    return Status::Ok();
+  }
   int64_t budget = static_cast<int64_t>(max_batches * kMaxBatchRecords);
   if (opt.paced) {
     // Records due by now at the target rate; wait for the next one if none is due yet.
@@ -47,21 +78,10 @@ Status GeneratorSource::Poll(std::vector<RawBatch>& out, size_t max_batches,
     }
     budget = std::min(budget, std::max<int64_t>(due, 0));
   }
-  std::string lines;
   while (budget > 0) {
-    const auto want = static_cast<size_t>(std::min<int64_t>(budget, kMaxBatchRecords));
-    RawBatch batch;
-    batch.first_offset = Offset(gen_.produced());
-    batch.data.reserve(want * 160);
-    batch.starts.reserve(want + 1);
     const size_t made =
-        gen_.NextEach(want, [&](std::string_view rec, std::string_view) { batch.Add(rec); });
-    if (made == 0) {
-      finished_ = true;
-      break;
-    }
-    batch.Seal();
-    out.push_back(std::move(batch));
+        AddBatch(static_cast<size_t>(std::min<int64_t>(budget, kMaxBatchRecords)), out);
+    if (made == 0) break;
     budget -= static_cast<int64_t>(made);
   }
   if (opt.count && gen_.produced() >= *opt.count) finished_ = true;

@@ -95,5 +95,32 @@ TEST(GeneratorSourceTest, RestartAtTheCountIsFinished) {
   EXPECT_TRUE(out.empty());
 }
 
+// A paced generator cuts batches by the clock; a restart that replays a planned epoch hands
+// out the planned cuts at once (their records are long due), then paces on.
+TEST(GeneratorSourceTest, APacedRestartHandsOutTheReplayedCutsAtOnce) {
+  GeneratorOptions o = Options();
+  o.paced = true;
+  o.rate = 1'000;  // a batch of 500 records would take half a second to come due
+  const PartitionPosition start{PartitionId(0), Offset(100), -1};
+  GeneratorSource src(o, &start);
+  const std::vector<BatchCut> planned = {{PartitionId(0), Offset(100), Offset(600)},
+                                         {PartitionId(0), Offset(600), Offset(601)}};
+  ASSERT_TRUE(src.ReplayCuts(planned));
+  std::vector<RawBatch> out;
+  ASSERT_TRUE(src.Poll(out, 8, std::chrono::milliseconds(0)).ok());
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].cut(), planned[0]);
+  EXPECT_EQ(out[1].cut(), planned[1]);
+  // The same records as an unpaced run at that rate makes at those offsets.
+  GeneratorOptions unpaced = o;
+  unpaced.paced = false;
+  GeneratorSource same(unpaced, &start);
+  std::vector<RawBatch> want;
+  ASSERT_TRUE(same.Poll(want, 1, std::chrono::milliseconds(0)).ok());
+  ASSERT_EQ(want.size(), 1u);
+  EXPECT_TRUE(out[0].record(499) == want[0].record(499));
+  EXPECT_TRUE(out[1].record(0) == want[0].record(500));
+}
+
 }  // namespace
 }  // namespace sluice

@@ -25,6 +25,38 @@ constexpr size_t kConsumeChunk = 4096;
 // whatever the fetch timing.
 int64_t Bucket(int64_t offset) { return offset / static_cast<int64_t>(kMaxBatchRecords); }
 
+// Replaces the logical start offsets of `list` (earliest, latest) by the offsets they stand for
+// now, all in one ListOffsets request. librdkafka resolves a logical offset of an assignment with
+// a query of its own, which it defers by 500 ms when the partition has not joined its leader's
+// broker thread yet (a race at start-up, lost in about half the runs on dev-kafka), so a start
+// "from earliest" costs 0 or 500 ms. Left as they are if the request fails (librdkafka then
+// resolves them itself, as before).
+void ResolveLogicalOffsets(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* list) {
+  auto logical = [](int64_t o) {
+    return o == RD_KAFKA_OFFSET_BEGINNING || o == RD_KAFKA_OFFSET_END;
+  };
+  KafkaPartitionList query(rd_kafka_topic_partition_list_new(list->cnt));
+  for (int i = 0; i < list->cnt; ++i) {
+    const rd_kafka_topic_partition_t& tp = list->elems[i];
+    // offsets_for_times reads a "timestamp" of OFFSET_BEGINNING/END as that logical offset.
+    if (logical(tp.offset)) {
+      rd_kafka_topic_partition_list_add(query.get(), tp.topic, tp.partition)->offset = tp.offset;
+    }
+  }
+  if (query->cnt == 0 || rd_kafka_offsets_for_times(rk, query.get(), kKafkaStartupTimeoutMs) !=
+                             RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return;
+  }
+  for (int i = 0; i < query->cnt; ++i) {
+    const rd_kafka_topic_partition_t& got = query->elems[i];
+    rd_kafka_topic_partition_t* tp =
+        rd_kafka_topic_partition_list_find(list, got.topic, got.partition);
+    if (tp != nullptr && got.err == RD_KAFKA_RESP_ERR_NO_ERROR && got.offset >= 0) {
+      tp->offset = got.offset;
+    }
+  }
+}
+
 class KafkaSource final : public Source {
  public:
   KafkaSource(KafkaEndpoint ep, bool available_now, const std::vector<PartitionPosition>* start,
@@ -61,6 +93,7 @@ class KafkaSource final : public Source {
     return "kafka://" + ep_.bootstrap + "/" + ep_.topic + " (group " + ep_.group_id + ")";
   }
   void OnEpochCommitted(int64_t epoch, const std::vector<PartitionPosition>& positions) override;
+  bool ReplayCuts(const std::vector<BatchCut>& cuts) override;
 
  private:
   // What this process knows of one partition of the topic. Touched by the driver thread only
@@ -74,6 +107,7 @@ class KafkaSource final : public Source {
     bool building_gapless = true;  // offsets consecutive so far (then `offsets` stays empty)
     size_t last_batch_bytes = 0;   // to reserve the next batch at once
     uint32_t generation = 0;       // counts assignments: a batch from an earlier one is stale
+    std::deque<int64_t> cuts;      // replay: where the next batches end, as planned (ReplayCuts)
   };
 
   static void RebalanceCb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -117,8 +151,9 @@ class KafkaSource final : public Source {
   KafkaHandle rk_;
   KafkaQueue queue_;  // the consumer queue: messages, rebalances and errors
   KafkaGroupHooks hooks_;
-  std::vector<Part> parts_[2];  // per stream, by partition
-  std::deque<RawBatch> ready_;  // sealed, not yet returned by Poll
+  std::vector<Part> parts_[2];         // per stream, by partition
+  std::deque<RawBatch> ready_;         // sealed, not yet returned by Poll
+  std::deque<BatchCut> replay_order_;  // replay: the partitions of the planned batches, in order
   bool got_assignment_ = false;
   std::vector<rd_kafka_message_t*> pending_;  // scratch for consume_batch_queue (borrowed per call)
   Status fatal_;
@@ -144,8 +179,12 @@ Status KafkaSource::Start() {
       {"session.timeout.ms", "10000"},
       {"heartbeat.interval.ms", "1000"},
       {"enable.partition.eof", available_now_ ? "true" : "false"},
+      // How long a broker may hold a fetch that finds no new records. A real broker answers
+      // as soon as records arrive, so this only paces empty fetches of an idle topic (one per
+      // 10 ms per broker); librdkafka's mock cluster (dev-kafka) holds an empty fetch for the
+      // whole time even when records arrive meanwhile, so a longer wait is latency there.
+      {"fetch.wait.max.ms", "10"},
       // Large fetches: the consumer keeps up with ~1M records/s without many round trips.
-      {"fetch.wait.max.ms", "100"},
       {"max.partition.fetch.bytes", "4194304"},
       {"queued.min.messages", "200000"},
   };
@@ -209,6 +248,7 @@ Status KafkaSource::Start() {
       rd_kafka_topic_partition_list_add(all.get(), ep_.topic.c_str(), p);
     }
     PrepareAssign(all.get());
+    ResolveLogicalOffsets(rk_.get(), all.get());
     rd_kafka_resp_err_t err = rd_kafka_assign(rk_.get(), all.get());
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       return Status::Unavailable("cannot assign the partitions of '" + ep_.topic +
@@ -526,7 +566,12 @@ Status KafkaSource::Absorb(const rd_kafka_message_t& m) {
     return Status::Ok();
   }
   RawBatch& b = s.building;
-  if (b.size() > 0 && Bucket(offset) != Bucket(b.offset(b.size() - 1))) {
+  // A replayed batch ends where it was planned to; otherwise at the next multiple of
+  // kMaxBatchRecords (or earlier, when the input pauses: FlushPartials).
+  const bool planned = !s.cuts.empty();
+  if (b.size() > 0 &&
+      (planned ? offset >= s.cuts.front() : Bucket(offset) != Bucket(b.offset(b.size() - 1)))) {
+    if (planned) s.cuts.pop_front();
     SealBuilding(stream, m.partition, s);
   }
   if (b.size() == 0) {
@@ -544,6 +589,10 @@ Status KafkaSource::Absorb(const rd_kafka_message_t& m) {
   b.Add(std::string_view(static_cast<const char*>(m.payload), m.len));
   if (!s.building_gapless) b.offsets.push_back(offset);
   s.next_offset = offset + 1;
+  if (!s.cuts.empty() && s.next_offset >= s.cuts.front()) {
+    s.cuts.pop_front();
+    SealBuilding(stream, m.partition, s);
+  }
   if (s.target >= 0 && s.next_offset >= s.target) MarkDone(m.partition, s);
   return Status::Ok();
 }
@@ -551,7 +600,8 @@ Status KafkaSource::Absorb(const rd_kafka_message_t& m) {
 void KafkaSource::FlushPartials(bool input) {
   for (int stream = input ? 0 : 1; stream < 2; ++stream) {
     for (size_t p = 0; p < parts_[stream].size(); ++p) {
-      SealBuilding(stream, static_cast<int32_t>(p), parts_[stream][p]);
+      Part& s = parts_[stream][p];
+      if (s.cuts.empty()) SealBuilding(stream, static_cast<int32_t>(p), s);  // never a planned one
     }
   }
 }
@@ -561,9 +611,17 @@ Status KafkaSource::Poll(std::vector<RawBatch>& out, size_t max_batches,
   const Clock::time_point deadline = Clock::now() + timeout;
   size_t taken = 0;
   auto take_ready = [&] {
-    while (!ready_.empty() && taken < max_batches) {
-      out.push_back(std::move(ready_.front()));
-      ready_.pop_front();
+    while (taken < max_batches) {
+      // A replay hands batches out in the planned order, whatever order they were sealed in.
+      auto it = replay_order_.empty()
+                    ? ready_.begin()
+                    : std::find_if(ready_.begin(), ready_.end(), [&](const RawBatch& b) {
+                        return b.stream == 0 && b.partition == replay_order_.front().partition;
+                      });
+      if (it == ready_.end()) break;
+      out.push_back(std::move(*it));
+      ready_.erase(it);
+      if (!replay_order_.empty()) replay_order_.pop_front();
       ++taken;
     }
   };
@@ -582,15 +640,14 @@ Status KafkaSource::Poll(std::vector<RawBatch>& out, size_t max_batches,
     }
     SLUICE_RETURN_IF_ERROR(st);
     if (n > 0) continue;
-    // Nothing more right now: hand out what we have, if anything.
-    if (taken > 0) break;
-    // A continuous read hands out partial batches when the input pauses (latency); a bounded
-    // read waits for bucket boundaries so its batches do not depend on timing.
-    // The exchange topic of group mode is always handed out as it arrives (it is not part of
-    // the bounded read).
+    // Nothing more right now. A continuous read cuts every partition's batch here and hands
+    // out what has arrived (latency: no record waits for a batch to fill); the engine records
+    // these cuts in its checkpoint's offsets log, so a replay cuts the same way. A bounded read
+    // waits for bucket boundaries so its batches do not depend on timing. The exchange topic of
+    // group mode is always handed out as it arrives (it is not part of the bounded read).
     FlushPartials(/*input=*/!available_now_);
-    if (!ready_.empty()) continue;
-    if (Finished()) break;
+    take_ready();
+    if (taken > 0 || Finished()) break;
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) break;
     // Block for the first message (and serve rebalances) up to the deadline.
@@ -615,7 +672,9 @@ Status KafkaSource::Poll(std::vector<RawBatch>& out, size_t max_batches,
 }
 
 bool KafkaSource::Finished() const {
-  if (!available_now_ || !got_assignment_ || !ready_.empty()) return false;
+  if (!available_now_ || !got_assignment_ || !ready_.empty() || !replay_order_.empty()) {
+    return false;
+  }
   for (const Part& s : parts_[0]) {
     if (s.assigned && !s.done) return false;
   }
@@ -645,6 +704,16 @@ std::vector<PartitionInfo> KafkaSource::Partitions() const {
     infos.push_back(info);
   }
   return infos;
+}
+
+bool KafkaSource::ReplayCuts(const std::vector<BatchCut>& cuts) {
+  // Group mode's engine keeps its own positions per unit and never replays.
+  if (hooks_.owner != nullptr) return false;
+  for (const BatchCut& c : cuts) {
+    PartFor(0, c.partition.value).cuts.push_back(c.end.value);
+    replay_order_.push_back(c);
+  }
+  return true;
 }
 
 void KafkaSource::OnEpochCommitted(int64_t epoch, const std::vector<PartitionPosition>& positions) {

@@ -19,15 +19,26 @@
 namespace sluice {
 namespace {
 
-TEST(KafkaSource, AvailableNowReadsEveryRecordOnceInOffsetOrderAndFinishes) {
-  auto cluster = DevCluster::Start(1, {DevTopic{"logs", 3}});
-  ASSERT_TRUE(cluster.ok()) << cluster.status().message();
-  const std::string url = "kafka://" + (*cluster)->bootstrap() + "/logs";
+// A dev cluster whose topic `logs` of `partitions` holds `count` generated records keyed by
+// user_id; `url` is set to the topic's URL.
+Result<std::unique_ptr<DevCluster>> ClusterWithRecords(int partitions, int64_t count,
+                                                       std::string& url) {
+  auto cluster = DevCluster::Start(1, {DevTopic{"logs", partitions}});
+  if (!cluster.ok()) return cluster.status();
+  url = "kafka://" + (*cluster)->bootstrap() + "/logs";
   GeneratorOptions gen;
-  gen.count = 3000;
+  gen.count = count;
   gen.paced = false;
   gen.start_ms = 1'768'142'570'000;
-  ASSERT_TRUE(GenerateToKafka(gen, RecordKey::kUserId, url, KafkaClientOptions{}, nullptr).ok());
+  SLUICE_RETURN_IF_ERROR(
+      GenerateToKafka(gen, RecordKey::kUserId, url, KafkaClientOptions{}, nullptr));
+  return cluster;
+}
+
+TEST(KafkaSource, AvailableNowReadsEveryRecordOnceInOffsetOrderAndFinishes) {
+  std::string url;
+  auto cluster = ClusterWithRecords(3, 3000, url);
+  ASSERT_TRUE(cluster.ok()) << cluster.status().message();
 
   KafkaClientOptions kafka;
   kafka.starting_offsets = "earliest";
@@ -53,6 +64,58 @@ TEST(KafkaSource, AvailableNowReadsEveryRecordOnceInOffsetOrderAndFinishes) {
   EXPECT_TRUE((*source)->Finished());
   EXPECT_EQ(records, 3000);
   EXPECT_EQ(next_offset.size(), 3u);
+}
+
+// A restart replays the epoch its checkpoint's offsets log planned: whatever arrives first, the
+// source hands out exactly the planned batches in the planned order, then reads on as usual.
+TEST(KafkaSource, ReplayedCutsComeFirstInTheirOrderThenReadingGoesOn) {
+  std::string url;
+  auto cluster = ClusterWithRecords(2, 2000, url);
+  ASSERT_TRUE(cluster.ok()) << cluster.status().message();
+  int64_t held[2] = {0, 0};  // records per partition
+  {
+    // The end offsets of a bounded read are the records each partition holds.
+    std::vector<PartitionPosition> zero = {{PartitionId(0), Offset(0), -1},
+                                           {PartitionId(1), Offset(0), -1}};
+    auto counter = MakeKafkaSource(url, KafkaClientOptions{}, /*available_now=*/true, &zero);
+    ASSERT_TRUE(counter.ok()) << counter.status().message();
+    for (const PartitionInfo& p : (*counter)->Partitions()) held[p.id.value] = p.target_offset;
+  }
+  ASSERT_GT(held[0], 20);
+  ASSERT_GT(held[1], 20);
+
+  // A continuous read from a checkpoint at offsets 0 (it would cut at whatever has arrived).
+  std::vector<PartitionPosition> start = {{PartitionId(0), Offset(0), -1},
+                                          {PartitionId(1), Offset(0), -1}};
+  auto source = MakeKafkaSource(url, KafkaClientOptions{}, /*available_now=*/false, &start);
+  ASSERT_TRUE(source.ok()) << source.status().message();
+  auto cut = [](int32_t p, int64_t first, int64_t end) {
+    return BatchCut{PartitionId(p), Offset(first), Offset(end)};
+  };
+  const std::vector<BatchCut> planned = {cut(1, 0, 7), cut(0, 0, 11), cut(1, 7, 8),
+                                         cut(0, 11, held[0] - 3), cut(1, 8, held[1] / 2)};
+  ASSERT_TRUE((*source)->ReplayCuts(planned));
+  std::vector<BatchCut> got;
+  int64_t next[2] = {0, 0};
+  int64_t records = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  std::vector<RawBatch> batches;
+  while (records < held[0] + held[1] && std::chrono::steady_clock::now() < deadline) {
+    batches.clear();
+    ASSERT_TRUE((*source)->Poll(batches, 2, std::chrono::milliseconds(100)).ok());
+    for (const RawBatch& b : batches) {
+      got.push_back(b.cut());
+      EXPECT_EQ(b.first_offset.value, next[b.partition.value]) << "partition " << b.partition.value;
+      next[b.partition.value] = b.end_position().next_offset.value;
+      records += static_cast<int64_t>(b.size());
+    }
+  }
+  EXPECT_EQ(records, held[0] + held[1]);
+  ASSERT_GT(got.size(), planned.size());
+  EXPECT_EQ(std::vector<BatchCut>(got.begin(), got.begin() + static_cast<long>(planned.size())),
+            planned);
+  EXPECT_EQ(next[0], held[0]);
+  EXPECT_EQ(next[1], held[1]);
 }
 
 }  // namespace

@@ -67,6 +67,8 @@ struct RawBatch {
   int64_t offset(size_t i) const {
     return offsets.empty() ? first_offset.value + static_cast<int64_t>(i) : offsets[i];
   }
+  // Where the batch starts and ends, as the offsets log of a checkpoint records it.
+  BatchCut cut() const { return BatchCut{partition, first_offset, end_position().next_offset}; }
   // Where the partition resumes after this batch.
   PartitionPosition end_position() const {
     PartitionPosition p;
@@ -112,6 +114,11 @@ class Source {
   // Facts a restart needs besides positions, stored in the checkpoint and given back through
   // SourceOptions::restore_values (e.g. the generator's event-time origin).
   virtual std::vector<std::pair<std::string, int64_t>> RestoreValues() const { return {}; }
+  // A restart replays the epoch that was planned but not committed (its cuts are in the
+  // checkpoint's offsets log): the batches the source hands out next must be exactly `cuts`, in
+  // this order, however the records arrive. A source that can cut where it is told takes them
+  // and returns true; one whose cuts depend only on the input (a file) returns false.
+  virtual bool ReplayCuts(const std::vector<BatchCut>& /*cuts*/) { return false; }
   // Called after epoch `epoch` was committed with these processed positions (a Kafka source
   // commits them to its consumer group, for lag monitoring; the checkpoint stays the truth).
   virtual void OnEpochCommitted(int64_t /*epoch*/,

@@ -132,7 +132,12 @@ def main():
     kn = 200000
     for row in kafka:
         check(num(row["records read"]) == kn, f"kafka {row['run']}: read {kn} ({row['records read']})")
-    check(sum(row["run"].startswith("sluice") for row in kafka) == 2, "kafka: Q1 and Q2 rows")
+    check(sum(row["run"].startswith("sluice") for row in kafka) == 6,
+          "kafka: count, Q1 and Q2 rows for 4 and 16 partitions")
+    check({row["partitions"] for row in kafka} == {"4", "16"}, "kafka: topics of 4 and 16 partitions")
+    for row in kafka:
+        if row["run"].startswith("sluice") and row["vs raw (median)"] != "n/a":
+            check(positive(row["vs raw (median)"]), f"kafka {row['partitions']} {row['run']}: ratio > 0")
 
     so = tables[SECTIONS[6]][0]
     check(len(so) >= 2, "scale-out: 1 and 2 processes")
@@ -141,7 +146,8 @@ def main():
     check(len({row["output rows"] for row in so}) == 1, "scale-out: the same output rows for every count")
 
     lat = tables[SECTIONS[7]][0]
-    check(len(lat) == 2, "latency: two rates")
+    check(len(lat) == 3, "latency: two rates of the generator, one from dev-kafka")
+    check(sum(row["source"].startswith("dev-kafka") for row in lat) == 1, "latency: a dev-kafka row")
     for row in lat:
         check(positive(row["windows"]) and num(row["p50 ms"]) is not None and num(row["p99 ms"]) is not None,
               f"latency at {row['target records/s']}: windows and percentiles ({row['windows']}, "
