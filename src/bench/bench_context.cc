@@ -50,32 +50,35 @@ Result<ChildResult> BenchContext::Run(const std::vector<std::string>& argv,
   return r;
 }
 
-Result<ChildResult> BenchContext::Best(const std::vector<std::string>& argv, int n,
-                                       const std::string& stdout_path) {
-  std::optional<ChildResult> best;
-  for (int i = 0; i < n; ++i) {
-    auto r = Run(argv, stdout_path);
-    if (!r.ok()) return r.status();
-    if (r->exit_code != 0) return *r;
-    if (!best || r->wall_s < best->wall_s) best = std::move(*r);
-  }
-  return *best;
-}
-
-Result<ChildResult> BenchContext::Median(const std::vector<std::string>& argv, int n,
-                                         const std::string& stdout_path,
-                                         const std::string& clear_dir) {
+Result<std::vector<ChildResult>> BenchContext::SortedRuns(const std::vector<std::string>& argv,
+                                                          int n, const std::string& stdout_path,
+                                                          const std::string& clear_dir) {
   std::vector<ChildResult> runs;
   for (int i = 0; i < n; ++i) {
     if (!clear_dir.empty()) std::filesystem::remove_all(clear_dir);
     auto r = Run(argv, stdout_path);
     if (!r.ok()) return r.status();
-    if (r->exit_code != 0) return *r;
+    if (r->exit_code != 0) return std::vector<ChildResult>{std::move(*r)};  // the failed run
     runs.push_back(std::move(*r));
   }
   std::sort(runs.begin(), runs.end(),
             [](const ChildResult& a, const ChildResult& b) { return a.wall_s < b.wall_s; });
-  return runs[runs.size() / 2];
+  return runs;
+}
+
+Result<ChildResult> BenchContext::Best(const std::vector<std::string>& argv, int n,
+                                       const std::string& stdout_path) {
+  auto runs = SortedRuns(argv, n, stdout_path, "");
+  if (!runs.ok()) return runs.status();
+  return runs->front();
+}
+
+Result<ChildResult> BenchContext::Median(const std::vector<std::string>& argv, int n,
+                                         const std::string& stdout_path,
+                                         const std::string& clear_dir) {
+  auto runs = SortedRuns(argv, n, stdout_path, clear_dir);
+  if (!runs.ok()) return runs.status();
+  return (*runs)[runs->size() / 2];
 }
 
 std::string BenchContext::WorkPath(const std::string& name) const {

@@ -57,6 +57,11 @@ class BenchContext {
   void Progress(const std::string& line) const;
 
  private:
+  // n runs of argv sorted by wall time (`clear_dir` removed before each); a run that exits
+  // non-zero ends it and is returned alone.
+  Result<std::vector<ChildResult>> SortedRuns(const std::vector<std::string>& argv, int n,
+                                              const std::string& stdout_path,
+                                              const std::string& clear_dir);
   BenchOptions options_;
   Report report_;
   int max_threads_ = 1;

@@ -283,13 +283,12 @@ Status Engine::ProcessRound(std::vector<RawBatch>& batches) {
   for (size_t i = 0; i < n; ++i) {
     watermark_before_[i] = tracker_.watermark();
     const PartitionId part = batches[i].partition;
-    const auto pos = positions_.find(part);
-    const int64_t start =
-        pos != positions_.end() ? pos->second.next_offset.value : batches[i].first_offset.value;
+    auto [pos, fresh] = positions_.try_emplace(part);
+    const int64_t start = fresh ? batches[i].first_offset.value : pos->second.next_offset.value;
     PartitionProgress& progress =
         trigger_progress_.try_emplace(part, PartitionProgress{part, start, start, 0}).first->second;
     progress.rows += parsed_[i].input_records;  // blank lines are not records
-    positions_[part] = batches[i].end_position();
+    pos->second = batches[i].end_position();
     tracker_.Observe(batches[i].partition, parsed_[i].max_event_time, now);
     tracker_.Advance(now);
     counters_.input_records += parsed_[i].input_records;

@@ -16,6 +16,13 @@ bool IsJsonNumber(std::string_view s) {
   return !s.empty() && JsonNumberEnd(s.data(), s.data() + s.size()) == s.data() + s.size();
 }
 
+// The bytes of a scalar value as written, without the whitespace simdjson's raw token keeps.
+std::string_view ScalarToken(simdjson::ondemand::value& v) {
+  std::string_view token = v.raw_json_token();
+  while (!token.empty() && IsJsonWhitespace(token.back())) token.remove_suffix(1);
+  return token;
+}
+
 // The characters of a JSON string after its opening quote, up to the closing one (which the
 // parser's structural index guarantees): no control characters, only JSON's escapes, and
 // \u escapes that decode to Unicode (a surrogate only as a high-low pair), as simdjson requires
@@ -71,11 +78,8 @@ inline bool ValidateValue(simdjson::ondemand::value v, int depth, bool& too_deep
       ondemand::raw_json_string raw;
       return v.get_raw_json_string().get(raw) == SUCCESS && IsJsonStringBody(raw.raw());
     }
-    case ondemand::json_type::number: {
-      std::string_view token = v.raw_json_token();
-      while (!token.empty() && IsJsonWhitespace(token.back())) token.remove_suffix(1);
-      return IsJsonNumber(token);
-    }
+    case ondemand::json_type::number:
+      return IsJsonNumber(ScalarToken(v));
     case ondemand::json_type::boolean: {
       bool b = false;
       return v.get_bool().get(b) == SUCCESS;
@@ -175,8 +179,7 @@ const char* RecordParser::Parse(std::string_view rec, size_t padding, Value* row
       case Type::kDouble: {
         // Not simdjson's get_double: simdjson 3.0 misreads some mantissas of more than 19
         // digits (0.1000000000000000055511151231257827 as 2e-17).
-        std::string_view token = v.raw_json_token();
-        while (!token.empty() && IsJsonWhitespace(token.back())) token.remove_suffix(1);
+        const std::string_view token = ScalarToken(v);
         double d = 0;
         bad = !ParseJsonDouble(token.data(), token.data() + token.size(), d);
         out = Value::Double(d);

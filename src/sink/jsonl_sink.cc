@@ -80,10 +80,8 @@ std::unique_ptr<RowFormatter> JsonlSink::MakeRowFormatter(
 Status JsonlSink::Write(const OutputBatch& batch) {
   const std::string& lines = JsonLines(batch, tz_, buf_);
   if (mode_ == OutputMode::kComplete) {
-    if (&lines == &buf_)
-      table_.swap(buf_);
-    else
-      table_ = lines;
+    // Complete mode is for aggregations only, whose rows are never preformatted: lines is buf_.
+    table_.swap(buf_);
     table_dirty_ = true;
     return Status::Ok();
   }

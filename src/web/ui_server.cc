@@ -142,8 +142,8 @@ httplib::Server::HandlerResponse UiServer::Impl::Handle(const httplib::Request& 
     }
     res.status = status;
     res.set_header("Cache-Control", "no-store");
-    res.set_content(body, it->first == "/metrics" ? std::string(kPrometheusContentType)
-                                                  : "application/json; charset=utf-8");
+    res.set_content(std::move(body), it->first == "/metrics" ? std::string(kPrometheusContentType)
+                                                             : "application/json; charset=utf-8");
     return Server::HandlerResponse::Handled;
   }
   const UiAsset* asset = FindUiAsset(req.path == "/" ? "/index.html" : std::string_view(req.path));
