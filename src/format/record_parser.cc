@@ -124,7 +124,7 @@ bool ValidateNested(simdjson::ondemand::value v, simdjson::ondemand::json_type t
 }  // namespace
 
 RecordParser::RecordParser(std::vector<Field> fields, Path path)
-    : fields_(std::move(fields)), scanner_(fields_), path_(path) {}
+    : fields_(std::move(fields)), scanner_(fields_, path != Path::kScanFirstAvx2), path_(path) {}
 
 int RecordParser::Lookup(std::string_view key) const {
   // A query reads a handful of fields: a linear scan beats hashing here. Lengths first:
@@ -142,7 +142,7 @@ int RecordParser::Lookup(std::string_view key) const {
 const char* RecordParser::Parse(std::string_view rec, size_t padding, Value* row) {
   using namespace simdjson;
   last_bad_field_ = -1;
-  if (path_ == Path::kScanFirst && scanner_.Scan(rec, padding, row)) return nullptr;
+  if (path_ != Path::kFullOnly && scanner_.Scan(rec, padding, row)) return nullptr;
   ondemand::document doc;
   if (parser_.iterate(rec.data(), rec.size(), rec.size() + padding).get(doc)) {
     return kInvalidJson;

@@ -19,8 +19,9 @@ namespace sluice {
 class RecordParser {
  public:
   // kScanFirst: records the RecordScanner can decide (most log records) never reach simdjson.
-  // kFullOnly: every record through simdjson (tests compare the two paths).
-  enum class Path { kScanFirst, kFullOnly };
+  // kScanFirstAvx2: the same without the scanner's AVX-512 index, as on a CPU without it.
+  // kFullOnly: every record through simdjson (tests compare the paths).
+  enum class Path { kScanFirst, kScanFirstAvx2, kFullOnly };
   explicit RecordParser(std::vector<Field> fields, Path path = Path::kScanFirst);
 
   // Parses `rec`; the `padding` bytes after it must be readable (RawBatch guarantees 64).

@@ -26,6 +26,8 @@
 
 namespace sluice {
 
+class PlainTokens;  // record_scanner.cc
+
 class RecordScanner {
  public:
   // Bytes after a record the scanner may read: 16 when it scans string by string, 64 when it
@@ -33,7 +35,10 @@ class RecordScanner {
   static constexpr size_t kMinPadding = 16;
   static constexpr size_t kBlockPadding = 64;
 
-  explicit RecordScanner(const std::vector<Field>& fields);
+  // allow_avx512 false: the AVX2 index even where the CPU has AVX-512 (tests compare the two).
+  explicit RecordScanner(const std::vector<Field>& fields, bool allow_avx512 = true);
+  // Whether records are indexed with AVX-512.
+  bool avx512() const { return avx512_; }
 
   // True: `rec` is well-formed, row[0..fields) is filled and its strings point into `rec`.
   // False: not decided here (the row may be partly written); ask RecordParser's full path.
@@ -49,8 +54,11 @@ class RecordScanner {
   };
   // The field `key` names (-1: none); `ordinal`: the key's place in its record.
   int Lookup(const char* key, size_t len, size_t ordinal);
-  template <class Strings>
-  bool Walk(const char* p, const char* end, Strings& strings, Value* row);
+  int LookupSlow(const char* key, size_t len, size_t ordinal);
+  // A record of printable ASCII without backslashes, from its token index.
+  bool WalkTokens(const char* rec, const PlainTokens& tokens, Value* row);
+  // Any other record, string by string.
+  bool Walk(const char* p, const char* end, Value* row);
   bool ReadString(const char* body, const char* close, bool escaped, const char* end,
                   const Key& key, Value& out);
   const char* ReadScalar(const char* p, const char* end, const Key& key, Value& out);
@@ -60,15 +68,17 @@ class RecordScanner {
   // The key met at each of the first places of the last records, and the field it named.
   struct KeyHint {
     size_t len = SIZE_MAX;
+    uint64_t mask = 0;  // MaskFor(len)
     uint64_t head = 0;  // its first (up to) 8 bytes
-    uint64_t tail = 0;  // its last 8 bytes, 0 when shorter
+    uint64_t tail = 0;  // its last 8 bytes, when longer than 8
     int field = -1;
   };
   static constexpr size_t kKeyHints = 16;
   KeyHint hints_[kKeyHints];
   std::string unescaped_;  // values of escaped strings of the current record
   uint64_t all_seen_ = 0;
-  bool enabled_ = true;  // false for more than 64 fields: the full parser does it all
+  bool enabled_ = true;
+  bool avx512_ = false;  // false for more than 64 fields: the full parser does it all
 };
 
 }  // namespace sluice

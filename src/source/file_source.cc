@@ -117,30 +117,49 @@ class MappedPages {
   const char* end_;
 };
 
-// Finds the newlines of a mapped file 64 bytes at a time: a bit mask per aligned block, consumed
-// one line at a time (a memchr call per line of 150 bytes costs several times more). Blocks are
-// aligned to the mapping's page-aligned base, so a load never crosses into a page past the file.
-class NewlineFinder {
+// Cuts a mapped file into lines 64 bytes at a time: a bit mask of the newlines of each aligned
+// block, whose set bits become line ends directly (no search per line). Blocks are aligned to the
+// mapping's page-aligned base, so a load never crosses into a page past the file.
+class LineCutter {
  public:
-  NewlineFinder(const char* base, size_t size) : base_(base), size_(size) {}
+  LineCutter(const char* base, size_t size, size_t pos)
+      : base_(base), size_(size), block_(pos & ~size_t{63}) {
+    mask_ = Load(block_) & (~uint64_t{0} << (pos & 63));
+  }
 
-  // The position of the first '\n' at or after pos (< size), or size when there is none.
-  size_t Next(size_t pos) {
-    size_t block = pos & ~size_t{63};
-    if (block != block_) Load(block);
-    uint64_t m = mask_ & (~uint64_t{0} << (pos & 63));
-    while (m == 0) {
-      block += 64;
-      if (block >= size_) return size_;
-      Load(block);
-      m = mask_;
+  // Appends to `starts` the end of each line from where the last call stopped (one past its
+  // '\n', or the input's end for a last line without one), relative to `origin`, until `starts`
+  // holds `max_lines` lines, a line ends `max_bytes` or more after origin, or the input ends.
+  // `starts` must hold exactly {0}. Returns the input position after the last line.
+  size_t Cut(std::vector<uint32_t>& starts, size_t origin, size_t max_lines, size_t max_bytes) {
+    starts.resize(max_lines + 1);
+    uint32_t* out = starts.data() + 1;
+    uint32_t* const full = starts.data() + max_lines + 1;
+    size_t end = origin;
+    for (;;) {
+      while (mask_ != 0) {
+        end = block_ + static_cast<size_t>(__builtin_ctzll(mask_)) + 1;
+        mask_ &= mask_ - 1;
+        *out++ = static_cast<uint32_t>(end - origin);
+        if (out == full || end - origin >= max_bytes) {
+          starts.resize(static_cast<size_t>(out - starts.data()));
+          return end;
+        }
+      }
+      block_ += 64;
+      if (block_ >= size_) {
+        if (end < size_) *out++ = static_cast<uint32_t>(size_ - origin);  // no final newline
+        starts.resize(static_cast<size_t>(out - starts.data()));
+        return size_;
+      }
+      mask_ = Load(block_);
     }
-    return std::min(block + static_cast<size_t>(__builtin_ctzll(m)), size_);
   }
 
  private:
-  void Load(size_t block) {
-    block_ = block;
+  // The newlines of the aligned block at `block`, none at or past the input's end (the page
+  // beyond it may hold bytes written after the file was mapped).
+  uint64_t Load(size_t block) const {
     const char* p = base_ + block;
 #if defined(__AVX2__)
     const __m256i nl = _mm256_set1_epi8('\n');
@@ -148,17 +167,20 @@ class NewlineFinder {
         _mm256_cmpeq_epi8(_mm256_load_si256(reinterpret_cast<const __m256i*>(p)), nl)));
     const auto hi = static_cast<uint32_t>(_mm256_movemask_epi8(
         _mm256_cmpeq_epi8(_mm256_load_si256(reinterpret_cast<const __m256i*>(p + 32)), nl)));
-    mask_ = uint64_t{lo} | uint64_t{hi} << 32;
+    uint64_t mask = uint64_t{lo} | uint64_t{hi} << 32;
 #else
-    mask_ = 0;
-    for (int i = 0; i < 64; ++i) mask_ |= uint64_t{p[i] == '\n'} << i;
+    uint64_t mask = 0;
+    for (int i = 0; i < 64; ++i) mask |= uint64_t{p[i] == '\n'} << i;
 #endif
+    const size_t left = size_ - block;
+    if (left < 64) mask &= (uint64_t{1} << left) - 1;
+    return mask;
   }
 
   const char* base_;
   size_t size_;
-  size_t block_ = SIZE_MAX;
-  uint64_t mask_ = 0;
+  size_t block_;   // the aligned block mask_ belongs to
+  uint64_t mask_;  // its newlines not yet handed out
 };
 
 }  // namespace
@@ -272,20 +294,19 @@ void FileSource::MappedLoop() {
   size_t pos = start_byte_;
   int64_t offset = start_offset_;
   if (pos == 0 && HasByteOrderMark(base, size)) pos = kByteOrderMark.size();
-  NewlineFinder newlines(base, size);
+  LineCutter lines(base, size, pos);
   while (pos < size) {
     RawBatch batch;
     batch.first_offset = Offset(offset);
-    batch.starts.reserve(kMaxBatchRecords + 1);
     const size_t begin = pos;
-    while (batch.size() < kMaxBatchRecords && pos < size && pos - begin < kMaxBatchBytes) {
-      const size_t nl = newlines.Next(pos);
-      const size_t line_begin = pos;
-      pos = nl < size ? nl + 1 : size;
-      if (pos - line_begin - (nl < size ? 1 : 0) > max_record_bytes_) {
-        batch.oversized.push_back(static_cast<uint32_t>(batch.size()));
+    pos = lines.Cut(batch.starts, begin, kMaxBatchRecords, kMaxBatchBytes);
+    // No line of the batch can be longer than the batch: most batches need no check.
+    if (pos - begin > max_record_bytes_) {
+      for (size_t i = 0; i < batch.size(); ++i) {
+        size_t len = batch.starts[i + 1] - batch.starts[i];
+        if (base[begin + batch.starts[i + 1] - 1] == '\n') --len;
+        if (len > max_record_bytes_) batch.oversized.push_back(static_cast<uint32_t>(i));
       }
-      batch.starts.push_back(static_cast<uint32_t>(pos - begin));
     }
     // Checked after the newline search has touched every page of the batch.
     if (MappingShrank()) {

@@ -78,6 +78,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using Path = sluice::RecordParser::Path;
   static sluice::RecordParser lab(kLab), lab_full(kLab, Path::kFullOnly);
   static sluice::RecordParser typed(kTyped), typed_full(kTyped, Path::kFullOnly);
+  // The scanner's AVX2 index too, where the CPU would take the AVX-512 one.
+  static sluice::RecordParser lab_avx2(kLab, Path::kScanFirstAvx2);
+  static sluice::RecordParser typed_avx2(kTyped, Path::kScanFirstAvx2);
   // The record sits in its own allocation with exactly the promised padding after it, so a
   // read beyond the padding is an ASan report.
   std::vector<char> buf(size + kPadding, ' ');
@@ -85,6 +88,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view rec(buf.data(), size);
   ParseWith(kLab, lab, lab_full, rec);
   ParseWith(kTyped, typed, typed_full, rec);
+  ParseWith(kLab, lab_avx2, lab_full, rec);
+  ParseWith(kTyped, typed_avx2, typed_full, rec);
 
   static sluice::RecordParser none({});
   const char* why = none.Parse(rec, kPadding, nullptr);
