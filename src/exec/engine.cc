@@ -56,8 +56,11 @@ Engine::Engine(const BoundQuery& query, EngineOptions options, Source& source, S
     }
   }
   if (options_.round_batches == 0) {
-    options_.round_batches =
-        options_.trigger_ms == 0 ? EngineOptions::kTriggerZeroRound : 4 * buckets;
+    // An input at rest (a file) is there to be read: larger rounds mean fewer barriers, where
+    // the worker done first waits for the other's last batch.
+    options_.round_batches = options_.trigger_ms == 0 ? EngineOptions::kTriggerZeroRound
+                             : source_.AtRest()       ? 8 * buckets
+                                                      : 4 * buckets;
   }
   // Spark keeps every row in complete mode, so nothing is ever late there.
   drop_late_ = query_.window.has_value() && options_.mode != OutputMode::kComplete;

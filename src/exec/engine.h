@@ -47,7 +47,8 @@ struct EngineOptions {
   int64_t watermark_delay_ms = 10'000;
   int64_t trigger_ms = 1'000;  // 0: emit after every round
   int64_t idle_timeout_ms = 10'000;
-  size_t round_batches = 0;  // 0: 4 per thread, or kTriggerZeroRound with trigger_ms 0
+  size_t round_batches =
+      0;  // 0: 4 per thread (8 from an input at rest), or kTriggerZeroRound with trigger_ms 0
   TimeZone time_zone = TimeZone::Utc();
   // State partitions (key groups) of an aggregation: fixed for the life of a query (a
   // checkpoint records it), independent of the thread count.

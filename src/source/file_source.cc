@@ -20,7 +20,7 @@
 namespace sluice {
 namespace {
 constexpr size_t kReadChunk = 4 << 20;
-constexpr size_t kQueueDepth = 16;  // batches read ahead (about 20 MB of lab records)
+constexpr size_t kQueueDepth = 16;  // batches read ahead at least (about 20 MB of lab records)
 constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
 
 // What of an oversized line read through a pipe the batch keeps (for the dead-letter sink).
@@ -254,7 +254,8 @@ Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path,
   return src;
 }
 
-FileSource::FileSource(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+FileSource::FileSource(std::string path, int fd)
+    : path_(std::move(path)), fd_(fd), depth_(kQueueDepth) {}
 
 FileSource::~FileSource() {
   {
@@ -268,7 +269,7 @@ FileSource::~FileSource() {
 
 bool FileSource::Push(RawBatch&& batch) {
   std::unique_lock<std::mutex> lock(mu_);
-  not_full_.wait(lock, [&] { return stop_ || queue_.size() < kQueueDepth; });
+  not_full_.wait(lock, [&] { return stop_ || queue_.size() < depth_; });
   if (stop_) return false;
   queue_.push_back(std::move(batch));
   not_empty_.notify_all();
@@ -455,6 +456,12 @@ void FileSource::ReadLoop() {
 Status FileSource::Poll(std::vector<RawBatch>& out, size_t max_batches,
                         std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mu_);
+  // The reader reads ahead a whole round: a round larger than its queue would otherwise wait for
+  // the timeout every time (engines of more than 4 threads did).
+  if (max_batches > depth_) {
+    depth_ = max_batches;
+    not_full_.notify_all();
+  }
   // Wait for a full round when the reader can deliver it soon: a short round leaves workers idle.
   not_empty_.wait_for(lock, timeout, [&] { return queue_.size() >= max_batches || eof_; });
   if (!error_.empty()) return Status::IOError(error_);

@@ -60,6 +60,7 @@ class FileSource : public Source {
   std::condition_variable not_full_;
   // Guarded by mu_:
   std::deque<RawBatch> queue_;
+  size_t depth_;  // batches the reader keeps ready: kQueueDepth, or the largest round asked for
   bool eof_ = false;
   bool stop_ = false;
   std::string error_;

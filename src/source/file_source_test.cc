@@ -159,6 +159,21 @@ TEST_F(FileSourceTest, LinesOfEveryLengthAroundBlockEdgesAreCutWhereTheirNewline
   }
 }
 
+TEST_F(FileSourceTest, ARoundLargerThanTheReadAheadIsDeliveredWhole) {
+  // An engine of many threads asks for more batches per round than the reader's 16 of read-ahead;
+  // the reader reads that far ahead, so the round comes whole rather than short at the timeout.
+  const std::string path = Write("many.jsonl", std::string(40 * kMaxBatchRecords, '\n'));
+  auto src = FileSource::Open(path, nullptr, kDefaultMaxRecordBytes);
+  ASSERT_TRUE(src.ok()) << src.status().message();
+  std::vector<RawBatch> out;
+  ASSERT_TRUE((*src)->Poll(out, 40, std::chrono::seconds(20)).ok());
+  ASSERT_EQ(out.size(), 40u);
+  for (size_t i = 0; i < out.size(); ++i) {
+    EXPECT_EQ(out[i].first_offset.value, static_cast<int64_t>(i * kMaxBatchRecords));
+    EXPECT_EQ(out[i].size(), kMaxBatchRecords);
+  }
+}
+
 TEST_F(FileSourceTest, ResumingAtABatchEndReadsExactlyTheRest) {
   const std::string path = Write("in.jsonl", Joined(Lines()));
   const auto all = ReadPath(path);
