@@ -11,9 +11,10 @@ namespace sluice {
 namespace {
 
 constexpr size_t kHugePage = 2 << 20;
-// Address space a buffer reserves at first: a batch of 10,000 records of up to 3 KB fits without
-// growing. Only the pages written are memory.
-constexpr size_t kDefaultReserve = 32 << 20;
+// Address space a buffer reserves at least: a batch of 10,000 records of up to 400 bytes fits
+// without growing; a larger one grows by remapping, which moves no bytes. Only the pages written
+// are memory, but a small reservation keeps the commit charge low where overcommit is strict.
+constexpr size_t kDefaultReserve = 4 << 20;
 
 size_t RoundUp(size_t n, size_t to) { return (n + to - 1) / to * to; }
 
@@ -97,7 +98,7 @@ BatchBuffer BatchBufferPool::Take(size_t expected_bytes) {
     }
   }
   if (r.base == nullptr) {
-    r.reserved = RoundUp(std::max(kDefaultReserve, expected_bytes * 2), kHugePage);
+    r.reserved = RoundUp(std::max(kDefaultReserve, expected_bytes + expected_bytes / 4), kHugePage);
     r.base = MapAligned(r.reserved);
   }
   // Advice only: without transparent huge pages (or with them off) nothing changes.

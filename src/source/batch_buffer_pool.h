@@ -3,9 +3,9 @@
 // Why: a batch of 10,000 records is 1 to 2 MB. Taken from the heap, each one is a fresh mapping
 // that the kernel faults in 4 KiB at a time (about 400 page faults per batch, more than the copy
 // itself costs) and that is unmapped again when the batch is freed; the first batch of each
-// partition also grows by doubling, copying itself. A pooled buffer reserves address space once
-// (it never moves while it grows), keeps its pages between batches, and a buffer meant for a
-// large batch asks for transparent huge pages (one fault per 2 MiB where the kernel has them).
+// partition also grows by doubling, copying itself. A pooled buffer grows by remapping its pages
+// (no byte is copied), keeps its pages between batches, and a buffer meant for a large batch asks
+// for transparent huge pages (one fault per 2 MiB where the kernel has them).
 //
 // Threads: Take and Append on one thread (the source's, the engine's driver); a sealed batch may
 // be freed on any thread, which gives its buffer back to the pool under the pool's lock.
@@ -37,7 +37,7 @@ class BatchBuffer {
   bool valid() const { return base_ != nullptr; }
   size_t size() const { return size_; }
   const char* data() const { return base_; }
-  // Appends n bytes; the buffer grows in place of its mapping if they do not fit.
+  // Appends n bytes; the buffer's mapping grows (and may move) if they do not fit.
   void Append(const char* p, size_t n) {
     if (size_ + n > reserved_) Grow(size_ + n);
     std::memcpy(base_ + size_, p, n);

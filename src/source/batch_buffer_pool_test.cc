@@ -68,7 +68,7 @@ TEST(BatchBufferPool, AnUnsealedBufferGoesBackWhenDropped) {
 
 TEST(BatchBufferPool, GrowingPastTheReservationKeepsTheBytes) {
   auto pool = BatchBufferPool::Make();
-  // 40 MiB in 1 MiB records: more than a buffer reserves at first (32 MiB).
+  // 40 MiB in 1 MiB records: more than a buffer reserves at first (4 MiB), several times over.
   std::vector<std::string> records;
   for (int i = 0; i < 40; ++i) records.emplace_back(1 << 20, static_cast<char>('a' + i % 26));
   RawBatch b = Build(*pool, records, 0);
