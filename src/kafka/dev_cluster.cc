@@ -5,9 +5,16 @@
 #include <librdkafka/rdkafka_mock.h>
 // clang-format on
 
+#include <dirent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdlib>
 
 namespace sluice {
 namespace {
@@ -22,6 +29,44 @@ std::vector<std::string_view> Words(std::string_view line) {
     if (i > start) words.push_back(line.substr(start, i - start));
   }
   return words;
+}
+
+// Real brokers set TCP_NODELAY on their connections (Kafka's SocketServer does); librdkafka's
+// mock brokers do not. Without it a response written while the previous one is still
+// unacknowledged waits for the client's delayed ACK, 40 ms: a consumer whose start-up requests
+// (Metadata, ListOffsets) overlap paid that in about half of its starts. Linux gives accepted
+// sockets the TCP_NODELAY of their listening socket, so it is set on the mock brokers' listeners,
+// found among this process's sockets by their ports (in `bootstrap`, "127.0.0.1:PORT,...").
+void DisableNagleOnListeners(const std::string& bootstrap) {
+  std::vector<int> ports;
+  for (size_t i = 0; i < bootstrap.size();) {
+    const size_t colon = bootstrap.find(':', i);
+    if (colon == std::string::npos) break;
+    ports.push_back(std::atoi(bootstrap.c_str() + colon + 1));
+    i = bootstrap.find(',', colon);
+    if (i == std::string::npos) break;
+    ++i;
+  }
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr) return;
+  while (const dirent* e = ::readdir(dir)) {
+    const int fd = std::atoi(e->d_name);
+    struct stat st {};
+    if (fd <= 2 || ::fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
+    int listening = 0;
+    socklen_t len = sizeof(listening);
+    sockaddr_in addr{};
+    socklen_t addr_len = sizeof(addr);
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || listening == 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &addr_len) != 0 ||
+        addr.sin_family != AF_INET ||
+        std::find(ports.begin(), ports.end(), ntohs(addr.sin_port)) == ports.end()) {
+      continue;
+    }
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  }
+  ::closedir(dir);
 }
 
 bool ParseInt(std::string_view s, int& out) {
@@ -148,6 +193,7 @@ Result<std::unique_ptr<DevCluster>> DevCluster::Start(int brokers,
   if (c->mcluster_ == nullptr) return Status::Internal("cannot start the mock Kafka cluster");
   c->brokers_ = brokers;
   c->bootstrap_ = rd_kafka_mock_cluster_bootstraps(c->mcluster_);
+  DisableNagleOnListeners(c->bootstrap_);
   for (const DevTopic& t : topics) {
     Result<std::string> r = c->Execute("topic " + t.name + ":" + std::to_string(t.partitions));
     if (!r.ok()) return r.status();
@@ -190,8 +236,11 @@ Result<std::string> DevCluster::Execute(std::string_view line) {
     if (w.size() != 2) return usage(std::string(cmd) + " ID|all");
     Result<int> id = ParseBroker(w[1]);
     if (!id.ok()) return id.status();
-    return check(cmd == "down" ? rd_kafka_mock_broker_set_down(mcluster_, *id)
-                               : rd_kafka_mock_broker_set_up(mcluster_, *id));
+    Result<std::string> done = check(cmd == "down" ? rd_kafka_mock_broker_set_down(mcluster_, *id)
+                                                   : rd_kafka_mock_broker_set_up(mcluster_, *id));
+    // In case a broker that comes back listens on a new socket.
+    if (cmd == "up") DisableNagleOnListeners(bootstrap_);
+    return done;
   }
   if (cmd == "rtt") {
     int ms = 0;

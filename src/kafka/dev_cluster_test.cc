@@ -1,10 +1,18 @@
 #include "kafka/dev_cluster.h"
 
+#include <arpa/inet.h>
+#include <dirent.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
+#include <thread>
 
 #include "kafka/producer.h"
 #include "kafka/topic_dump.h"
@@ -45,6 +53,64 @@ TEST(DevCluster, CommandsAreCheckedAndAcknowledged) {
   Result<std::string> unknown = cl.Execute("explode");
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.status().message().find("down ID|all"), std::string::npos);
+}
+
+// The TCP_NODELAY of the broker's end of a connection that this process opened to `port`:
+// 1 or 0, -1 if the mock has not accepted it yet.
+int BrokerSideNoDelay(int port, int client_fd) {
+  sockaddr_in client{};
+  socklen_t len = sizeof(client);
+  if (::getsockname(client_fd, reinterpret_cast<sockaddr*>(&client), &len) != 0) return -1;
+  DIR* dir = ::opendir("/proc/self/fd");
+  int found = -1;
+  while (const dirent* e = dir != nullptr ? ::readdir(dir) : nullptr) {
+    const int fd = std::atoi(e->d_name);
+    sockaddr_in local{}, peer{};
+    socklen_t l1 = sizeof(local), l2 = sizeof(peer);
+    if (fd <= 2 || fd == client_fd ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &l1) != 0 ||
+        ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &l2) != 0 ||
+        local.sin_family != AF_INET || ntohs(local.sin_port) != port ||
+        peer.sin_port != client.sin_port) {
+      continue;
+    }
+    int v = 0;
+    socklen_t vl = sizeof(v);
+    if (::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &vl) == 0) found = v != 0 ? 1 : 0;
+  }
+  if (dir != nullptr) ::closedir(dir);
+  return found;
+}
+
+// Connects to the broker at `port` and waits for the mock to accept; returns BrokerSideNoDelay.
+int ConnectAndReadNoDelay(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  int got = -1;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+    for (int i = 0; i < 200 && got < 0; ++i) {
+      got = BrokerSideNoDelay(port, fd);
+      if (got < 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  ::close(fd);
+  return got;
+}
+
+// Like a real broker, the mock answers without Nagle's delay (otherwise a response could wait
+// 40 ms for the client's delayed ACK), also after a broker went down and came back.
+TEST(DevCluster, BrokerConnectionsHaveNagleOff) {
+  Result<std::unique_ptr<DevCluster>> c = DevCluster::Start(1, {{"logs", 1}});
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  const std::string& bs = (*c)->bootstrap();
+  const int port = std::atoi(bs.c_str() + bs.find(':') + 1);
+  EXPECT_EQ(ConnectAndReadNoDelay(port), 1);
+  ASSERT_TRUE((*c)->Execute("down 1").ok());
+  ASSERT_TRUE((*c)->Execute("up 1").ok());
+  EXPECT_EQ(ConnectAndReadNoDelay(port), 1);
 }
 
 TEST(DevCluster, ProducedRecordsAreDumpedPartitionByPartition) {

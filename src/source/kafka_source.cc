@@ -12,6 +12,7 @@
 #include "common/source_status.h"
 #include "kafka/broker_health.h"
 #include "kafka/kafka_client.h"
+#include "source/batch_buffer_pool.h"
 
 namespace sluice {
 namespace {
@@ -103,7 +104,8 @@ class KafkaSource final : public Source {
     bool done = false;             // available_now: reached `target`
     int64_t next_offset = -1;      // next offset to read; -1 until the first record or EOF
     int64_t target = -1;           // available_now: high watermark at start
-    RawBatch building;             // records not yet handed out
+    RawBatch building;             // records not yet handed out (their offsets and starts)
+    BatchBuffer bytes;             // their bytes
     bool building_gapless = true;  // offsets consecutive so far (then `offsets` stays empty)
     size_t last_batch_bytes = 0;   // to reserve the next batch at once
     uint32_t generation = 0;       // counts assignments: a batch from an earlier one is stale
@@ -135,6 +137,10 @@ class KafkaSource final : public Source {
     if (static_cast<size_t>(p) >= parts.size()) parts.resize(static_cast<size_t>(p) + 1);
     return parts[static_cast<size_t>(p)];
   }
+  // About how many bytes the batch that `offset` starts will hold (0: unknown), to size its
+  // buffer: as much as the partition's last batch, else, in a bounded read, the records up to
+  // the batch's cut at the size per record seen so far (`record_bytes` for the very first).
+  size_t ExpectedBatchBytes(const Part& s, int64_t offset, size_t record_bytes) const;
   // Appends one message to its partition's batch; returns an error only for fatal failures.
   Status Absorb(const rd_kafka_message_t& m);
   void SealBuilding(int stream, int32_t p, Part& s);
@@ -156,6 +162,10 @@ class KafkaSource final : public Source {
   std::deque<BatchCut> replay_order_;  // replay: the partitions of the planned batches, in order
   bool got_assignment_ = false;
   std::vector<rd_kafka_message_t*> pending_;  // scratch for consume_batch_queue (borrowed per call)
+  std::shared_ptr<BatchBufferPool> buffers_ = BatchBufferPool::Make();
+  // What the batches handed out so far held, to size a partition's first batch.
+  size_t sealed_bytes_ = 0;
+  size_t sealed_records_ = 0;
   Status fatal_;
   Clock::time_point last_error_report_{};
   BrokerHealth health_;
@@ -380,6 +390,7 @@ Status KafkaSource::OnOffsetOutOfRange(const rd_kafka_message_t& m) {
                static_cast<long long>(wanted), static_cast<long long>(wanted + skipped - 1),
                static_cast<long long>(skipped_records_), static_cast<long long>(lo));
   s.building = RawBatch();  // cannot be continued across the gap (it is below `lo` anyway)
+  s.bytes = BatchBuffer();
   s.building_gapless = true;
   s.next_offset = lo;
   RestartFetch(topic, m.partition, lo);
@@ -496,6 +507,7 @@ void KafkaSource::FinishAssign(rd_kafka_topic_partition_list_t* list) {
 
 void KafkaSource::DropBuffered(int stream, int32_t p, Part& s) {
   s.building = RawBatch();
+  s.bytes = BatchBuffer();
   s.building_gapless = true;
   std::erase_if(ready_,
                 [&](const RawBatch& b) { return b.stream == stream && b.partition.value == p; });
@@ -507,11 +519,22 @@ void KafkaSource::SealBuilding(int stream, int32_t p, Part& s) {
   s.building.partition = PartitionId(p);
   s.building.stream = static_cast<uint8_t>(stream);
   s.building.generation = s.generation;
-  s.building.Seal();
-  s.last_batch_bytes = s.building.data.size();
+  s.bytes.SealInto(s.building);
+  s.last_batch_bytes = s.building.ext_size;
+  sealed_bytes_ += s.building.ext_size;
+  sealed_records_ += s.building.size();
   ready_.push_back(std::move(s.building));
   s.building = RawBatch();
   s.building_gapless = true;
+}
+
+size_t KafkaSource::ExpectedBatchBytes(const Part& s, int64_t offset, size_t record_bytes) const {
+  if (s.last_batch_bytes > 0) return s.last_batch_bytes;
+  if (s.target < 0) return 0;
+  const int64_t records =
+      std::min((Bucket(offset) + 1) * static_cast<int64_t>(kMaxBatchRecords), s.target) - offset;
+  const size_t per_record = sealed_records_ > 0 ? sealed_bytes_ / sealed_records_ : record_bytes;
+  return static_cast<size_t>(std::max<int64_t>(records, 1)) * per_record;
 }
 
 void KafkaSource::MarkDone(int32_t p, Part& s) {
@@ -576,7 +599,7 @@ Status KafkaSource::Absorb(const rd_kafka_message_t& m) {
   }
   if (b.size() == 0) {
     b.first_offset = Offset(offset);
-    b.data.reserve(s.last_batch_bytes + kBatchPadding);
+    s.bytes = buffers_->Take(ExpectedBatchBytes(s, offset, m.len));
     b.starts.reserve(kMaxBatchRecords + 1);
   } else if (s.building_gapless &&
              offset != b.first_offset.value + static_cast<int64_t>(b.size())) {
@@ -586,7 +609,8 @@ Status KafkaSource::Absorb(const rd_kafka_message_t& m) {
     for (size_t i = 0; i < b.size(); ++i)
       b.offsets.push_back(b.first_offset.value + static_cast<int64_t>(i));
   }
-  b.Add(std::string_view(static_cast<const char*>(m.payload), m.len));
+  s.bytes.Append(static_cast<const char*>(m.payload), m.len);
+  b.starts.push_back(static_cast<uint32_t>(s.bytes.size()));
   if (!s.building_gapless) b.offsets.push_back(offset);
   s.next_offset = offset + 1;
   if (!s.cuts.empty() && s.next_offset >= s.cuts.front()) {
