@@ -91,16 +91,6 @@ void AppendUnescaped(std::string& out, const char* p, const char* q) {
   }
 }
 
-// How the walk finds the end of a string whose opening quote it is at.
-//
-// ScannedStrings scans each string's body (16 bytes at a time, escapes and UTF-8 byte by byte).
-struct ScannedStrings {
-  const char* end;
-  const char* Close(const char* open, bool& escaped) const {
-    return StringEnd(open + 1, end, escaped);
-  }
-};
-
 // The bytes of a loaded 8 that belong to a key of `len` bytes.
 inline uint64_t MaskFor(size_t len) {
   return len >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * len)) - 1;
@@ -576,7 +566,6 @@ bool RecordScanner::WalkTokens(const char* b, const PlainTokens& tokens, Value* 
 }
 
 bool RecordScanner::Walk(const char* p, const char* end, Value* row) {
-  ScannedStrings strings{end};
   p = SkipWhitespace(p, end);
   if (p == end || *p != '{') return false;
   p = SkipWhitespace(p + 1, end);
@@ -589,7 +578,7 @@ bool RecordScanner::Walk(const char* p, const char* end, Value* row) {
     for (;;) {
       if (*p != '"') return false;
       bool escaped = false;
-      const char* key_end = strings.Close(p, escaped);
+      const char* key_end = StringEnd(p + 1, end, escaped);
       if (key_end == nullptr || escaped) return false;  // an escaped key: the full parser
       const int idx = Lookup(p + 1, static_cast<size_t>(key_end - p - 1), ordinal++);
       p = SkipWhitespace(key_end + 1, end);
@@ -598,7 +587,7 @@ bool RecordScanner::Walk(const char* p, const char* end, Value* row) {
       if (p == end) return false;
       if (*p == '"') {
         escaped = false;
-        const char* close = strings.Close(p, escaped);
+        const char* close = StringEnd(p + 1, end, escaped);
         if (close == nullptr) return false;
         if (idx >= 0 &&
             !ReadString(p + 1, close, escaped, end, keys_[static_cast<size_t>(idx)], row[idx])) {

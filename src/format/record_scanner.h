@@ -1,13 +1,16 @@
 // RecordScanner: the common case of RecordParser, in one pass over the record's bytes.
 //
 // Log records are flat objects of strings, numbers and atoms. For those the scanner validates the
-// whole record and reads the query's fields in one pass: string bodies are skipped 16 bytes at a
-// time up to a quote, escape or byte outside ASCII (escapes and UTF-8 are then checked byte by
-// byte), keys are matched by length and first 8 bytes, and string values point into the record
-// itself (into a buffer of the scanner when they hold escapes). Whatever it is not sure of (an
-// escaped key, a nested object or array, a number that needs care, a missing field, any error)
-// it leaves to the full parser, which then gives the verdict: the scanner never refuses a
-// record, so what is malformed, and why, is decided in one place.
+// whole record and reads the query's fields in one pass. A record without control characters,
+// backslashes or bytes outside ASCII (most of them) is indexed 64 bytes at a time, AVX-512 where
+// the CPU has it, and walked by its tokens (quotes and the operators outside strings) without
+// reading a string's body; other records are walked string by string, 16 bytes at a time up to a
+// quote, escape or byte outside ASCII (escapes and UTF-8 are then checked byte by byte). Keys are
+// matched by length and first and last 8 bytes, and string values point into the record itself
+// (into a buffer of the scanner when they hold escapes). Whatever it is not sure of (an escaped
+// key, a nested object or array, a number that needs care, a missing field, any error) it leaves
+// to the full parser, which then gives the verdict: the scanner never refuses a record, so what
+// is malformed, and why, is decided in one place.
 //
 // Accepting is the scanner's whole responsibility: when Scan returns true the record is one JSON
 // object that the full parser would accept with the same row. The fuzz target record_parser_fuzz
@@ -37,8 +40,6 @@ class RecordScanner {
 
   // allow_avx512 false: the AVX2 index even where the CPU has AVX-512 (tests compare the two).
   explicit RecordScanner(const std::vector<Field>& fields, bool allow_avx512 = true);
-  // Whether records are indexed with AVX-512.
-  bool avx512() const { return avx512_; }
 
   // True: `rec` is well-formed, row[0..fields) is filled and its strings point into `rec`.
   // False: not decided here (the row may be partly written); ask RecordParser's full path.

@@ -110,6 +110,13 @@ class KafkaSource final : public Source {
     size_t last_batch_bytes = 0;   // to reserve the next batch at once
     uint32_t generation = 0;       // counts assignments: a batch from an earlier one is stale
     std::deque<int64_t> cuts;      // replay: where the next batches end, as planned (ReplayCuts)
+
+    // Starts the next batch empty (its buffer, if not sealed, goes back to the pool).
+    void ClearBuilding() {
+      building = RawBatch();
+      bytes = BatchBuffer();
+      building_gapless = true;
+    }
   };
 
   static void RebalanceCb(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -389,9 +396,7 @@ Status KafkaSource::OnOffsetOutOfRange(const rd_kafka_message_t& m) {
                where.c_str(), range.c_str(), static_cast<long long>(skipped),
                static_cast<long long>(wanted), static_cast<long long>(wanted + skipped - 1),
                static_cast<long long>(skipped_records_), static_cast<long long>(lo));
-  s.building = RawBatch();  // cannot be continued across the gap (it is below `lo` anyway)
-  s.bytes = BatchBuffer();
-  s.building_gapless = true;
+  s.ClearBuilding();  // cannot be continued across the gap (it is below `lo` anyway)
   s.next_offset = lo;
   RestartFetch(topic, m.partition, lo);
   return Status::Ok();
@@ -506,9 +511,7 @@ void KafkaSource::FinishAssign(rd_kafka_topic_partition_list_t* list) {
 }
 
 void KafkaSource::DropBuffered(int stream, int32_t p, Part& s) {
-  s.building = RawBatch();
-  s.bytes = BatchBuffer();
-  s.building_gapless = true;
+  s.ClearBuilding();
   std::erase_if(ready_,
                 [&](const RawBatch& b) { return b.stream == stream && b.partition.value == p; });
   s.next_offset = -1;
@@ -524,8 +527,7 @@ void KafkaSource::SealBuilding(int stream, int32_t p, Part& s) {
   sealed_bytes_ += s.building.ext_size;
   sealed_records_ += s.building.size();
   ready_.push_back(std::move(s.building));
-  s.building = RawBatch();
-  s.building_gapless = true;
+  s.ClearBuilding();
 }
 
 size_t KafkaSource::ExpectedBatchBytes(const Part& s, int64_t offset, size_t record_bytes) const {

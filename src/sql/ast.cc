@@ -60,21 +60,8 @@ std::string_view OpText(BinaryOp op) {
 }
 
 std::string_view CastTypeText(Type t) {
-  switch (t) {
-    case Type::kBool:
-      return "BOOLEAN";
-    case Type::kInt64:
-      return "BIGINT";
-    case Type::kDouble:
-      return "DOUBLE";
-    case Type::kString:
-      return "STRING";
-    case Type::kTimestamp:
-      return "TIMESTAMP";
-    case Type::kNull:
-      return "VOID";
-  }
-  return "?";
+  // The type names of values, except that a cast to the type of NULL is written VOID (Spark).
+  return t == Type::kNull ? "VOID" : TypeName(t);
 }
 
 std::string LiteralText(const OwnedValue& v) {
