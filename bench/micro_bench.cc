@@ -62,23 +62,45 @@ void SetBytes(benchmark::State& state, const RawBatch& b) {
 }
 
 // Parse + full JSON validation of every record, reading Q2's fields: the way the engine does it
-// (the one-pass RecordScanner first), and through simdjson alone (what the scanner is measured
-// against).
-void BM_ParseValidate(benchmark::State& state, RecordParser::Path path) {
+// (kRuns: indexed a run of records at a time, then walked record by record), record by record
+// (kRecords: RecordParser::Parse), only indexed (kIndexOnly), and through simdjson alone (what
+// the scanner is measured against). The avx2 captures: without the AVX-512 index, as on a CPU
+// without it.
+enum class ParseMode { kRuns, kRecords, kIndexOnly };
+
+void BM_ParseValidate(benchmark::State& state, RecordParser::Path path, ParseMode mode) {
   const BoundQuery q = Compile(kQ2);
   const RawBatch b = GeneratedBatch();
   RecordParser parser(q.input_fields, path);
   std::vector<Value> row(q.input_fields.size());
   for (auto _ : state) {
     int bad = 0;
-    for (size_t i = 0; i < b.size(); ++i)
-      bad += parser.Parse(b.record(i), b.padding_after(i), row.data()) != nullptr;
+    for (size_t i = 0; i < b.size();) {
+      const size_t n = mode == ParseMode::kRecords
+                           ? 0
+                           : parser.IndexRun(b.bytes(), b.starts.data() + i, b.size() - i);
+      if (n == 0) {
+        bad += parser.Parse(b.record(i), b.padding_after(i), row.data()) != nullptr;
+        ++i;
+        continue;
+      }
+      for (size_t k = 0; k < n && mode == ParseMode::kRuns; ++k) {
+        bad +=
+            parser.ParseIndexed(k, b.record(i + k), b.padding_after(i + k), row.data()) != nullptr;
+      }
+      i += n;
+    }
     benchmark::DoNotOptimize(bad);
   }
   SetBytes(state, b);
 }
-BENCHMARK_CAPTURE(BM_ParseValidate, scan_first, RecordParser::Path::kScanFirst);
-BENCHMARK_CAPTURE(BM_ParseValidate, simdjson_only, RecordParser::Path::kFullOnly);
+using Path = RecordParser::Path;
+BENCHMARK_CAPTURE(BM_ParseValidate, runs, Path::kScanFirst, ParseMode::kRuns);
+BENCHMARK_CAPTURE(BM_ParseValidate, runs_avx2, Path::kScanFirstAvx2, ParseMode::kRuns);
+BENCHMARK_CAPTURE(BM_ParseValidate, records, Path::kScanFirst, ParseMode::kRecords);
+BENCHMARK_CAPTURE(BM_ParseValidate, index_only, Path::kScanFirst, ParseMode::kIndexOnly);
+BENCHMARK_CAPTURE(BM_ParseValidate, index_only_avx2, Path::kScanFirstAvx2, ParseMode::kIndexOnly);
+BENCHMARK_CAPTURE(BM_ParseValidate, simdjson_only, Path::kFullOnly, ParseMode::kRecords);
 
 // The WHERE clause of Q2 on parsed rows (their strings copied out of the parser's buffer).
 void BM_FilterQ2(benchmark::State& state) {

@@ -61,6 +61,11 @@ void BatchProcessor::Process(const RawBatch& batch, ParsedBatch& out) {
   const size_t n = batch.size();
   records_processed_ += static_cast<int64_t>(n);
   size_t next_oversized = 0;  // index into batch.oversized (ascending)
+  // Records are indexed a run at a time (RecordParser::IndexRun); run_end == run_begin + 1
+  // with !indexed: a record too long for a run, parsed alone.
+  size_t run_begin = 0;
+  size_t run_end = 0;
+  bool indexed = false;
   for (size_t i = 0; i < n; ++i) {
     const std::string_view rec = batch.record(i);
     if (next_oversized < batch.oversized.size() && batch.oversized[next_oversized] == i) {
@@ -73,7 +78,15 @@ void BatchProcessor::Process(const RawBatch& batch, ParsedBatch& out) {
     ++out.input_records;
     // Bytes after the record up to the batch's padding are readable (next records, padding).
     const size_t padding = batch.padding_after(i);
-    if (const char* why = parser_.Parse(rec, padding, row_.data())) {
+    if (i >= run_end) {
+      run_begin = i;
+      const size_t taken = parser_.IndexRun(batch.bytes(), batch.starts.data() + i, n - i);
+      indexed = taken > 0;
+      run_end = i + std::max<size_t>(taken, 1);
+    }
+    const char* why = indexed ? parser_.ParseIndexed(i - run_begin, rec, padding, row_.data())
+                              : parser_.Parse(rec, padding, row_.data());
+    if (why != nullptr) {
       out.malformed.push_back({static_cast<uint32_t>(i), why, parser_.last_bad_field()});
       continue;
     }

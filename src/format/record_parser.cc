@@ -140,9 +140,23 @@ int RecordParser::Lookup(std::string_view key) const {
 }
 
 const char* RecordParser::Parse(std::string_view rec, size_t padding, Value* row) {
-  using namespace simdjson;
   last_bad_field_ = -1;
   if (path_ != Path::kFullOnly && scanner_.Scan(rec, padding, row)) return nullptr;
+  return ParseFull(rec, padding, row);
+}
+
+size_t RecordParser::IndexRun(const char* base, const uint32_t* starts, size_t count) {
+  return path_ == Path::kFullOnly ? 0 : scanner_.IndexRun(base, starts, count);
+}
+
+const char* RecordParser::ParseIndexed(size_t k, std::string_view rec, size_t padding, Value* row) {
+  last_bad_field_ = -1;
+  if (scanner_.ScanIndexed(k, rec, row)) return nullptr;
+  return ParseFull(rec, padding, row);
+}
+
+const char* RecordParser::ParseFull(std::string_view rec, size_t padding, Value* row) {
+  using namespace simdjson;
   ondemand::document doc;
   if (parser_.iterate(rec.data(), rec.size(), rec.size() + padding).get(doc)) {
     return kInvalidJson;

@@ -30,11 +30,19 @@ class RecordParser {
   // A record is malformed when it is not one JSON object, or a field the query reads is missing,
   // null, or of another JSON type than the schema says. Duplicate keys: the last one wins.
   [[nodiscard]] const char* Parse(std::string_view rec, size_t padding, Value* row);
+  // The same for a batch's records a run at a time: IndexRun indexes the records that start at
+  // record 0 of `starts` (see RecordScanner::IndexRun) and returns how many it took, at least one
+  // unless record 0 is too long for a run (or the path is kFullOnly): parse that one with Parse.
+  // ParseIndexed(k, ...) then parses record k of the run, `rec` being its bytes.
+  size_t IndexRun(const char* base, const uint32_t* starts, size_t count);
+  [[nodiscard]] const char* ParseIndexed(size_t k, std::string_view rec, size_t padding,
+                                         Value* row);
   // Which field was missing or mistyped in the last failed Parse (-1 if not about one field).
   int last_bad_field() const { return last_bad_field_; }
 
  private:
   int Lookup(std::string_view key) const;
+  const char* ParseFull(std::string_view rec, size_t padding, Value* row);
 
   simdjson::ondemand::parser parser_;
   std::vector<Field> fields_;

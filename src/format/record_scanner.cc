@@ -1,5 +1,6 @@
 #include "format/record_scanner.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "format/json_grammar.h"
@@ -193,137 +194,116 @@ inline const char* SkipScalar(const char* p, const char* end) {
 
 }  // namespace
 
-// PlainTokens indexes a record that is all printable ASCII with no backslash (most log records)
-// from bit masks of 64 bytes at a time, as simdjson's stage 1 does for a document: every quote
-// then opens or closes a string, the in-string mask is the prefix XOR of the quotes, and the
-// record's tokens are its quotes plus the operators { } : , outside strings. The walk over a
-// flat object then reads about five tokens per key and value and never looks at a string's body.
-// Outside strings, every byte that is not a token or a space must belong to a scalar value; the
-// walk checks each scalar and compares their total length with the count of such bytes, so junk
-// anywhere between tokens is caught without reading the gaps.
-class PlainTokens {
+// RunIndex indexes a run of consecutive records 64 bytes at a time, as simdjson's stage 1 does
+// for a document: from bit masks of each block's quotes, backslashes, operators { } : , spaces
+// and control characters it finds the strings (every unescaped quote opens or closes one; the
+// in-string mask is the prefix XOR of the quotes, reset where a record starts) and writes each
+// record's tokens: its quotes, the operators outside strings, and the first byte of every other
+// run of bytes outside strings (a scalar, or junk). A walk over a flat object then reads about
+// five tokens per key and value and never looks at a string's body, and a byte out of place
+// anywhere between tokens is a token the walk does not expect.
+//
+// The rare bytes are checked where they occur: escapes (which also drop the quotes they
+// escape), bytes outside ASCII (UTF-8 sequences), and control characters, which are whitespace
+// or errors that the string-by-string walk decides: such a record is flagged kSlow.
+class RunIndex {
  public:
-  static constexpr size_t kMaxRecord = 512;  // longer records are scanned string by string
+  enum Flag : uint8_t { kEscaped = 1, kSlow = 2 };
 
-  // False when the record holds a byte that is not printable ASCII or a backslash, or is too
-  // long. Reads up to 63 bytes past the record.
-  bool Init(const char* p, size_t len) {
-    if (len > kMaxRecord) return false;
-    uint64_t in_string = 0;  // all ones while the previous block ended inside a string
-    count_ = 0;
-    loose_ = 0;
-    for (size_t at = 0; at < len; at += 64) {
-      const Masks m = Classify(p + at);
-      const size_t left = len - at;
-      const uint64_t valid = left >= 64 ? ~uint64_t{0} : (uint64_t{1} << left) - 1;
-      if ((m.special & valid) != 0) return false;
-      const uint64_t quotes = m.quote & valid;
-      const uint64_t inside = PrefixXor(quotes) ^ in_string;
-      in_string = static_cast<uint64_t>(static_cast<int64_t>(inside) >> 63);
-      Append(((m.op & ~inside) | quotes) & valid, at);
-      loose_ +=
-          static_cast<size_t>(__builtin_popcountll(~(inside | quotes | m.space | m.op) & valid));
-    }
-    return true;
+  explicit RunIndex(bool avx512) : avx512_(avx512) {
+    // A token per byte at most, and room for a block's whole store.
+    tokens_.resize(RecordScanner::kRunBytes + 128);
+    start_bits_.resize(RecordScanner::kRunBytes / 64 + 2);
+    flags_.resize(RecordScanner::kRunBytes + 1);
   }
+
+  size_t Build(const char* base, const uint32_t* starts, size_t count) {
+    const uint32_t first = starts[0];
+    size_t n = 0;
+    while (n < count && starts[n + 1] - first <= RecordScanner::kRunBytes) ++n;
+    if (n == 0) return 0;
+    base_ = base + first;
+    starts_ = starts;
+    first_ = first;
+    n_ = n;
+    len_ = starts[n] - first;
+    std::memset(flags_.data(), 0, n);
+    // Where records start (and the run ends), a bit per byte.
+    const size_t words = len_ / 64 + 2;
+    std::memset(start_bits_.data(), 0, words * sizeof(uint64_t));
+    for (size_t k = 0; k <= n; ++k) {
+      const size_t at = Start(k);
+      start_bits_[at / 64] |= uint64_t{1} << (at % 64);
+    }
+    count_ = 0;
+    in_string_ = 0;
+    scalar_carry_ = 0;
+    escaped_quote_carry_ = 0;
+    escape_until_ = 0;
+    utf8_until_ = 0;
+    last_at_ = 0;
 #if defined(SLUICE_SCANNER_AVX512)
-  // The same with AVX-512 (BW, VBMI2): compares give bit masks directly, and one compress per
-  // block writes its token positions. Only called where the CPU has them.
-  SLUICE_SCANNER_AVX512 bool Init512(const char* p, size_t len) {
-    if (len > kMaxRecord) return false;
-    const __m512i quote = _mm512_set1_epi8('"');
-    const __m512i backslash = _mm512_set1_epi8('\\');
-    const __m512i space = _mm512_set1_epi8(' ');
-    const __m512i open = _mm512_set1_epi8('{');
-    const __m512i close = _mm512_set1_epi8('}');
-    const __m512i colon = _mm512_set1_epi8(':');
-    const __m512i comma = _mm512_set1_epi8(',');
-    alignas(64) static constexpr uint8_t kIota[64] = {
-        0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
-        22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
-        44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63};
-    const __m512i iota = _mm512_load_si512(kIota);
-    uint64_t in_string = 0;
-    count_ = 0;
-    loose_ = 0;
-    for (size_t at = 0; at < len; at += 64) {
-      const size_t left = len - at;
-      const uint64_t valid = left >= 64 ? ~uint64_t{0} : (uint64_t{1} << left) - 1;
-      const __m512i v = _mm512_loadu_si512(p + at);
-      // A signed compare: bytes 0x80..0xFF are negative, so one test flags control characters
-      // and every byte that is not ASCII.
-      const uint64_t special = _mm512_mask_cmpeq_epi8_mask(valid, v, backslash) |
-                               _mm512_mask_cmplt_epi8_mask(valid, v, space);
-      if (special != 0) return false;
-      const uint64_t quotes = _mm512_mask_cmpeq_epi8_mask(valid, v, quote);
-      const uint64_t spaces = _mm512_cmpeq_epi8_mask(v, space);
-      const uint64_t ops = _mm512_cmpeq_epi8_mask(v, open) | _mm512_cmpeq_epi8_mask(v, close) |
-                           _mm512_cmpeq_epi8_mask(v, colon) | _mm512_cmpeq_epi8_mask(v, comma);
-      const uint64_t inside = PrefixXor(quotes) ^ in_string;
-      in_string = static_cast<uint64_t>(static_cast<int64_t>(inside) >> 63);
-      const uint64_t tokens = ((ops & ~inside) | quotes) & valid;
-      loose_ +=
-          static_cast<size_t>(__builtin_popcountll(~(inside | quotes | spaces | ops) & valid));
-      // The tokens' offsets in the block, packed into the low bytes, widened 16 at a time.
-      const __m512i packed = _mm512_maskz_compress_epi8(tokens, iota);
-      const auto n = static_cast<size_t>(__builtin_popcountll(tokens));
-      const __m512i base = _mm512_set1_epi32(static_cast<int>(at));
-      uint32_t* out = at_ + count_;
-      // (The maskz forms: GCC 12 warns about the undefined vectors of the plain ones.)
-      _mm512_storeu_si512(
-          out,
-          _mm512_add_epi32(base, _mm512_maskz_cvtepu8_epi32(
-                                     0xFFFF, _mm512_maskz_extracti32x4_epi32(0xF, packed, 0))));
-      for (size_t k = 16; k < n; k += 16) {
-        const __m512i rest = _mm512_maskz_compress_epi8(~uint64_t{0} << k, packed);
-        _mm512_storeu_si512(
-            out + k,
-            _mm512_add_epi32(base, _mm512_maskz_cvtepu8_epi32(
-                                       0xFFFF, _mm512_maskz_extracti32x4_epi32(0xF, rest, 0))));
-      }
-      count_ += n;
+    if (avx512_) {
+      Blocks512();
+    } else {
+      Blocks();
     }
-    return true;
-  }
+#else
+    Blocks();
 #endif
-  size_t count() const { return count_; }
-  size_t at(size_t i) const { return at_[i]; }
-  // Bytes outside strings that are neither a token nor a space: scalars, or junk.
-  size_t loose() const { return loose_; }
+    // Past the last token: offsets no record reaches, so a walk stops at the run's end.
+    std::fill_n(tokens_.data() + count_, kSentinels, UINT32_MAX);
+    return n;
+  }
+
+  // Tokens after the last one, UINT32_MAX, that a walk may read.
+  static constexpr size_t kSentinels = 8;
+
+  const char* base() const { return base_; }
+  uint8_t flags(size_t k) const { return flags_[k]; }
+  // Record k: bytes [Start(k), Start(k + 1)) of base(), less a trailing newline.
+  size_t Start(size_t k) const { return starts_[k] - first_; }
+  // The tokens of every record in order, as offsets from base(), then kSentinels.
+  const uint32_t* tokens() const { return tokens_.data(); }
+  // The first token at or after `offset`.
+  size_t TokenAt(size_t offset) const {
+    return static_cast<size_t>(
+        std::lower_bound(tokens_.data(), tokens_.data() + count_, static_cast<uint32_t>(offset)) -
+        tokens_.data());
+  }
 
  private:
+  // The classes of a block's 64 bytes, a bit each.
   struct Masks {
-    uint64_t quote = 0;    // "
-    uint64_t special = 0;  // a backslash, a control character or not ASCII
-    uint64_t space = 0;    // ' ' (other whitespace is a control character: scanned the slow way)
-    uint64_t op = 0;       // { } : ,
+    uint64_t quote = 0;      // "
+    uint64_t backslash = 0;  // backslash
+    uint64_t ctrl = 0;       // below 0x20
+    uint64_t high = 0;       // not ASCII
+    uint64_t newline = 0;    // \n (the end of a JSON line)
+    uint64_t space = 0;      // ' ' (other whitespace is a control character: the slow walk)
+    uint64_t op = 0;         // { } : ,
   };
+
   static Masks Classify(const char* p) {
     Masks m;
 #if defined(__AVX2__)
-    const __m256i quote = _mm256_set1_epi8('"');
-    const __m256i backslash = _mm256_set1_epi8('\\');
-    const __m256i space = _mm256_set1_epi8(' ');
-    const __m256i open = _mm256_set1_epi8('{');
-    const __m256i close = _mm256_set1_epi8('}');
-    const __m256i colon = _mm256_set1_epi8(':');
-    const __m256i comma = _mm256_set1_epi8(',');
     for (int k = 0; k < 2; ++k) {
       const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * k));
       auto bits = [](__m256i x) {
         return static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(x)));
       };
+      auto is = [&](char c) { return _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c)); };
       const int shift = 32 * k;
-      m.quote |= bits(_mm256_cmpeq_epi8(v, quote)) << shift;
-      // A signed compare: bytes 0x80..0xFF are negative, so one test flags control characters
-      // and every byte that is not ASCII.
-      m.special |=
-          bits(_mm256_or_si256(_mm256_cmpeq_epi8(v, backslash), _mm256_cmpgt_epi8(space, v)))
-          << shift;
-      m.space |= bits(_mm256_cmpeq_epi8(v, space)) << shift;
-      m.op |= bits(_mm256_or_si256(
-                  _mm256_or_si256(_mm256_cmpeq_epi8(v, open), _mm256_cmpeq_epi8(v, close)),
-                  _mm256_or_si256(_mm256_cmpeq_epi8(v, colon), _mm256_cmpeq_epi8(v, comma))))
+      const uint64_t high = bits(v);
+      m.high |= high << shift;
+      m.quote |= bits(is('"')) << shift;
+      m.backslash |= bits(is('\\')) << shift;
+      // A signed compare: bytes outside ASCII are negative too, and taken out again.
+      m.ctrl |= (bits(_mm256_cmpgt_epi8(_mm256_set1_epi8(' '), v)) & ~high) << shift;
+      m.newline |= bits(is('\n')) << shift;
+      m.space |= bits(is(' ')) << shift;
+      m.op |= bits(_mm256_or_si256(_mm256_or_si256(is('{'), is('}')),
+                                   _mm256_or_si256(is(':'), is(','))))
               << shift;
     }
 #else
@@ -331,32 +311,173 @@ class PlainTokens {
       const auto c = static_cast<unsigned char>(p[i]);
       const uint64_t bit = uint64_t{1} << i;
       if (c == '"') m.quote |= bit;
-      if (c == '\\' || c < 0x20 || c >= 0x80) m.special |= bit;
+      if (c == '\\') m.backslash |= bit;
+      if (c < 0x20) m.ctrl |= bit;
+      if (c >= 0x80) m.high |= bit;
+      if (c == '\n') m.newline |= bit;
       if (c == ' ') m.space |= bit;
       if (c == '{' || c == '}' || c == ':' || c == ',') m.op |= bit;
     }
 #endif
     return m;
   }
-  // Bit i set when an odd number of bits of `m` are set at or below i.
-  static uint64_t PrefixXor(uint64_t m) {
-#if defined(__PCLMUL__)
-    const __m128i all = _mm_set1_epi8(-1);
-    return static_cast<uint64_t>(_mm_cvtsi128_si64(
-        _mm_clmulepi64_si128(_mm_set_epi64x(0, static_cast<int64_t>(m)), all, 0)));
-#else
-    for (int s = 1; s < 64; s *= 2) m ^= m << s;
-    return m;
-#endif
+
+  void Blocks() {
+    for (size_t at = 0; at < len_; at += 64) Append(Block(Classify(base_ + at), at), at);
   }
-  // 64 for no bit (tzcnt's answer; __builtin_ctzll(0) is undefined).
-  static unsigned TrailingZeros(uint64_t bits) {
-#if defined(__BMI__)
-    return static_cast<unsigned>(_tzcnt_u64(bits));
-#else
-    return bits == 0 ? 64 : static_cast<unsigned>(__builtin_ctzll(bits));
-#endif
+
+#if defined(SLUICE_SCANNER_AVX512)
+  // The same with AVX-512 (BW, VBMI2): compares give bit masks directly, and one compress per
+  // block writes its token positions. Only called where the CPU has them.
+  SLUICE_SCANNER_AVX512 void Blocks512() {
+    alignas(64) static constexpr uint8_t kIota[64] = {
+        0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
+        22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
+        44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63};
+    const __m512i iota = _mm512_load_si512(kIota);
+    const __m512i quote = _mm512_set1_epi8('"');
+    const __m512i backslash = _mm512_set1_epi8('\\');
+    const __m512i space = _mm512_set1_epi8(' ');
+    const __m512i newline = _mm512_set1_epi8('\n');
+    const __m512i open = _mm512_set1_epi8('{');
+    const __m512i close = _mm512_set1_epi8('}');
+    const __m512i colon = _mm512_set1_epi8(':');
+    const __m512i comma = _mm512_set1_epi8(',');
+    for (size_t at = 0; at < len_; at += 64) {
+      const __m512i v = _mm512_loadu_si512(base_ + at);
+      // (No lambdas here: they would not inherit this function's target.)
+      Masks m;
+      m.quote = _mm512_cmpeq_epi8_mask(v, quote);
+      m.backslash = _mm512_cmpeq_epi8_mask(v, backslash);
+      m.ctrl = _mm512_cmplt_epu8_mask(v, space);
+      m.high = _mm512_movepi8_mask(v);
+      m.newline = _mm512_cmpeq_epi8_mask(v, newline);
+      m.space = _mm512_cmpeq_epi8_mask(v, space);
+      m.op = _mm512_cmpeq_epi8_mask(v, open) | _mm512_cmpeq_epi8_mask(v, close) |
+             _mm512_cmpeq_epi8_mask(v, colon) | _mm512_cmpeq_epi8_mask(v, comma);
+      const uint64_t tokens = Block(m, at);
+      // The tokens' offsets in the block, packed into the low bytes, widened 16 at a time.
+      const __m512i packed = _mm512_maskz_compress_epi8(tokens, iota);
+      const auto n = static_cast<size_t>(__builtin_popcountll(tokens));
+      const __m512i block = _mm512_set1_epi32(static_cast<int>(at));
+      uint32_t* out = tokens_.data() + count_;
+      // (The maskz forms: GCC 12 warns about the undefined vectors of the plain ones.)
+#define SLUICE_WIDEN(lane)                            \
+  _mm512_add_epi32(block, _mm512_maskz_cvtepu8_epi32( \
+                              0xFFFF, _mm512_maskz_extracti32x4_epi32(0xF, packed, lane)))
+      _mm512_storeu_si512(out, SLUICE_WIDEN(0));
+      if (n > 16) {
+        _mm512_storeu_si512(out + 16, SLUICE_WIDEN(1));
+        if (n > 32) {
+          _mm512_storeu_si512(out + 32, SLUICE_WIDEN(2));
+          _mm512_storeu_si512(out + 48, SLUICE_WIDEN(3));
+        }
+      }
+#undef SLUICE_WIDEN
+      count_ += n;
+    }
   }
+#endif
+
+  // The block at `at` from its masks: checks its rare bytes, notes where its records' tokens
+  // start, and returns its tokens.
+  // (Always inlined: a call from Blocks512 would cost a vzeroupper and the masks a trip through
+  // memory.)
+  __attribute__((always_inline)) uint64_t Block(const Masks& m, size_t at) {
+    const size_t left = len_ - at;
+    const uint64_t valid = left >= 64 ? ~uint64_t{0} : (uint64_t{1} << left) - 1;
+    // Where records start in this block, and the bytes that end one (a record's newline is not
+    // part of it).
+    const uint64_t starts = start_bits_[at / 64];
+    const uint64_t last_bytes = (starts >> 1) | (start_bits_[at / 64 + 1] << 63);
+
+    uint64_t quotes = m.quote & valid;
+    if (((m.backslash & valid) | escaped_quote_carry_) != 0) {
+      quotes &= ~Escapes(m.backslash & valid, at);
+    }
+    if ((m.high & valid) != 0) CheckUtf8(m.high & valid, at);
+    const uint64_t ctrl = m.ctrl & valid;
+    if (const uint64_t inner = ctrl & ~(m.newline & last_bytes); inner != 0) Flag(inner, at, kSlow);
+
+    uint64_t inside = PrefixXor(quotes) ^ in_string_;
+    // A record starts outside any string, whatever the one before it left open (a well-formed
+    // record closes its strings: this is for the others).
+    if ((((inside << 1) | (in_string_ & 1)) & starts) != 0) inside = CloseAtStarts(inside, starts);
+    in_string_ = static_cast<uint64_t>(static_cast<int64_t>(inside) >> 63);
+    // Bytes outside strings that are not tokens or spaces: scalars (or junk). The first byte of
+    // each run of them is a token; a run never continues into the next record.
+    const uint64_t loose = ~(inside | quotes | m.space | m.op | ctrl) & valid;
+    const uint64_t continued = ((loose << 1) | scalar_carry_) & ~starts;
+    scalar_carry_ = loose >> 63;
+    const uint64_t tokens = (m.op & valid & ~inside) | quotes | (loose & ~continued);
+    return tokens;
+  }
+
+  // `inside` with each record that starts in the block starting outside strings.
+  __attribute__((noinline)) uint64_t CloseAtStarts(uint64_t inside, uint64_t starts) const {
+    for (; starts != 0; starts &= starts - 1) {
+      const unsigned b = TrailingZeros(starts);
+      const uint64_t before = b == 0 ? in_string_ : inside >> (b - 1);
+      if ((before & 1) != 0) inside ^= ~uint64_t{0} << b;
+    }
+    return inside;
+  }
+
+  // The quotes among the block's bytes that escapes escape; checks every escape (an invalid one
+  // flags its record kSlow, where the full parser refuses it). An escape may run into the next
+  // block: escape_until_ and escaped_quote_carry_ carry it.
+  __attribute__((noinline)) uint64_t Escapes(uint64_t backslashes, size_t at) {
+    uint64_t escaped = escaped_quote_carry_;
+    escaped_quote_carry_ = 0;
+    for (; backslashes != 0; backslashes &= backslashes - 1) {
+      const size_t p = at + TrailingZeros(backslashes);
+      if (p < escape_until_) continue;  // the second byte of \\, or inside a \\u escape
+      const size_t k = RecordAt(p);
+      flags_[k] |= kEscaped;
+      uint32_t code_point = 0;
+      const size_t n = JsonEscape(base_ + p, code_point);
+      if (n == 0) {
+        flags_[k] |= kSlow;
+        escape_until_ = p + 1;
+        continue;
+      }
+      escape_until_ = p + n;
+      if (base_[p + 1] == '"') {
+        if (p + 1 - at < 64) {
+          escaped |= uint64_t{1} << (p + 1 - at);
+        } else {
+          escaped_quote_carry_ = 1;
+        }
+      }
+    }
+    return escaped;
+  }
+
+  // Checks the UTF-8 sequences that start in the block (an invalid one flags its record).
+  __attribute__((noinline)) void CheckUtf8(uint64_t high, size_t at) {
+    const std::string_view run(base_, len_);
+    for (; high != 0; high &= high - 1) {
+      const size_t p = at + TrailingZeros(high);
+      if (p < utf8_until_) continue;  // a continuation byte already checked
+      const size_t n = Utf8SequenceLength(run, p);
+      if (n == 0) flags_[RecordAt(p)] |= kSlow;
+      utf8_until_ = p + (n == 0 ? 1 : n);
+    }
+  }
+
+  __attribute__((noinline)) void Flag(uint64_t bits, size_t at, uint8_t flag) {
+    for (; bits != 0; bits &= bits - 1) flags_[RecordAt(at + TrailingZeros(bits))] |= flag;
+  }
+
+  // The record that holds byte p of the run (the last one asked, most often: escapes and
+  // characters outside ASCII come a few to a record).
+  size_t RecordAt(size_t p) {
+    if (p >= Start(last_at_) && p < Start(last_at_ + 1)) return last_at_;
+    const uint32_t* s = std::upper_bound(starts_, starts_ + n_, static_cast<uint32_t>(first_ + p));
+    last_at_ = static_cast<size_t>(s - starts_) - 1;
+    return last_at_;
+  }
+
   // Writes the positions of the set bits, eight at a time whatever their number (a branch per
   // block rather than per token, as simdjson flattens its index). GCC would pack the eight
   // stores into vector inserts through the stack; the loop stays scalar.
@@ -366,7 +487,7 @@ class PlainTokens {
   void
   Append(uint64_t bits, size_t at) {
     const auto n = static_cast<size_t>(__builtin_popcountll(bits));
-    uint32_t* out = at_ + count_;
+    uint32_t* out = tokens_.data() + count_;
     const auto base = static_cast<uint32_t>(at);
 #pragma GCC unroll 8
     for (size_t i = 0; i < 8; ++i) {
@@ -387,11 +508,47 @@ class PlainTokens {
     count_ += n;
   }
 
-  uint32_t at_[kMaxRecord + 64];  // room for a block's whole store past the last token  // offsets
-                                  // of the record's tokens
-  size_t count_ = 0;
-  size_t loose_ = 0;
+  // Bit i set when an odd number of bits of `m` are set at or below i.
+  static uint64_t PrefixXor(uint64_t m) {
+#if defined(__PCLMUL__)
+    const __m128i all = _mm_set1_epi8(-1);
+    return static_cast<uint64_t>(_mm_cvtsi128_si64(
+        _mm_clmulepi64_si128(_mm_set_epi64x(0, static_cast<int64_t>(m)), all, 0)));
+#else
+    for (int s = 1; s < 64; s *= 2) m ^= m << s;
+    return m;
+#endif
+  }
+  // 64 for no bit (tzcnt's answer; __builtin_ctzll(0) is undefined).
+  static unsigned TrailingZeros(uint64_t bits) {
+#if defined(__BMI__)
+    return static_cast<unsigned>(_tzcnt_u64(bits));
+#else
+    return bits == 0 ? 64 : static_cast<unsigned>(__builtin_ctzll(bits));
+#endif
+  }
+
+  const bool avx512_;
+  std::vector<uint32_t> tokens_;      // offsets from base_ of every record's tokens, in order
+  std::vector<uint64_t> start_bits_;  // a bit per byte of the run: where records start
+  std::vector<uint8_t> flags_;        // per record: Flag bits
+  const char* base_ = nullptr;        // the run's first byte
+  const uint32_t* starts_ = nullptr;
+  uint32_t first_ = 0;  // starts_[0]
+  size_t n_ = 0;        // records
+  size_t len_ = 0;      // bytes
+  size_t count_ = 0;    // tokens so far
+  // What a block leaves to the next: all ones while inside a string; whether its last byte was
+  // loose; whether an escape ends on the next block's first byte, a quote.
+  uint64_t in_string_ = 0;
+  uint64_t scalar_carry_ = 0;
+  uint64_t escaped_quote_carry_ = 0;
+  size_t escape_until_ = 0;  // the end of the last escape checked
+  size_t utf8_until_ = 0;    // the end of the last UTF-8 sequence checked
+  size_t last_at_ = 0;       // RecordAt's last answer
 };
+
+RecordScanner::~RecordScanner() = default;
 
 RecordScanner::RecordScanner(const std::vector<Field>& fields, bool allow_avx512)
     : fields_(fields) {
@@ -415,6 +572,7 @@ RecordScanner::RecordScanner(const std::vector<Field>& fields, bool allow_avx512
       k.suffix = Load8(f.name.data() + f.name.size() - 8);
     keys_.push_back(k);
   }
+  run_ = std::make_unique<RunIndex>(avx512_);
   all_seen_ = fields_.size() == 64 ? ~uint64_t{0} : (uint64_t{1} << fields_.size()) - 1;
 }
 
@@ -495,74 +653,99 @@ const char* RecordScanner::ReadScalar(const char* p, const char* end, const Key&
   }
 }
 
+size_t RecordScanner::IndexRun(const char* base, const uint32_t* starts, size_t count) {
+  next_record_ = 0;
+  next_token_ = 0;
+  return enabled_ ? run_->Build(base, starts, count) : 0;
+}
+
 bool RecordScanner::Scan(std::string_view rec, size_t padding, Value* row) {
   if (!enabled_ || padding < kMinPadding) return false;
-  if (padding >= kBlockPadding) {
-    PlainTokens tokens;
-#if defined(SLUICE_SCANNER_AVX512)
-    if (avx512_ ? tokens.Init512(rec.data(), rec.size()) : tokens.Init(rec.data(), rec.size()))
-      return WalkTokens(rec.data(), tokens, row);
-#else
-    if (tokens.Init(rec.data(), rec.size())) return WalkTokens(rec.data(), tokens, row);
-#endif
+  if (padding >= kBlockPadding && rec.size() <= kRunBytes) {
+    const uint32_t starts[2] = {0, static_cast<uint32_t>(rec.size())};
+    if (IndexRun(rec.data(), starts, 1) == 1) return ScanIndexed(0, rec, row);
   }
   unescaped_.clear();
   return Walk(rec.data(), rec.data() + rec.size(), row);
 }
 
-bool RecordScanner::WalkTokens(const char* b, const PlainTokens& tokens, Value* row) {
-  const size_t n = tokens.count();
-  if (n < 2 || b[tokens.at(0)] != '{') return false;
+bool RecordScanner::ScanIndexed(size_t k, std::string_view rec, Value* row) {
+  unescaped_.clear();
+  if ((run_->flags(k) & RunIndex::kSlow) != 0) {
+    return Walk(rec.data(), rec.data() + rec.size(), row);
+  }
+  return WalkTokens(k, row);
+}
+
+bool RecordScanner::WalkTokens(size_t k, Value* row) {
+  const char* b = run_->base();
+  // The record's tokens are those before `end` from the first at or after its start: where the
+  // walk of the record before it stopped, when that walk went through.
+  const auto end = static_cast<uint32_t>(run_->Start(k + 1));
+  const size_t first = next_record_ == k ? next_token_ : run_->TokenAt(run_->Start(k));
+  const uint32_t* at = run_->tokens() + first;
+  const bool escaped = (run_->flags(k) & RunIndex::kEscaped) != 0;
+  if (at[1] >= end || b[at[0]] != '{') return false;
   size_t i = 1;
   uint64_t seen = 0;
   size_t ordinal = 0;
-  size_t scalars = 0;  // bytes of scalar values, to compare with tokens.loose()
-  if (b[tokens.at(1)] == '}') {
+  if (b[at[1]] == '}') {
     i = 2;
   } else {
     for (;;) {
       // A key, its closing quote (the next token after an opening quote always is), a colon,
       // then a string value and its closing quote or a scalar, then a comma or the brace.
-      if (n - i < 4 || b[tokens.at(i)] != '"' || b[tokens.at(i + 2)] != ':') return false;
-      const size_t key = tokens.at(i) + 1;
-      const int idx = Lookup(b + key, tokens.at(i + 1) - key, ordinal++);
-      const size_t colon = tokens.at(i + 2);
+      // Tokens increase, so the last one read tells whether all are the record's.
+      if (at[i + 4] >= end || b[at[i]] != '"' || b[at[i + 2]] != ':') return false;
+      const char* key = b + at[i] + 1;
+      const auto key_len = static_cast<size_t>(b + at[i + 1] - key);
+      if (escaped && std::memchr(key, '\\', key_len) != nullptr) return false;  // the full parser
+      const int idx = Lookup(key, key_len, ordinal++);
       size_t after;  // the token after the value
-      if (b[tokens.at(i + 3)] == '"') {
-        if (n - i < 6) return false;
+      const char* value = b + at[i + 3];
+      if (*value == '"') {
+        if (at[i + 5] >= end) return false;
         if (idx >= 0) {
-          if (keys_[static_cast<size_t>(idx)].type != Type::kString) return false;
-          const size_t body = tokens.at(i + 3) + 1;
-          row[idx] = Value::String(std::string_view(b + body, tokens.at(i + 4) - body));
+          const Key& field = keys_[static_cast<size_t>(idx)];
+          if (field.type != Type::kString) return false;
+          const char* body = value + 1;
+          const char* close = b + at[i + 4];
+          const auto len = static_cast<size_t>(close - body);
+          if (!escaped || std::memchr(body, '\\', len) == nullptr) {
+            row[idx] = Value::String(std::string_view(body, len));
+          } else if (!ReadString(body, close, true, b + end, field, row[idx])) {
+            return false;
+          }
         }
         after = i + 5;
       } else {
-        after = i + 3;
-        // The scalar between the colon and the next token, less the spaces around it.
-        const char* p = b + colon + 1;
-        const char* end = b + tokens.at(after);
-        while (p < end && *p == ' ') ++p;
-        while (end > p && end[-1] == ' ') --end;
-        if (p == end) return false;
+        // A scalar: its token is the first byte of a run of bytes that ends before the next
+        // token, less the spaces there.
+        if (*value == '{' || *value == '}' || *value == ':' || *value == ',') return false;
+        after = i + 4;
+        const char* value_end = b + at[after];
+        while (value_end[-1] == ' ') --value_end;
         int64_t v = 0;
-        if (idx >= 0 && keys_[static_cast<size_t>(idx)].type == Type::kInt64 &&
-            ReadIntSpan(p, end, v)) {
+        const Key* field = idx >= 0 ? &keys_[static_cast<size_t>(idx)] : nullptr;
+        if (field != nullptr && field->type == Type::kInt64 && ReadIntSpan(value, value_end, v)) {
           row[idx] = Value::Int(v);
         } else {
-          const char* q = idx < 0 ? SkipScalar(p, end)
-                                  : ReadScalar(p, end, keys_[static_cast<size_t>(idx)], row[idx]);
-          if (q != end) return false;
+          const char* q = field == nullptr ? SkipScalar(value, value_end)
+                                           : ReadScalar(value, value_end, *field, row[idx]);
+          if (q != value_end) return false;
         }
-        scalars += static_cast<size_t>(end - p);
       }
       if (idx >= 0) seen |= uint64_t{1} << idx;
-      const char c = b[tokens.at(after)];
+      const char c = b[at[after]];
       i = after + 1;
       if (c == '}') break;
       if (c != ',') return false;
     }
   }
-  return i == n && scalars == tokens.loose() && seen == all_seen_;
+  if (at[i] < end || seen != all_seen_) return false;
+  next_record_ = k + 1;
+  next_token_ = first + i;
+  return true;
 }
 
 bool RecordScanner::Walk(const char* p, const char* end, Value* row) {

@@ -1,16 +1,18 @@
 // RecordScanner: the common case of RecordParser, in one pass over the record's bytes.
 //
 // Log records are flat objects of strings, numbers and atoms. For those the scanner validates the
-// whole record and reads the query's fields in one pass. A record without control characters,
-// backslashes or bytes outside ASCII (most of them) is indexed 64 bytes at a time, AVX-512 where
-// the CPU has it, and walked by its tokens (quotes and the operators outside strings) without
-// reading a string's body; other records are walked string by string, 16 bytes at a time up to a
-// quote, escape or byte outside ASCII (escapes and UTF-8 are then checked byte by byte). Keys are
-// matched by length and first and last 8 bytes, and string values point into the record itself
-// (into a buffer of the scanner when they hold escapes). Whatever it is not sure of (an escaped
-// key, a nested object or array, a number that needs care, a missing field, any error) it leaves
-// to the full parser, which then gives the verdict: the scanner never refuses a record, so what
-// is malformed, and why, is decided in one place.
+// whole record and reads the query's fields in one pass. Records are indexed a run at a time (up
+// to kRunBytes of consecutive records of a batch, in one pass of 64 bytes at a time, AVX-512
+// where the CPU has it, as simdjson's stage 1 indexes a document): the index holds each record's
+// tokens (quotes, the operators outside strings and the first byte of every other run of bytes
+// outside strings), and each record is then walked by its tokens without reading a string's
+// body. Escapes and bytes outside ASCII are checked during the indexing, where they occur; a
+// record with a control character in it (a tab, a carriage return) is walked string by string
+// instead, 16 bytes at a time. Keys are matched by length and first and last 8 bytes, and string
+// values point into the record itself (into a buffer of the scanner when they hold escapes).
+// Whatever it is not sure of (an escaped key, a nested object or array, a number that needs care, a
+// missing field, any error) it leaves to the full parser, which then gives the verdict: the scanner
+// never refuses a record, so what is malformed, and why, is decided in one place.
 //
 // Accepting is the scanner's whole responsibility: when Scan returns true the record is one JSON
 // object that the full parser would accept with the same row. The fuzz target record_parser_fuzz
@@ -20,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,21 +32,36 @@
 
 namespace sluice {
 
-class PlainTokens;  // record_scanner.cc
+class RunIndex;  // record_scanner.cc
 
 class RecordScanner {
  public:
   // Bytes after a record the scanner may read: 16 when it scans string by string, 64 when it
-  // classifies the whole record 64 bytes at a time (RawBatch guarantees 64).
+  // indexes 64 bytes at a time (RawBatch guarantees 64 after its last record).
   static constexpr size_t kMinPadding = 16;
   static constexpr size_t kBlockPadding = 64;
+  // The most bytes one run indexes (its tokens and the records stay in the core's cache while
+  // they are walked); a longer record is walked string by string.
+  static constexpr size_t kRunBytes = 8 << 10;
 
   // allow_avx512 false: the AVX2 index even where the CPU has AVX-512 (tests compare the two).
   explicit RecordScanner(const std::vector<Field>& fields, bool allow_avx512 = true);
+  ~RecordScanner();
+  RecordScanner(const RecordScanner&) = delete;
+  RecordScanner& operator=(const RecordScanner&) = delete;
 
   // True: `rec` is well-formed, row[0..fields) is filled and its strings point into `rec`.
   // False: not decided here (the row may be partly written); ask RecordParser's full path.
+  // Forgets the last run.
   [[nodiscard]] bool Scan(std::string_view rec, size_t padding, Value* row);
+
+  // Indexes the run of records that starts at record 0 of `starts`: record k is the bytes
+  // base[starts[k], starts[k + 1]) less one trailing newline (as in a RawBatch), and 64 bytes
+  // after base + starts[count] are readable. Takes records while the run stays within kRunBytes
+  // and returns how many it took: 0 when record 0 alone is longer (Scan it).
+  size_t IndexRun(const char* base, const uint32_t* starts, size_t count);
+  // Scan for record k of the last run; `rec` is its bytes.
+  [[nodiscard]] bool ScanIndexed(size_t k, std::string_view rec, Value* row);
 
  private:
   struct Key {
@@ -56,8 +74,8 @@ class RecordScanner {
   // The field `key` names (-1: none); `ordinal`: the key's place in its record.
   int Lookup(const char* key, size_t len, size_t ordinal);
   int LookupSlow(const char* key, size_t len, size_t ordinal);
-  // A record of printable ASCII without backslashes, from its token index.
-  bool WalkTokens(const char* rec, const PlainTokens& tokens, Value* row);
+  // Record k of the run, by its tokens.
+  bool WalkTokens(size_t k, Value* row);
   // Any other record, string by string.
   bool Walk(const char* p, const char* end, Value* row);
   bool ReadString(const char* body, const char* close, bool escaped, const char* end,
@@ -76,10 +94,14 @@ class RecordScanner {
   };
   static constexpr size_t kKeyHints = 16;
   KeyHint hints_[kKeyHints];
+  std::unique_ptr<RunIndex> run_;
+  // Where the next record's tokens start, when the walk of the one before went through.
+  size_t next_record_ = 0;
+  size_t next_token_ = 0;
   std::string unescaped_;  // values of escaped strings of the current record
   uint64_t all_seen_ = 0;
-  bool enabled_ = true;
-  bool avx512_ = false;  // false for more than 64 fields: the full parser does it all
+  bool enabled_ = true;  // false for more than 64 fields: the full parser does it all
+  bool avx512_ = false;
 };
 
 }  // namespace sluice

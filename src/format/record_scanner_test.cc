@@ -126,7 +126,7 @@ TEST(RecordScannerTest, AgreesWithTheFullParserOnGeneratedRecords) {
   }
 }
 
-TEST(RecordScannerTest, AgreesWithTheFullParserOnEdgeCases) {
+std::vector<std::string> EdgeCases() {
   const char* base = R"({"timestamp":1000,"status":"200","severity":"High","source_ip":"1.2.3.4",)"
                      R"("user_id":"u","content":"c","d":1.5,"b":true)";
   std::vector<std::string> cases;
@@ -189,16 +189,20 @@ TEST(RecordScannerTest, AgreesWithTheFullParserOnEdgeCases) {
                             "{,}", "\xef\xbb\xbf{}", "{\"timestamp\":1}"}) {
     cases.push_back(whole);
   }
-  for (const std::string& rec : cases) {
+  return cases;
+}
+
+TEST(RecordScannerTest, AgreesWithTheFullParserOnEdgeCases) {
+  for (const std::string& rec : EdgeCases()) {
     ExpectSame(Fields(), rec);
     ExpectSame(LabFields(), rec);
   }
 }
 
-TEST(RecordScannerTest, AgreesWithTheFullParserAcrossTokenLayouts) {
-  // The index of plain records: integers of every length (read with two 8-byte loads up to 16
-  // digits), tokens on both sides of 64-byte block edges, blocks with more than 16 and 32 tokens,
-  // records around the longest the index takes (512 bytes), and a stray byte at every place.
+// Integers of every length (read with two 8-byte loads up to 16 digits), tokens on both sides of
+// 64-byte block edges, blocks with more than 16 and 32 tokens, records of 40 to 560 bytes, and a
+// stray byte at every place.
+std::vector<std::string> TokenLayoutCases() {
   std::vector<std::string> cases;
   const std::string digits = "9876543210987654321";
   for (size_t n = 1; n <= digits.size(); ++n) {
@@ -240,19 +244,26 @@ TEST(RecordScannerTest, AgreesWithTheFullParserAcrossTokenLayouts) {
       }
     }
   }
-  for (const std::string& rec : cases) {
+  return cases;
+}
+
+TEST(RecordScannerTest, AgreesWithTheFullParserAcrossTokenLayouts) {
+  for (const std::string& rec : TokenLayoutCases()) {
     ExpectSame(Fields(), rec);
     ExpectSame(LabFields(), rec);
   }
 }
 
-TEST(RecordScannerTest, AgreesWithTheFullParserOnMutatedRecords) {
-  // Random edits of generated records with the bytes JSON's grammar turns on.
+// Random edits of generated records with the bytes JSON's grammar turns on, each after the
+// record it was made from.
+std::vector<std::string> MutatedCases(int rounds) {
+  std::vector<std::string> cases;
   const std::vector<std::string> recs = Generated(400, 0.0);
   const std::string alphabet = "{}[]:,\"\\ \t-+.eE0123456789tfnulx\x80\xc3\xa9\x01/u";
   std::mt19937_64 rng(11);
-  for (int round = 0; round < 4000; ++round) {
+  for (int round = 0; round < rounds; ++round) {
     std::string rec = recs[rng() % recs.size()];
+    cases.push_back(rec);
     const int edits = 1 + static_cast<int>(rng() % 3);
     for (int e = 0; e < edits && !rec.empty(); ++e) {
       const size_t at = rng() % rec.size();
@@ -268,8 +279,132 @@ TEST(RecordScannerTest, AgreesWithTheFullParserOnMutatedRecords) {
           rec.erase(at, 1);
       }
     }
+    cases.push_back(rec);
+  }
+  return cases;
+}
+
+TEST(RecordScannerTest, AgreesWithTheFullParserOnMutatedRecords) {
+  for (const std::string& rec : MutatedCases(4000)) {
     ExpectSame(LabFields(), rec);
     ExpectSame(Fields(), rec);
+  }
+}
+
+// Every record of `recs` parsed as a batch parses it, a run at a time (RecordParser::IndexRun),
+// against the full parser record by record. `separator` follows each record: "\n" as a file
+// source cuts lines (the newline is not part of the record), "" as a Kafka source glues them.
+void ExpectSameInRuns(const std::vector<Field>& fields, const std::vector<std::string>& recs,
+                      const std::string& separator) {
+  std::string bytes;
+  std::vector<uint32_t> starts{0};
+  for (const std::string& rec : recs) {
+    bytes += rec + separator;
+    starts.push_back(static_cast<uint32_t>(bytes.size()));
+  }
+  bytes += std::string(kPadding, '"');  // bytes a record could continue with
+  RecordParser full(fields, RecordParser::Path::kFullOnly);
+  for (auto path : {RecordParser::Path::kScanFirst, RecordParser::Path::kScanFirstAvx2}) {
+    RecordParser parser(fields, path);
+    size_t runs = 0;
+    for (size_t i = 0; i < recs.size();) {
+      const size_t n = parser.IndexRun(bytes.data(), starts.data() + i, recs.size() - i);
+      ++runs;
+      if (n == 0) {  // longer than a run: parsed alone
+        EXPECT_GT(recs[i].size(), RecordScanner::kRunBytes);
+        ++i;
+        continue;
+      }
+      for (size_t k = 0; k < n; ++k, ++i) {
+        // The full parser reads the same bytes: simdjson's reason for some errors depends on the
+        // bytes after the record.
+        const std::string_view rec(bytes.data() + starts[i], recs[i].size());
+        const size_t padding = bytes.size() - starts[i + 1];
+        auto outcome = [&](RecordParser& p, bool indexed) {
+          std::vector<Value> row(fields.size());
+          Outcome o;
+          const char* why = indexed ? p.ParseIndexed(k, rec, padding, row.data())
+                                    : p.Parse(rec, padding, row.data());
+          if (why != nullptr) {
+            o.why = why;
+            o.bad_field = p.last_bad_field();
+          } else {
+            for (const Value& v : row) o.row.push_back(Show(v));
+          }
+          return o;
+        };
+        const Outcome a = outcome(parser, true);
+        const Outcome b = outcome(full, false);
+        EXPECT_EQ(a.why, b.why) << recs[i];
+        EXPECT_EQ(a.bad_field, b.bad_field) << recs[i];
+        EXPECT_EQ(a.row, b.row) << recs[i];
+      }
+    }
+    EXPECT_LT(runs, recs.size());  // runs of several records
+  }
+}
+
+TEST(RecordScannerTest, TakesEveryWellFormedRecordOfARunWhateverCameBefore) {
+  // Each record of a run starts afresh: outside strings, escapes, UTF-8 sequences and scalars,
+  // whatever the record before it left open; and the run's well-formed records are all the
+  // scanner's (the engine's speed is there).
+  const std::vector<std::string> good = Generated(200, 0.0);
+  const std::vector<std::string> open = {
+      "{\"a\":\"x", "{\"a\":\"x\\", "{\"a\":\"\\u00", "{\"a\":\"\xc3", "{\"a\":1", "\"", "\\",
+      "1",          "{\"a\":\"\\\""};
+  for (const char* separator : {"\n", ""}) {
+    std::string bytes;
+    std::vector<uint32_t> starts{0};
+    for (size_t i = 0; i < good.size(); ++i) {
+      bytes += open[i % open.size()] + std::string(separator);
+      starts.push_back(static_cast<uint32_t>(bytes.size()));
+      bytes += good[i] + separator;
+      starts.push_back(static_cast<uint32_t>(bytes.size()));
+    }
+    bytes += std::string(kPadding, ' ');
+    for (bool avx512 : {true, false}) {
+      RecordScanner scanner(LabFields(), avx512);
+      std::vector<Value> row(LabFields().size());
+      const size_t records = starts.size() - 1;
+      size_t runs = 0;
+      for (size_t i = 0; i < records; ++runs) {
+        const size_t n = scanner.IndexRun(bytes.data(), starts.data() + i, records - i);
+        ASSERT_GT(n, 0U);
+        for (size_t k = 0; k < n; ++k, ++i) {
+          if (i % 2 == 0) continue;  // the open one
+          EXPECT_TRUE(scanner.ScanIndexed(k, good[i / 2], row.data()))
+              << "after " << open[(i / 2) % open.size()] << ": " << good[i / 2];
+        }
+      }
+      EXPECT_LT(runs, records / 10);
+    }
+  }
+}
+
+TEST(RecordScannerTest, AgreesWithTheFullParserOnRunsOfRecords) {
+  // The index carries state from one 64-byte block to the next (strings, escapes, UTF-8
+  // sequences, scalars) and each record must start afresh, whatever the one before it left open;
+  // records that share a layout are read by it.
+  std::vector<std::string> recs = Generated(3000, 0.2);
+  for (const auto& more : {EdgeCases(), TokenLayoutCases(), MutatedCases(1500)}) {
+    recs.insert(recs.end(), more.begin(), more.end());
+  }
+  for (const std::string& unclosed :
+       {"{\"a\":\"x", "{\"a\":\"x\\", "{\"a\":\"\\u00", "{\"a\":1\xc3"}) {
+    // A record left inside a string, an escape or a UTF-8 sequence, then a well-formed one.
+    recs.push_back(unclosed);
+    recs.push_back(recs[0]);
+  }
+  // Junk before a record's object, after a record that ends the same way.
+  for (const char* junk : {"1", "x", "\\", "\xc3"}) {
+    recs.push_back(junk);
+    recs.push_back(junk + recs[0]);
+  }
+  recs.push_back(std::string(RecordScanner::kRunBytes + 10, ' ') + recs[0]);  // too long for a run
+  recs.push_back(recs[0]);
+  for (const char* separator : {"\n", ""}) {
+    ExpectSameInRuns(LabFields(), recs, separator);
+    ExpectSameInRuns(Fields(), recs, separator);
   }
 }
 

@@ -7,7 +7,8 @@
 // (1e400, 30-digit integers), which the DOM parser refuses, and nesting deeper than 256 levels,
 // which RecordParser refuses.
 // Differential too: RecordParser's fast path (RecordScanner) must give the same verdict, reason
-// and row as the simdjson-only path on every input.
+// and row as the simdjson-only path on every input; and so must its run path, with the input cut
+// into records at every newline (as a file source cuts a batch) and indexed a run at a time.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -33,19 +34,13 @@ size_t Touch(const sluice::Value* row, size_t n) {
   return sum;
 }
 
-// A row's values as comparable text (doubles bit for bit); the reason when malformed.
-std::string Outcome(sluice::RecordParser& parser, size_t num_fields, std::string_view rec) {
-  std::vector<sluice::Value> row(num_fields);
-  const char* why = parser.Parse(rec, kPadding, row.data());
-  if (why != nullptr) {
-    if (*why == '\0') std::abort();  // a malformed record always says why
-    if (parser.last_bad_field() >= static_cast<int>(num_fields)) std::abort();
-    return std::string("malformed: ") + why + " " + std::to_string(parser.last_bad_field());
-  }
-  volatile size_t sink = Touch(row.data(), num_fields);
+// A row's values as comparable text (doubles bit for bit).
+std::string Outcome(const sluice::Value* row, size_t num_fields) {
+  volatile size_t sink = Touch(row, num_fields);
   (void)sink;
   std::string out;
-  for (const sluice::Value& v : row) {
+  for (size_t i = 0; i < num_fields; ++i) {
+    const sluice::Value& v = row[i];
     out += std::to_string(static_cast<int>(v.type)) + ":";
     if (v.type == sluice::Type::kString) {
       out.append(v.s);
@@ -61,10 +56,49 @@ std::string Outcome(sluice::RecordParser& parser, size_t num_fields, std::string
   return out;
 }
 
+// The row as text, or the reason when malformed.
+std::string Outcome(sluice::RecordParser& parser, size_t num_fields, std::string_view rec) {
+  std::vector<sluice::Value> row(num_fields);
+  const char* why = parser.Parse(rec, kPadding, row.data());
+  if (why != nullptr) {
+    if (*why == '\0') std::abort();  // a malformed record always says why
+    if (parser.last_bad_field() >= static_cast<int>(num_fields)) std::abort();
+    return std::string("malformed: ") + why + " " + std::to_string(parser.last_bad_field());
+  }
+  return Outcome(row.data(), num_fields);
+}
+
 // Both paths of the parser for one schema must agree.
 void ParseWith(const std::vector<sluice::Field>& fields, sluice::RecordParser& scan_first,
                sluice::RecordParser& full, std::string_view rec) {
   if (Outcome(scan_first, fields.size(), rec) != Outcome(full, fields.size(), rec)) std::abort();
+}
+
+// The input as a batch of lines, each parsed in runs and by the full parser on the same bytes.
+void ParseRuns(const std::vector<sluice::Field>& fields, sluice::RecordParser& runs,
+               sluice::RecordParser& full, const std::vector<char>& buf, size_t size) {
+  std::vector<uint32_t> starts{0};
+  for (size_t i = 0; i < size; ++i) {
+    if (buf[i] == '\n') starts.push_back(static_cast<uint32_t>(i + 1));
+  }
+  if (starts.back() != size) starts.push_back(static_cast<uint32_t>(size));
+  const size_t records = starts.size() - 1;
+  for (size_t i = 0; i < records;) {
+    const size_t n = runs.IndexRun(buf.data(), starts.data() + i, records - i);
+    if (n == 0) std::abort();  // fuzz inputs are shorter than a run
+    for (size_t k = 0; k < n; ++k, ++i) {
+      size_t len = starts[i + 1] - starts[i];
+      if (len > 0 && buf[starts[i] + len - 1] == '\n') --len;
+      const std::string_view rec(buf.data() + starts[i], len);
+      const size_t padding = buf.size() - starts[i + 1];
+      std::vector<sluice::Value> row(fields.size());
+      const char* a = runs.ParseIndexed(k, rec, padding, row.data());
+      const std::string indexed = a == nullptr ? Outcome(row.data(), fields.size()) : a;
+      const char* b = full.Parse(rec, padding, row.data());
+      const std::string alone = b == nullptr ? Outcome(row.data(), fields.size()) : b;
+      if (indexed != alone) std::abort();
+    }
+  }
 }
 
 }  // namespace
@@ -90,6 +124,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ParseWith(kTyped, typed, typed_full, rec);
   ParseWith(kLab, lab_avx2, lab_full, rec);
   ParseWith(kTyped, typed_avx2, typed_full, rec);
+  if (size <= sluice::RecordScanner::kRunBytes) {
+    ParseRuns(kLab, lab, lab_full, buf, size);
+    ParseRuns(kTyped, typed_avx2, typed_full, buf, size);
+  }
 
   static sluice::RecordParser none({});
   const char* why = none.Parse(rec, kPadding, nullptr);
