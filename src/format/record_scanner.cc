@@ -213,6 +213,7 @@ class RunIndex {
   explicit RunIndex(bool avx512) : avx512_(avx512) {
     // A token per byte at most, and room for a block's whole store.
     tokens_.resize(RecordScanner::kRunBytes + 128);
+    chars_.resize(RecordScanner::kRunBytes + 128);
     start_bits_.resize(RecordScanner::kRunBytes / 64 + 2);
     flags_.resize(RecordScanner::kRunBytes + 1);
   }
@@ -236,8 +237,6 @@ class RunIndex {
       start_bits_[at / 64] |= uint64_t{1} << (at % 64);
     }
     count_ = 0;
-    in_string_ = 0;
-    scalar_carry_ = 0;
     escaped_quote_carry_ = 0;
     escape_until_ = 0;
     utf8_until_ = 0;
@@ -258,6 +257,8 @@ class RunIndex {
 
   // Tokens after the last one, UINT32_MAX, that a walk may read.
   static constexpr size_t kSentinels = 8;
+  // A token's byte in chars() when it starts a scalar (whatever its first byte).
+  static constexpr uint8_t kScalar = '0';
 
   const char* base() const { return base_; }
   uint8_t flags(size_t k) const { return flags_[k]; }
@@ -265,6 +266,8 @@ class RunIndex {
   size_t Start(size_t k) const { return starts_[k] - first_; }
   // The tokens of every record in order, as offsets from base(), then kSentinels.
   const uint32_t* tokens() const { return tokens_.data(); }
+  // Each token's byte (kScalar for a scalar), then at least 64 readable bytes.
+  const uint8_t* chars() const { return chars_.data(); }
   // The first token at or after `offset`.
   size_t TokenAt(size_t offset) const {
     return static_cast<size_t>(
@@ -323,7 +326,12 @@ class RunIndex {
   }
 
   void Blocks() {
-    for (size_t at = 0; at < len_; at += 64) Append(Block(Classify(base_ + at), at), at);
+    Carry carry;
+    for (size_t at = 0; at < len_; at += 64) {
+      uint64_t scalars = 0;
+      const uint64_t tokens = Block(Classify(base_ + at), at, scalars, carry);
+      Append(tokens, scalars, at);
+    }
   }
 
 #if defined(SLUICE_SCANNER_AVX512)
@@ -343,6 +351,13 @@ class RunIndex {
     const __m512i close = _mm512_set1_epi8('}');
     const __m512i colon = _mm512_set1_epi8(':');
     const __m512i comma = _mm512_set1_epi8(',');
+    const __m512i scalar_class = _mm512_set1_epi8(static_cast<char>(kScalar));
+    // Locals, not members: the stores of token bytes could alias members, which would then go
+    // through memory from one block to the next.
+    Carry carry;
+    size_t count = 0;
+    uint32_t* const tokens_out = tokens_.data();
+    uint8_t* const chars_out = chars_.data();
     for (size_t at = 0; at < len_; at += 64) {
       const __m512i v = _mm512_loadu_si512(base_ + at);
       // (No lambdas here: they would not inherit this function's target.)
@@ -355,12 +370,17 @@ class RunIndex {
       m.space = _mm512_cmpeq_epi8_mask(v, space);
       m.op = _mm512_cmpeq_epi8_mask(v, open) | _mm512_cmpeq_epi8_mask(v, close) |
              _mm512_cmpeq_epi8_mask(v, colon) | _mm512_cmpeq_epi8_mask(v, comma);
-      const uint64_t tokens = Block(m, at);
+      uint64_t scalars = 0;
+      const uint64_t tokens = Block(m, at, scalars, carry);
+      // The tokens' bytes, scalars as kScalar.
+      _mm512_storeu_si512(
+          chars_out + count,
+          _mm512_maskz_compress_epi8(tokens, _mm512_mask_blend_epi8(scalars, v, scalar_class)));
       // The tokens' offsets in the block, packed into the low bytes, widened 16 at a time.
       const __m512i packed = _mm512_maskz_compress_epi8(tokens, iota);
       const auto n = static_cast<size_t>(__builtin_popcountll(tokens));
       const __m512i block = _mm512_set1_epi32(static_cast<int>(at));
-      uint32_t* out = tokens_.data() + count_;
+      uint32_t* out = tokens_out + count;
       // (The maskz forms: GCC 12 warns about the undefined vectors of the plain ones.)
 #define SLUICE_WIDEN(lane)                            \
   _mm512_add_epi32(block, _mm512_maskz_cvtepu8_epi32( \
@@ -374,8 +394,9 @@ class RunIndex {
         }
       }
 #undef SLUICE_WIDEN
-      count_ += n;
+      count += n;
     }
+    count_ = count;
   }
 #endif
 
@@ -383,7 +404,12 @@ class RunIndex {
   // start, and returns its tokens.
   // (Always inlined: a call from Blocks512 would cost a vzeroupper and the masks a trip through
   // memory.)
-  __attribute__((always_inline)) uint64_t Block(const Masks& m, size_t at) {
+  struct Carry {
+    uint64_t in_string = 0;  // all ones while the last block ended inside a string
+    uint64_t scalar = 0;     // 1 when its last byte was loose
+  };
+  __attribute__((always_inline)) uint64_t Block(const Masks& m, size_t at, uint64_t& scalars,
+                                                Carry& carry) {
     const size_t left = len_ - at;
     const uint64_t valid = left >= 64 ? ~uint64_t{0} : (uint64_t{1} << left) - 1;
     // Where records start in this block, and the bytes that end one (a record's newline is not
@@ -399,25 +425,28 @@ class RunIndex {
     const uint64_t ctrl = m.ctrl & valid;
     if (const uint64_t inner = ctrl & ~(m.newline & last_bytes); inner != 0) Flag(inner, at, kSlow);
 
-    uint64_t inside = PrefixXor(quotes) ^ in_string_;
+    uint64_t inside = PrefixXor(quotes) ^ carry.in_string;
     // A record starts outside any string, whatever the one before it left open (a well-formed
     // record closes its strings: this is for the others).
-    if ((((inside << 1) | (in_string_ & 1)) & starts) != 0) inside = CloseAtStarts(inside, starts);
-    in_string_ = static_cast<uint64_t>(static_cast<int64_t>(inside) >> 63);
+    if ((((inside << 1) | (carry.in_string & 1)) & starts) != 0) {
+      inside = CloseAtStarts(inside, starts, carry.in_string);
+    }
+    carry.in_string = static_cast<uint64_t>(static_cast<int64_t>(inside) >> 63);
     // Bytes outside strings that are not tokens or spaces: scalars (or junk). The first byte of
     // each run of them is a token; a run never continues into the next record.
     const uint64_t loose = ~(inside | quotes | m.space | m.op | ctrl) & valid;
-    const uint64_t continued = ((loose << 1) | scalar_carry_) & ~starts;
-    scalar_carry_ = loose >> 63;
-    const uint64_t tokens = (m.op & valid & ~inside) | quotes | (loose & ~continued);
-    return tokens;
+    const uint64_t continued = ((loose << 1) | carry.scalar) & ~starts;
+    carry.scalar = loose >> 63;
+    scalars = loose & ~continued;
+    return (m.op & valid & ~inside) | quotes | scalars;
   }
 
   // `inside` with each record that starts in the block starting outside strings.
-  __attribute__((noinline)) uint64_t CloseAtStarts(uint64_t inside, uint64_t starts) const {
+  __attribute__((noinline)) static uint64_t CloseAtStarts(uint64_t inside, uint64_t starts,
+                                                          uint64_t in_string) {
     for (; starts != 0; starts &= starts - 1) {
       const unsigned b = TrailingZeros(starts);
-      const uint64_t before = b == 0 ? in_string_ : inside >> (b - 1);
+      const uint64_t before = b == 0 ? in_string : inside >> (b - 1);
       if ((before & 1) != 0) inside ^= ~uint64_t{0} << b;
     }
     return inside;
@@ -478,32 +507,33 @@ class RunIndex {
     return last_at_;
   }
 
-  // Writes the positions of the set bits, eight at a time whatever their number (a branch per
-  // block rather than per token, as simdjson flattens its index). GCC would pack the eight
+  // Writes the positions of the set bits and their bytes (kScalar for `scalars`), eight at a
+  // time whatever their number (a branch per block rather than per token, as simdjson flattens
+  // its index). GCC would pack the eight
   // stores into vector inserts through the stack; the loop stays scalar.
 #if defined(__GNUC__) && !defined(__clang__)
   __attribute__((optimize("no-tree-vectorize")))
 #endif
   void
-  Append(uint64_t bits, size_t at) {
+  Append(uint64_t bits, uint64_t scalars, size_t at) {
     const auto n = static_cast<size_t>(__builtin_popcountll(bits));
     uint32_t* out = tokens_.data() + count_;
+    uint8_t* chars = chars_.data() + count_;
+    const char* block = base_ + at;  // (64 bytes and one more are readable)
     const auto base = static_cast<uint32_t>(at);
-#pragma GCC unroll 8
-    for (size_t i = 0; i < 8; ++i) {
-      out[i] = base + TrailingZeros(bits);
+    auto one = [&](size_t i) {
+      const unsigned b = TrailingZeros(bits);
+      out[i] = base + b;
+      const auto c = static_cast<uint8_t>(block[b]);
+      chars[i] = ((scalars >> (b & 63)) & 1) != 0 ? kScalar : c;
       bits &= bits - 1;
-    }
+    };
+#pragma GCC unroll 8
+    for (size_t i = 0; i < 8; ++i) one(i);
     if (n > 8) {
 #pragma GCC unroll 8
-      for (size_t i = 8; i < 16; ++i) {
-        out[i] = base + TrailingZeros(bits);
-        bits &= bits - 1;
-      }
-      for (size_t i = 16; i < n; ++i) {
-        out[i] = base + TrailingZeros(bits);
-        bits &= bits - 1;
-      }
+      for (size_t i = 8; i < 16; ++i) one(i);
+      for (size_t i = 16; i < n; ++i) one(i);
     }
     count_ += n;
   }
@@ -530,6 +560,7 @@ class RunIndex {
 
   const bool avx512_;
   std::vector<uint32_t> tokens_;      // offsets from base_ of every record's tokens, in order
+  std::vector<uint8_t> chars_;        // their bytes
   std::vector<uint64_t> start_bits_;  // a bit per byte of the run: where records start
   std::vector<uint8_t> flags_;        // per record: Flag bits
   const char* base_ = nullptr;        // the run's first byte
@@ -538,10 +569,8 @@ class RunIndex {
   size_t n_ = 0;        // records
   size_t len_ = 0;      // bytes
   size_t count_ = 0;    // tokens so far
-  // What a block leaves to the next: all ones while inside a string; whether its last byte was
-  // loose; whether an escape ends on the next block's first byte, a quote.
-  uint64_t in_string_ = 0;
-  uint64_t scalar_carry_ = 0;
+  // What a block leaves to the next besides its Carry: whether an escape ends on the next
+  // block's first byte, a quote.
   uint64_t escaped_quote_carry_ = 0;
   size_t escape_until_ = 0;  // the end of the last escape checked
   size_t utf8_until_ = 0;    // the end of the last UTF-8 sequence checked
@@ -685,6 +714,15 @@ bool RecordScanner::WalkTokens(size_t k, Value* row) {
   const size_t first = next_record_ == k ? next_token_ : run_->TokenAt(run_->Start(k));
   const uint32_t* at = run_->tokens() + first;
   const bool escaped = (run_->flags(k) & RunIndex::kEscaped) != 0;
+  if (!escaped) {
+    if (ReadLaidOut(b, at, run_->chars() + first, end, row)) {
+      layout_misses_ = 0;
+      next_record_ = k + 1;
+      next_token_ = first + layout_.tokens;
+      return true;
+    }
+    ++layout_misses_;
+  }
   if (at[1] >= end || b[at[0]] != '{') return false;
   size_t i = 1;
   uint64_t seen = 0;
@@ -743,9 +781,98 @@ bool RecordScanner::WalkTokens(size_t k, Value* row) {
     }
   }
   if (at[i] < end || seen != all_seen_) return false;
+  // A new layout after a few records of another (not at once: records of two layouts in turn
+  // keep one of them).
+  if (!escaped && (layout_.tokens == 0 || layout_misses_ >= 4)) {
+    Learn(b, at, run_->chars() + first, i);
+  }
   next_record_ = k + 1;
   next_token_ = first + i;
   return true;
+}
+
+namespace {
+
+// Whether the n bytes at a and b are the same; 31 bytes after each are readable.
+inline bool SameBytes(const uint8_t* a, const uint8_t* b, size_t n) {
+#if defined(__AVX2__)
+  for (size_t i = 0; i < n; i += 32) {
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i));
+    const __m256i y = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + i));
+    const auto same = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, y)));
+    const uint32_t want = n - i >= 32 ? ~uint32_t{0} : (uint32_t{1} << (n - i)) - 1;
+    if ((same & want) != want) return false;
+  }
+  return true;
+#else
+  return std::memcmp(a, b, n) == 0;
+#endif
+}
+
+}  // namespace
+
+bool RecordScanner::ReadLaidOut(const char* b, const uint32_t* at, const uint8_t* chars,
+                                uint32_t end, Value* row) {
+  const size_t n = layout_.tokens;
+  // Exactly n tokens in the record, the same bytes as the layout's.
+  if (n == 0 || at[n - 1] >= end || at[n] < end || !SameBytes(chars, layout_.chars, n)) {
+    return false;
+  }
+  for (size_t j = 0; j < layout_.num_keys; ++j) {
+    const Layout::KeyAt& key = layout_.keys[j];
+    const uint32_t* t = at + key.token;
+    const char* name = b + t[0] + 1;
+    const size_t len = t[1] - t[0] - 1;
+    if (len != key.len || (Load8(name) & key.mask) != key.head ||
+        (len > 8 && Load8(name + len - 8) != key.tail)) {
+      return false;
+    }
+    if (!key.scalar) {
+      // A string's bytes were checked by the index (no escapes here: escaped records walk).
+      if (key.field >= 0) {
+        const char* body = b + t[3] + 1;
+        row[key.field] = Value::String(std::string_view(body, b + t[4] - body));
+      }
+      continue;
+    }
+    const char* value = b + t[3];
+    const char* value_end = b + t[4];
+    while (value_end[-1] == ' ') --value_end;
+    int64_t v = 0;
+    if (key.field < 0) {
+      if (SkipScalar(value, value_end) != value_end) return false;
+    } else if (const Key& field = keys_[static_cast<size_t>(key.field)];
+               field.type == Type::kInt64 && ReadIntSpan(value, value_end, v)) {
+      row[key.field] = Value::Int(v);
+    } else if (ReadScalar(value, value_end, field, row[key.field]) != value_end) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void RecordScanner::Learn(const char* b, const uint32_t* at, const uint8_t* chars, size_t n) {
+  layout_.tokens = 0;
+  layout_misses_ = 0;
+  if (n > Layout::kMaxTokens) return;
+  size_t keys = 0;
+  // The walk took the record: a key is 4 tokens and its value 1 or 2, then a comma or the brace.
+  for (size_t i = 1; i + 4 < n; i += chars[i + 3] == '"' ? 6 : 5) {
+    const char* name = b + at[i] + 1;
+    const size_t len = at[i + 1] - at[i] - 1;
+    if (len > 16) return;  // (longer names: only the walk)
+    int field = -1;
+    for (size_t f = 0; f < keys_.size(); ++f) {
+      if (keys_[f].name == std::string_view(name, len)) field = static_cast<int>(f);
+    }
+    const uint64_t mask = MaskFor(len);
+    layout_.keys[keys++] = {static_cast<uint32_t>(i), static_cast<uint32_t>(len),          mask,
+                            Load8(name) & mask,       len > 8 ? Load8(name + len - 8) : 0, field,
+                            chars[i + 3] != '"'};
+  }
+  std::memcpy(layout_.chars, chars, n);
+  layout_.num_keys = keys;
+  layout_.tokens = n;
 }
 
 bool RecordScanner::Walk(const char* p, const char* end, Value* row) {

@@ -76,6 +76,11 @@ class RecordScanner {
   int LookupSlow(const char* key, size_t len, size_t ordinal);
   // Record k of the run, by its tokens.
   bool WalkTokens(size_t k, Value* row);
+  // The same for a record laid out as the layout_ (false: it is not, walk it).
+  bool ReadLaidOut(const char* b, const uint32_t* at, const uint8_t* chars, uint32_t end,
+                   Value* row);
+  // Learns the layout of a record the walk took: `n` tokens from `at`.
+  void Learn(const char* b, const uint32_t* at, const uint8_t* chars, size_t n);
   // Any other record, string by string.
   bool Walk(const char* p, const char* end, Value* row);
   bool ReadString(const char* body, const char* close, bool escaped, const char* end,
@@ -94,6 +99,27 @@ class RecordScanner {
   };
   static constexpr size_t kKeyHints = 16;
   KeyHint hints_[kKeyHints];
+  // A record's layout: its tokens' bytes (scalars as one class) and its keys. Records of one
+  // producer mostly share one: a record with the same tokens and keys is read by where its
+  // values are, with no walk.
+  struct Layout {
+    static constexpr size_t kMaxTokens = 128;
+    static constexpr size_t kMaxKeys = kMaxTokens / 4;
+    struct KeyAt {
+      uint32_t token;  // the key's opening quote; its value's token is 3 further
+      uint32_t len;
+      uint64_t mask, head, tail;  // as in KeyHint
+      int field;                  // -1: not read
+      bool scalar;                // the value is a scalar (else a string)
+    };
+    size_t tokens = 0;  // 0: none learned
+    uint8_t chars[kMaxTokens + 32] = {};
+    KeyAt keys[kMaxKeys];
+    size_t num_keys = 0;
+  };
+  Layout layout_;
+  size_t layout_misses_ = 0;  // records in a row that were not laid out as layout_
+
   std::unique_ptr<RunIndex> run_;
   // Where the next record's tokens start, when the walk of the one before went through.
   size_t next_record_ = 0;
