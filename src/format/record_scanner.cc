@@ -1,6 +1,7 @@
 #include "format/record_scanner.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 #include "format/json_grammar.h"
@@ -330,7 +331,7 @@ class RunIndex {
     for (size_t at = 0; at < len_; at += 64) {
       uint64_t scalars = 0;
       const uint64_t tokens = Block(Classify(base_ + at), at, scalars, carry);
-      Append(tokens, scalars, at);
+      Append(tokens, at);
     }
   }
 
@@ -507,7 +508,7 @@ class RunIndex {
     return last_at_;
   }
 
-  // Writes the positions of the set bits and their bytes (kScalar for `scalars`), eight at a
+  // Writes the positions of the set bits and their bytes (kScalar for a scalar's), eight at a
   // time whatever their number (a branch per block rather than per token, as simdjson flattens
   // its index). GCC would pack the eight
   // stores into vector inserts through the stack; the loop stays scalar.
@@ -515,17 +516,23 @@ class RunIndex {
   __attribute__((optimize("no-tree-vectorize")))
 #endif
   void
-  Append(uint64_t bits, uint64_t scalars, size_t at) {
+  Append(uint64_t bits, size_t at) {
     const auto n = static_cast<size_t>(__builtin_popcountll(bits));
     uint32_t* out = tokens_.data() + count_;
     uint8_t* chars = chars_.data() + count_;
     const char* block = base_ + at;  // (64 bytes and one more are readable)
     const auto base = static_cast<uint32_t>(at);
+    // A token that is not a quote or an operator starts a scalar.
+    static constexpr auto kClass = [] {
+      std::array<uint8_t, 256> c{};
+      for (size_t i = 0; i < 256; ++i) c[i] = kScalar;
+      for (const char op : {'"', '{', '}', ':', ','}) c[static_cast<uint8_t>(op)] = op;
+      return c;
+    }();
     auto one = [&](size_t i) {
       const unsigned b = TrailingZeros(bits);
       out[i] = base + b;
-      const auto c = static_cast<uint8_t>(block[b]);
-      chars[i] = ((scalars >> (b & 63)) & 1) != 0 ? kScalar : c;
+      chars[i] = kClass[static_cast<uint8_t>(block[b])];
       bits &= bits - 1;
     };
 #pragma GCC unroll 8
