@@ -11,6 +11,7 @@
 
 #include "common/source_status.h"
 #include "kafka/broker_health.h"
+#include "kafka/fetch_memory.h"
 #include "kafka/kafka_client.h"
 #include "source/batch_buffer_pool.h"
 
@@ -207,6 +208,8 @@ Status KafkaSource::Start() {
   };
   Result<KafkaConf> conf = MakeKafkaConf(ep_.bootstrap, defaults, ep_.properties);
   if (!conf.ok()) return conf.status();
+  // Before the client's threads allocate: fetch buffers are reused, not faulted in again.
+  (void)KeepFetchMemory();
   rd_kafka_conf_set_rebalance_cb(conf->get(), &KafkaSource::RebalanceCb);
   rd_kafka_conf_set_stats_cb(conf->get(), &KafkaSource::StatsCb);
   rd_kafka_conf_set_error_cb(conf->get(), &KafkaSource::ErrorCb);
