@@ -68,9 +68,10 @@ test: deps-test
 	@cat $(STAGE_TIMES)
 
 # The Release build of what the end-to-end tests drive, and every test but the soak and unit
-# tests (the unit tests run in the ASan+UBSan stage; -E: the unit test binaries not built here).
+# tests (the unit tests run in the ASan+UBSan stage; -E: the unit test binaries not built here;
+# kafka_test for fetch_memory_release, which needs glibc's own allocator).
 test-release: $(BUILD_DIR)/CMakeCache.txt
-	$(STAGE) "release build" cmake --build $(BUILD_DIR) -j$(JOBS) --target sluice ui_demo kafka_consume
+	$(STAGE) "release build" cmake --build $(BUILD_DIR) -j$(JOBS) --target sluice ui_demo kafka_consume kafka_test
 	cd $(BUILD_DIR) && $(STAGE) "release tests" \
 	  ctest --output-on-failure -j$(JOBS) -LE '^(soak|unit)$$' -E '_NOT_BUILT$$'
 
