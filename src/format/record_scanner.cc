@@ -401,14 +401,14 @@ class RunIndex {
   }
 #endif
 
-  // The block at `at` from its masks: checks its rare bytes, notes where its records' tokens
-  // start, and returns its tokens.
-  // (Always inlined: a call from Blocks512 would cost a vzeroupper and the masks a trip through
-  // memory.)
+  // What a block leaves to the next (locals of the loops: in registers).
   struct Carry {
     uint64_t in_string = 0;  // all ones while the last block ended inside a string
     uint64_t scalar = 0;     // 1 when its last byte was loose
   };
+  // The block at `at` from its masks: checks its rare bytes and returns its tokens, and in
+  // `scalars` those that start a scalar. (Always inlined: a call from Blocks512 would cost a
+  // vzeroupper and the masks a trip through memory.)
   __attribute__((always_inline)) uint64_t Block(const Masks& m, size_t at, uint64_t& scalars,
                                                 Carry& carry) {
     const size_t left = len_ - at;
@@ -510,8 +510,8 @@ class RunIndex {
 
   // Writes the positions of the set bits and their bytes (kScalar for a scalar's), eight at a
   // time whatever their number (a branch per block rather than per token, as simdjson flattens
-  // its index). GCC would pack the eight
-  // stores into vector inserts through the stack; the loop stays scalar.
+  // its index). GCC would pack the eight stores into vector inserts through the stack; the loop
+  // stays scalar.
 #if defined(__GNUC__) && !defined(__clang__)
   __attribute__((optimize("no-tree-vectorize")))
 #endif
@@ -612,36 +612,39 @@ RecordScanner::RecordScanner(const std::vector<Field>& fields, bool allow_avx512
   all_seen_ = fields_.size() == 64 ? ~uint64_t{0} : (uint64_t{1} << fields_.size()) - 1;
 }
 
+RecordScanner::KeyHint RecordScanner::KeyHint::Of(const char* key, size_t len, int field) {
+  const uint64_t mask = MaskFor(len);
+  return {len, mask, Load8(key) & mask, len > 8 ? Load8(key + len - 8) : 0, field};
+}
+
+inline bool RecordScanner::KeyHint::Matches(const char* key, size_t n) const {
+  return n == len && (Load8(key) & mask) == head && (n <= 8 || Load8(key + n - 8) == tail);
+}
+
 inline int RecordScanner::Lookup(const char* key, size_t len, size_t ordinal) {
   // Records of one producer list their keys in one order: the key at this place in the last
   // record is checked first (it also answers "not a field" for keys the query does not read).
   // Up to 16 bytes of the key are readable: the record's closing bytes or its padding follow.
-  if (ordinal < kKeyHints) {
-    const KeyHint& h = hints_[ordinal];
-    if (h.len == len && (Load8(key) & h.mask) == h.head &&
-        (len <= 8 || Load8(key + len - 8) == h.tail))
-      return h.field;
-  }
+  if (ordinal < kKeyHints && hints_[ordinal].Matches(key, len)) return hints_[ordinal].field;
   return LookupSlow(key, len, ordinal);
 }
 
-int RecordScanner::LookupSlow(const char* key, size_t len, size_t ordinal) {
-  const uint64_t head = Load8(key);
-  const uint64_t tail = len > 8 ? Load8(key + len - 8) : 0;
-  int found = -1;
+int RecordScanner::FieldNamed(const char* key, size_t len, uint64_t head, uint64_t tail) const {
   for (size_t i = 0; i < keys_.size(); ++i) {
     const Key& k = keys_[i];
     if (k.name.size() != len || (head & k.mask) != k.prefix) continue;
     // Names of 9 to 16 bytes: their last 8 bytes (overlapping the first); longer: the rest.
     if (len <= 8 ||
         (len <= 16 ? tail == k.suffix : std::memcmp(key + 8, k.name.data() + 8, len - 8) == 0)) {
-      found = static_cast<int>(i);
-      break;
+      return static_cast<int>(i);
     }
   }
-  if (ordinal < kKeyHints && len <= 16) {
-    hints_[ordinal] = {len, MaskFor(len), head & MaskFor(len), tail, found};
-  }
+  return -1;
+}
+
+int RecordScanner::LookupSlow(const char* key, size_t len, size_t ordinal) {
+  const int found = FieldNamed(key, len, Load8(key), len > 8 ? Load8(key + len - 8) : 0);
+  if (ordinal < kKeyHints && len <= 16) hints_[ordinal] = KeyHint::Of(key, len, found);
   return found;
 }
 
@@ -662,6 +665,19 @@ bool RecordScanner::ReadString(const char* body, const char* close, bool escaped
   AppendUnescaped(unescaped_, body, close);
   out = Value::String(std::string_view(unescaped_).substr(at));
   return true;
+}
+
+inline bool RecordScanner::ScalarBeforeToken(const char* value, const char* next, int field,
+                                             Value* row) {
+  while (next[-1] == ' ') --next;  // (the value's first byte is not a space)
+  if (field < 0) return SkipScalar(value, next) == next;
+  const Key& key = keys_[static_cast<size_t>(field)];
+  int64_t v = 0;
+  if (key.type == Type::kInt64 && ReadIntSpan(value, next, v)) {
+    row[field] = Value::Int(v);
+    return true;
+  }
+  return ReadScalar(value, next, key, row[field]) == next;
 }
 
 const char* RecordScanner::ReadScalar(const char* p, const char* end, const Key& key, Value& out) {
@@ -768,17 +784,7 @@ bool RecordScanner::WalkTokens(size_t k, Value* row) {
         // token, less the spaces there.
         if (*value == '{' || *value == '}' || *value == ':' || *value == ',') return false;
         after = i + 4;
-        const char* value_end = b + at[after];
-        while (value_end[-1] == ' ') --value_end;
-        int64_t v = 0;
-        const Key* field = idx >= 0 ? &keys_[static_cast<size_t>(idx)] : nullptr;
-        if (field != nullptr && field->type == Type::kInt64 && ReadIntSpan(value, value_end, v)) {
-          row[idx] = Value::Int(v);
-        } else {
-          const char* q = field == nullptr ? SkipScalar(value, value_end)
-                                           : ReadScalar(value, value_end, *field, row[idx]);
-          if (q != value_end) return false;
-        }
+        if (!ScalarBeforeToken(value, b + at[after], idx, row)) return false;
       }
       if (idx >= 0) seen |= uint64_t{1} << idx;
       const char c = b[at[after]];
@@ -826,33 +832,16 @@ bool RecordScanner::ReadLaidOut(const char* b, const uint32_t* at, const uint8_t
     return false;
   }
   for (size_t j = 0; j < layout_.num_keys; ++j) {
-    const Layout::KeyAt& key = layout_.keys[j];
-    const uint32_t* t = at + key.token;
-    const char* name = b + t[0] + 1;
-    const size_t len = t[1] - t[0] - 1;
-    if (len != key.len || (Load8(name) & key.mask) != key.head ||
-        (len > 8 && Load8(name + len - 8) != key.tail)) {
-      return false;
-    }
-    if (!key.scalar) {
+    const Layout::KeyAt& k = layout_.keys[j];
+    const uint32_t* t = at + k.token;
+    if (!k.key.Matches(b + t[0] + 1, t[1] - t[0] - 1)) return false;
+    const int field = k.key.field;
+    if (k.scalar) {
+      if (!ScalarBeforeToken(b + t[3], b + t[4], field, row)) return false;
+    } else if (field >= 0) {
       // A string's bytes were checked by the index (no escapes here: escaped records walk).
-      if (key.field >= 0) {
-        const char* body = b + t[3] + 1;
-        row[key.field] = Value::String(std::string_view(body, b + t[4] - body));
-      }
-      continue;
-    }
-    const char* value = b + t[3];
-    const char* value_end = b + t[4];
-    while (value_end[-1] == ' ') --value_end;
-    int64_t v = 0;
-    if (key.field < 0) {
-      if (SkipScalar(value, value_end) != value_end) return false;
-    } else if (const Key& field = keys_[static_cast<size_t>(key.field)];
-               field.type == Type::kInt64 && ReadIntSpan(value, value_end, v)) {
-      row[key.field] = Value::Int(v);
-    } else if (ReadScalar(value, value_end, field, row[key.field]) != value_end) {
-      return false;
+      const char* body = b + t[3] + 1;
+      row[field] = Value::String(std::string_view(body, b + t[4] - body));
     }
   }
   return true;
@@ -868,14 +857,9 @@ void RecordScanner::Learn(const char* b, const uint32_t* at, const uint8_t* char
     const char* name = b + at[i] + 1;
     const size_t len = at[i + 1] - at[i] - 1;
     if (len > 16) return;  // (longer names: only the walk)
-    int field = -1;
-    for (size_t f = 0; f < keys_.size(); ++f) {
-      if (keys_[f].name == std::string_view(name, len)) field = static_cast<int>(f);
-    }
-    const uint64_t mask = MaskFor(len);
-    layout_.keys[keys++] = {static_cast<uint32_t>(i), static_cast<uint32_t>(len),          mask,
-                            Load8(name) & mask,       len > 8 ? Load8(name + len - 8) : 0, field,
-                            chars[i + 3] != '"'};
+    KeyHint key = KeyHint::Of(name, len, -1);
+    key.field = FieldNamed(name, len, key.head, key.tail);
+    layout_.keys[keys++] = {static_cast<uint32_t>(i), key, chars[i + 3] != '"'};
   }
   std::memcpy(layout_.chars, chars, n);
   layout_.num_keys = keys;

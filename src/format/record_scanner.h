@@ -74,6 +74,8 @@ class RecordScanner {
   // The field `key` names (-1: none); `ordinal`: the key's place in its record.
   int Lookup(const char* key, size_t len, size_t ordinal);
   int LookupSlow(const char* key, size_t len, size_t ordinal);
+  // The field named `key` (-1: none); head and tail: Load8 of its first and last 8 bytes.
+  int FieldNamed(const char* key, size_t len, uint64_t head, uint64_t tail) const;
   // Record k of the run, by its tokens.
   bool WalkTokens(size_t k, Value* row);
   // The same for a record laid out as the layout_ (false: it is not, walk it).
@@ -86,17 +88,25 @@ class RecordScanner {
   bool ReadString(const char* body, const char* close, bool escaped, const char* end,
                   const Key& key, Value& out);
   const char* ReadScalar(const char* p, const char* end, const Key& key, Value& out);
+  // The scalar value that starts at `value` and ends before `next` (the next token) less the
+  // spaces there: checked, and read into row[field] unless field is -1.
+  bool ScalarBeforeToken(const char* value, const char* next, int field, Value* row);
 
   std::vector<Field> fields_;  // owns the names the Keys view
   std::vector<Key> keys_;
-  // The key met at each of the first places of the last records, and the field it named.
+  // A key of at most 16 bytes met in a record, and the field it named: matched by its length and
+  // first and last 8 bytes.
   struct KeyHint {
     size_t len = SIZE_MAX;
     uint64_t mask = 0;  // MaskFor(len)
     uint64_t head = 0;  // its first (up to) 8 bytes
     uint64_t tail = 0;  // its last 8 bytes, when longer than 8
     int field = -1;
+    static KeyHint Of(const char* key, size_t len, int field);
+    // Up to 16 bytes from `key` are readable.
+    bool Matches(const char* key, size_t len) const;
   };
+  // The key met at each of the first places of the last records.
   static constexpr size_t kKeyHints = 16;
   KeyHint hints_[kKeyHints];
   // A record's layout: its tokens' bytes (scalars as one class) and its keys. Records of one
@@ -107,10 +117,8 @@ class RecordScanner {
     static constexpr size_t kMaxKeys = kMaxTokens / 4;
     struct KeyAt {
       uint32_t token;  // the key's opening quote; its value's token is 3 further
-      uint32_t len;
-      uint64_t mask, head, tail;  // as in KeyHint
-      int field;                  // -1: not read
-      bool scalar;                // the value is a scalar (else a string)
+      KeyHint key;     // its field -1: not read
+      bool scalar;     // the value is a scalar (else a string)
     };
     size_t tokens = 0;  // 0: none learned
     uint8_t chars[kMaxTokens + 32] = {};
