@@ -224,9 +224,12 @@ Status Engine::Run() {
       SLUICE_RETURN_IF_ERROR(Emit(/*final_emit=*/true));
       return CloseSinks();
     }
-    // A replayed epoch ends no earlier than its plan did.
-    const bool due = replay_.empty() &&
-                     (options_.trigger_ms == 0 || SteadyClock::now() - last_trigger_ >= trigger);
+    // A replayed epoch ends where its plan did: no earlier, and at once after its last planned
+    // round (the first run logged no later round into it, so it triggered there or never).
+    const bool replay_done = replaying && replay_.empty();
+    const bool due = replay_done ||
+                     (replay_.empty() &&
+                      (options_.trigger_ms == 0 || SteadyClock::now() - last_trigger_ >= trigger));
     const bool too_many_pending = PendingRows() >= 100'000;
     if ((due && input_since_trigger) || too_many_pending) {
       input_since_trigger = false;
