@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <iterator>
 #include <map>
 #include <thread>
 
@@ -435,11 +436,30 @@ Status Engine::Emit(bool final_emit) {
   out.column_names = results_.names();
   out.column_types = results_.types();
   if (query_.aggregating) {
-    std::vector<AggregateRow> rows;
-    for (auto& s : states_) {
-      s->Take(options_.mode, watermark, rows);
+    // Each task takes the rows of a range of key groups, applies HAVING and sorts them; the
+    // sorted parts are merged here. At the end of a file read in one trigger this is every
+    // group of the run.
+    const size_t tasks =
+        std::max<size_t>(1, std::min(static_cast<size_t>(pool_.size()), states_.size()));
+    std::vector<std::vector<AggregateRow>> parts(tasks);
+    pool_.ParallelFor(tasks, [&](size_t t, int) {
+      const size_t begin = t * states_.size() / tasks;
+      const size_t end = (t + 1) * states_.size() / tasks;
+      for (size_t kg = begin; kg < end; ++kg) states_[kg]->Take(options_.mode, watermark, parts[t]);
+      Arena arena;
+      results_.KeepAndSort(parts[t], arena);
+    });
+    std::vector<AggregateRow> rows = std::move(parts[0]);
+    for (size_t t = 1; t < tasks; ++t) {
+      const auto middle = static_cast<std::ptrdiff_t>(rows.size());
+      rows.insert(rows.end(), std::make_move_iterator(parts[t].begin()),
+                  std::make_move_iterator(parts[t].end()));
+      std::inplace_merge(rows.begin(), rows.begin() + middle, rows.end(),
+                         [this](const AggregateRow& a, const AggregateRow& b) {
+                           return results_.NaturalLess(a, b);
+                         });
     }
-    results_.FromAggregates(rows, out);
+    results_.FromSorted(rows, out);
   } else {
     results_.AppendProjected(std::move(pending_rows_), formatter_ ? &pending_formatted_ : nullptr,
                              out);

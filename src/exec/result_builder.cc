@@ -17,23 +17,50 @@ ResultBuilder::ResultBuilder(const BoundQuery& query) : query_(query) {
 }
 
 void ResultBuilder::FromAggregates(std::vector<AggregateRow>& rows, OutputBatch& out) {
-  // Natural order first (window start, then keys), so ties under ORDER BY stay deterministic.
-  const size_t natural = static_cast<size_t>(query_.window_slots()) + query_.group_keys.size();
-  std::sort(rows.begin(), rows.end(), [&](const AggregateRow& a, const AggregateRow& b) {
-    for (size_t i = 0; i < natural; ++i) {
-      const int c = CompareValues(a[i].view(), b[i].view());
-      if (c != 0) return c < 0;
+  KeepAndSort(rows, arena_);
+  FromSorted(rows, out);
+}
+
+void ResultBuilder::KeepAndSort(std::vector<AggregateRow>& rows, Arena& arena) const {
+  // HAVING first: the groups it drops (most of them, for Q2) are neither sorted nor projected.
+  if (query_.having) {
+    std::vector<Value> view;
+    size_t kept = 0;
+    for (AggregateRow& r : rows) {
+      view.clear();
+      for (const auto& v : r) view.push_back(v.view());
+      arena.Reset();
+      if (!EvaluatePredicate(*query_.having, view.data(), arena)) continue;
+      if (&rows[kept] != &r) rows[kept] = std::move(r);
+      ++kept;
     }
-    return false;
-  });
+    rows.resize(kept);
+  }
+  // Natural order first, so ties under ORDER BY stay deterministic.
+  std::sort(rows.begin(), rows.end(),
+            [this](const AggregateRow& a, const AggregateRow& b) { return NaturalLess(a, b); });
+}
+
+bool ResultBuilder::NaturalLess(const AggregateRow& a, const AggregateRow& b) const {
+  const size_t natural = static_cast<size_t>(query_.window_slots()) + query_.group_keys.size();
+  for (size_t i = 0; i < natural; ++i) {
+    const int c = CompareValues(a[i].view(), b[i].view());
+    if (c != 0) return c < 0;
+  }
+  return false;
+}
+
+void ResultBuilder::FromSorted(std::vector<AggregateRow>& rows, OutputBatch& out) {
+  const size_t natural = static_cast<size_t>(query_.window_slots()) + query_.group_keys.size();
   std::vector<Value> view;
   std::vector<std::vector<OwnedValue>> projected;
   std::vector<std::string> keys;
+  projected.reserve(rows.size());
+  keys.reserve(rows.size());
   for (const AggregateRow& r : rows) {
     view.clear();
     for (const auto& v : r) view.push_back(v.view());
     arena_.Reset();
-    if (query_.having && !EvaluatePredicate(*query_.having, view.data(), arena_)) continue;
     std::vector<OwnedValue> o;
     o.reserve(query_.select.size());
     for (const auto& col : query_.select) {

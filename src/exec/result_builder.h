@@ -22,8 +22,17 @@ class ResultBuilder {
   const std::vector<std::string>& names() const { return names_; }
   const std::vector<Type>& types() const { return types_; }
 
-  // Fills out.rows and out.keys from aggregate rows (sorted in place).
+  // Fills out.rows and out.keys from aggregate rows (sorted in place): KeepAndSort, then
+  // FromSorted.
   void FromAggregates(std::vector<AggregateRow>& rows, OutputBatch& out);
+  // Drops the rows HAVING refuses and sorts the rest in natural order (window start, then group
+  // keys). Const: tasks may call it at once on their own rows, each with its own arena.
+  void KeepAndSort(std::vector<AggregateRow>& rows, Arena& arena) const;
+  // Whether a precedes b in natural order (no two rows of one trigger are equal in it).
+  bool NaturalLess(const AggregateRow& a, const AggregateRow& b) const;
+  // Fills out.rows and out.keys from rows KeepAndSort kept, in natural order: the SELECT list,
+  // ORDER BY, LIMIT.
+  void FromSorted(std::vector<AggregateRow>& rows, OutputBatch& out);
   // Appends already projected rows (non-aggregating queries), honouring LIMIT over the run.
   // With `formatted` (every row as the sink's RowFormatter wrote it, moved into out), `rows`
   // holds only the first of them, as values.

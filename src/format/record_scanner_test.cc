@@ -389,8 +389,7 @@ TEST(RecordScannerTest, AgreesWithTheFullParserOnRunsOfRecords) {
   for (const auto& more : {EdgeCases(), TokenLayoutCases(), MutatedCases(1500)}) {
     recs.insert(recs.end(), more.begin(), more.end());
   }
-  for (const std::string& unclosed :
-       {"{\"a\":\"x", "{\"a\":\"x\\", "{\"a\":\"\\u00", "{\"a\":1\xc3"}) {
+  for (const char* unclosed : {"{\"a\":\"x", "{\"a\":\"x\\", "{\"a\":\"\\u00", "{\"a\":1\xc3"}) {
     // A record left inside a string, an escape or a UTF-8 sequence, then a well-formed one.
     recs.push_back(unclosed);
     recs.push_back(recs[0]);
