@@ -115,6 +115,7 @@ struct Reader {
   std::string name;
   std::vector<std::string> argv;
   std::vector<double> rates;
+  std::vector<int> rounds;  // the round of each rate (a failed run has none)
   std::vector<int64_t> read;
   std::vector<double> rss_mib;
 };
@@ -172,6 +173,7 @@ void ThroughputRuns(BenchContext& ctx, const std::string& bs, int partitions, in
         read = ParseSummary(res->err)["input_records"];
       }
       r.rates.push_back(static_cast<double>(read) / res->wall_s);
+      r.rounds.push_back(i);
       r.read.push_back(read);
       r.rss_mib.push_back(static_cast<double>(res->peak_rss_kib) / 1024.0);
     }
@@ -181,10 +183,13 @@ void ThroughputRuns(BenchContext& ctx, const std::string& bs, int partitions, in
       t.rows.push_back({std::to_string(partitions), r.name, "failed"});
       continue;
     }
+    // A ratio pairs the runs of one round; a round where either run failed has none.
     std::vector<double> ratios;
     const Reader& raw = readers[0];
-    if (!consumer.empty() && raw.rates.size() == r.rates.size()) {
-      for (size_t i = 0; i < r.rates.size(); ++i) ratios.push_back(r.rates[i] / raw.rates[i]);
+    for (size_t i = 0; !consumer.empty() && i < r.rates.size(); ++i) {
+      const auto at = std::find(raw.rounds.begin(), raw.rounds.end(), r.rounds[i]);
+      if (at == raw.rounds.end()) continue;
+      ratios.push_back(r.rates[i] / raw.rates[static_cast<size_t>(at - raw.rounds.begin())]);
     }
     const auto [lo, hi] = std::minmax_element(r.read.begin(), r.read.end());
     t.rows.push_back(
@@ -236,11 +241,14 @@ void KafkaSections(BenchContext& ctx) {
       n, runs, ctx.threads()));
   s.AddTable(std::move(t)).Commands(ctx.TakeCommands());
 
-  if (!FillTopic(ctx, bs, "logs", n)) return;
-  ctx.TakeCommands();  // the scale-out section records its own
   // Scale-out: processes 1..N in one group, state keyed by partition (no exchange) and, in the
-  // full run, with the exchange of partial aggregates.
+  // full run, with the exchange of partial aggregates. Its commands start with the topic's fill.
   Section& so = ctx.report().Add("Scale-out: processes in one consumer group");
+  if (!FillTopic(ctx, bs, "logs", n)) {
+    ctx.Skipped("scale-out", "`sluice gen` could not fill the topic");
+    so.Text("Not measured: `sluice gen` could not fill the topic.");
+    return;
+  }
   const int max_procs =
       ctx.options().max_processes > 0 ? ctx.options().max_processes : std::max(2, ctx.threads());
   struct Case {
