@@ -6,7 +6,8 @@
 //      (the watermark of the batches before it) and to advance the per-partition watermarks,
 //   3. aggregates in parallel, one task per range of key groups (AggregateState per key group),
 //      dropping late rows,
-// and at each trigger emits what the output mode says and commits the epoch: the sinks prepare,
+// and at each trigger emits what the output mode says (the key groups' rows taken, filtered by
+// HAVING and sorted in parallel, merged on the driver) and commits the epoch: the sinks prepare,
 // the checkpoint (if any) records positions, watermarks, counters, sink states and the state
 // of every key group that changed, then the sinks commit. Everything that decides a result
 // depends only on batch contents and order, never on timing or the thread count. With a
