@@ -212,7 +212,8 @@ class RunIndex {
   enum Flag : uint8_t { kEscaped = 1, kSlow = 2 };
 
   explicit RunIndex(bool avx512) : avx512_(avx512) {
-    // A token per byte at most, and room for a block's whole store.
+    // A token per byte at most, and room for a block's whole store; a flag per record, of which
+    // a run takes at most kRunBytes (empty records take no bytes).
     tokens_.resize(RecordScanner::kRunBytes + 128);
     chars_.resize(RecordScanner::kRunBytes + 128);
     start_bits_.resize(RecordScanner::kRunBytes / 64 + 2);
@@ -222,7 +223,10 @@ class RunIndex {
   size_t Build(const char* base, const uint32_t* starts, size_t count) {
     const uint32_t first = starts[0];
     size_t n = 0;
-    while (n < count && starts[n + 1] - first <= RecordScanner::kRunBytes) ++n;
+    while (n < count && n < RecordScanner::kRunBytes &&
+           starts[n + 1] - first <= RecordScanner::kRunBytes) {
+      ++n;
+    }
     if (n == 0) return 0;
     base_ = base + first;
     starts_ = starts;

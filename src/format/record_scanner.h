@@ -58,7 +58,8 @@ class RecordScanner {
   // Indexes the run of records that starts at record 0 of `starts`: record k is the bytes
   // base[starts[k], starts[k + 1]) less one trailing newline (as in a RawBatch), and 64 bytes
   // after base + starts[count] are readable. Takes records while the run stays within kRunBytes
-  // and returns how many it took: 0 when record 0 alone is longer (Scan it).
+  // (bytes, and records: empty ones take no bytes) and returns how many it took: 0 when record
+  // 0 alone is longer (Scan it).
   size_t IndexRun(const char* base, const uint32_t* starts, size_t count);
   // Scan for record k of the last run; `rec` is its bytes.
   [[nodiscard]] bool ScanIndexed(size_t k, std::string_view rec, Value* row);

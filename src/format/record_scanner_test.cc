@@ -381,6 +381,31 @@ TEST(RecordScannerTest, TakesEveryWellFormedRecordOfARunWhateverCameBefore) {
   }
 }
 
+TEST(RecordScannerTest, ARunOfManyEmptyRecordsStaysWithinTheRunsSize) {
+  // Empty records (Kafka tombstones) take no bytes: a run holds at most kRunBytes records all
+  // the same, and the records after them are still read.
+  const std::string good = Generated(1, 0.0)[0];
+  const size_t empties = RecordScanner::kRunBytes + 2000;
+  std::string bytes;
+  std::vector<uint32_t> starts(empties + 1, 0);
+  bytes += good;
+  starts.push_back(static_cast<uint32_t>(bytes.size()));
+  bytes += std::string(kPadding, ' ');
+  for (bool avx512 : {true, false}) {
+    RecordScanner scanner(LabFields(), avx512);
+    std::vector<Value> row(LabFields().size());
+    const size_t records = starts.size() - 1;
+    size_t i = 0;
+    while (i < records) {
+      const size_t n = scanner.IndexRun(bytes.data(), starts.data() + i, records - i);
+      ASSERT_GT(n, 0U);
+      ASSERT_LE(n, RecordScanner::kRunBytes);
+      if (i + n == records) EXPECT_TRUE(scanner.ScanIndexed(n - 1, good, row.data()));
+      i += n;
+    }
+  }
+}
+
 TEST(RecordScannerTest, AgreesWithTheFullParserOnRunsOfRecords) {
   // The index carries state from one 64-byte block to the next (strings, escapes, UTF-8
   // sequences, scalars) and each record must start afresh, whatever the one before it left open;

@@ -124,7 +124,8 @@ class LineCutter {
  public:
   LineCutter(const char* base, size_t size, size_t pos)
       : base_(base), size_(size), block_(pos & ~size_t{63}) {
-    mask_ = Load(block_) & (~uint64_t{0} << (pos & 63));
+    // A resume at the end of the file reads nothing: the block there may be past the mapping.
+    mask_ = pos < size ? Load(block_) & (~uint64_t{0} << (pos & 63)) : 0;
   }
 
   // Appends to `starts` the end of each line from where the last call stopped (one past its

@@ -191,6 +191,20 @@ TEST_F(FileSourceTest, ResumingAtABatchEndReadsExactlyTheRest) {
   }
 }
 
+// A file of whole pages resumed at its end: nothing is read, not even the page after it.
+TEST_F(FileSourceTest, ResumingAtTheEndOfAFileOfWholePagesReadsNothing) {
+  std::string content;
+  for (int i = 0; content.size() < 4096; ++i) content += "{\"a\": " + std::to_string(i) + "}\n";
+  content.resize(4095);
+  content += '\n';
+  const std::string path = Write("in.jsonl", content);
+  const auto all = ReadPath(path);
+  ASSERT_FALSE(all.empty());
+  ASSERT_EQ(all.back().end.next_byte, 4096);
+  const PartitionPosition at = all.back().end;
+  EXPECT_TRUE(ReadPath(path, &at).empty());
+}
+
 TEST_F(FileSourceTest, ResumingAtTheStartReadsEverything) {
   const std::string path = Write("in.jsonl", Joined(Lines()));
   const PartitionPosition start{PartitionId(0), Offset(0), 0};
