@@ -400,7 +400,9 @@ TEST(RecordScannerTest, ARunOfManyEmptyRecordsStaysWithinTheRunsSize) {
       const size_t n = scanner.IndexRun(bytes.data(), starts.data() + i, records - i);
       ASSERT_GT(n, 0U);
       ASSERT_LE(n, RecordScanner::kRunBytes);
-      if (i + n == records) EXPECT_TRUE(scanner.ScanIndexed(n - 1, good, row.data()));
+      if (i + n == records) {
+        EXPECT_TRUE(scanner.ScanIndexed(n - 1, good, row.data()));
+      }
       i += n;
     }
   }
