@@ -39,12 +39,11 @@ void ParsedBatch::Reset(size_t num_buckets) {
 }
 
 BatchProcessor::BatchProcessor(const BoundQuery& query, size_t num_buckets, uint32_t key_groups,
-                               const RowFormatter* formatter, size_t preview_rows)
+                               const RowFormatter* formatter)
     : query_(query),
       num_buckets_(num_buckets),
       key_groups_(key_groups),
       formatter_(formatter),
-      preview_rows_(preview_rows),
       visible_columns_(query.select.size() - query.hidden_columns),
       parser_(query.input_fields),
       row_(query.input_fields.size()) {
@@ -55,7 +54,7 @@ BatchProcessor::BatchProcessor(const BoundQuery& query, size_t num_buckets, uint
   }
 }
 
-void BatchProcessor::Process(const RawBatch& batch, ParsedBatch& out) {
+void BatchProcessor::Process(const RawBatch& batch, ParsedBatch& out, size_t preview_rows) {
   out.Reset(query_.aggregating ? num_buckets_ : 0);
   const int time_slot = query_.event_time_slot;
   const size_t n = batch.size();
@@ -104,7 +103,7 @@ void BatchProcessor::Process(const RawBatch& batch, ParsedBatch& out) {
     ++out.passed_filter;
 
     if (!query_.aggregating) {
-      Project(out);
+      Project(out, preview_rows);
       continue;
     }
     key_.clear();
@@ -124,7 +123,7 @@ void BatchProcessor::Process(const RawBatch& batch, ParsedBatch& out) {
   }
 }
 
-void BatchProcessor::Project(ParsedBatch& out) {
+void BatchProcessor::Project(ParsedBatch& out, size_t preview_rows) {
   out.out_offsets.push_back(static_cast<uint32_t>(out.out_bytes.size()));
   if (formatter_ == nullptr) {
     for (const auto& col : query_.select) {
@@ -137,7 +136,7 @@ void BatchProcessor::Project(ParsedBatch& out) {
     columns_.push_back(Evaluate(*query_.select[c].expr, row_.data(), arena_));
   }
   formatter_->Append(columns_.data(), out.out_bytes);
-  if (out.preview_rows < preview_rows_) {
+  if (out.preview_rows < preview_rows) {
     ++out.preview_rows;
     for (const Value& v : columns_) EncodeValue(out.preview_bytes, v);
   }

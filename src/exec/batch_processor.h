@@ -63,22 +63,23 @@ struct ParsedBatch {
 class BatchProcessor {
  public:
   // formatter (shared, may be null: rows are encoded with the row codec) writes a projection's
-  // visible columns; then the first `preview_rows` rows of each batch are also encoded.
+  // visible columns.
   BatchProcessor(const BoundQuery& query, size_t num_buckets, uint32_t key_groups,
-                 const RowFormatter* formatter = nullptr, size_t preview_rows = 0);
-  void Process(const RawBatch& batch, ParsedBatch& out);
+                 const RowFormatter* formatter = nullptr);
+  // With a formatter, the first `preview_rows` rows of the batch are also encoded (what the
+  // trigger still lacks of its preview).
+  void Process(const RawBatch& batch, ParsedBatch& out, size_t preview_rows = 0);
   // Records this processor has handled; written by its worker, read between parallel steps.
   int64_t records_processed() const { return records_processed_; }
 
  private:
   // A row that passed WHERE, of a query without aggregation, into out.
-  void Project(ParsedBatch& out);
+  void Project(ParsedBatch& out, size_t preview_rows);
 
   const BoundQuery& query_;
   size_t num_buckets_;
   uint32_t key_groups_;
   const RowFormatter* formatter_;
-  size_t preview_rows_;
   size_t visible_columns_;
   std::vector<uint32_t> bucket_of_group_;  // key group -> bucket
   RecordParser parser_;

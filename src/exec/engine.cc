@@ -47,9 +47,8 @@ Engine::Engine(const BoundQuery& query, EngineOptions options, Source& source, S
   if (options_.state_partitions == 0) options_.state_partitions = 1;
   if (!query_.aggregating) formatter_ = sink_.MakeRowFormatter(results_.names());
   for (int i = 0; i < pool_.size(); ++i) {
-    processors_.push_back(
-        std::make_unique<BatchProcessor>(query_, buckets, options_.state_partitions,
-                                         formatter_.get(), options_.result_preview_rows));
+    processors_.push_back(std::make_unique<BatchProcessor>(
+        query_, buckets, options_.state_partitions, formatter_.get()));
   }
   if (query_.aggregating) {
     for (uint32_t i = 0; i < options_.state_partitions; ++i) {
@@ -276,8 +275,12 @@ Status Engine::ProcessRound(std::vector<RawBatch>& batches) {
   const auto t0 = SteadyClock::now();
   const size_t n = batches.size();
   if (parsed_.size() < n) parsed_.resize(n);
+  // Preview rows the trigger still lacks (each batch encodes at most that many; TakeProjected
+  // keeps them in input order up to the total).
+  const size_t want = options_.result_preview_rows;
+  const size_t preview = formatter_ ? want - std::min(want, pending_rows_.size()) : 0;
   pool_.ParallelFor(n, [&](size_t i, int worker) {
-    processors_[static_cast<size_t>(worker)]->Process(batches[i], parsed_[i]);
+    processors_[static_cast<size_t>(worker)]->Process(batches[i], parsed_[i], preview);
   });
   report_.parse_ns += NanosSince(t0);
 
