@@ -17,7 +17,8 @@
 //                            round is processed: u32 body length, body (varint count; per batch
 //                            i64 partition, i64 first offset, i64 end offset), u64 XXH3-64 of
 //                            the body. Removed once epoch N commits.
-// Every file is written to a temporary name, fsynced and renamed; the rename of the manifest
+// Every file but the offsets log (appended in place, each entry checksummed) is written to a
+// temporary name, fsynced and renamed; the rename of the manifest
 // is the commit point. The two newest manifests and the state files they name are kept.
 #pragma once
 
@@ -105,7 +106,7 @@ class CheckpointStore {
   int64_t plan_epoch_ = -1;
 };
 
-// The offsets log of `epoch` in DIR (no lock), for LoadPlan and `sluice checkpoint`: its rounds
+// The offsets log of `epoch` in DIR (no lock), as LoadPlan reads it: its rounds
 // and the length of the file's valid part (0 when there is no log).
 struct OffsetsLog {
   std::vector<std::vector<BatchCut>> rounds;

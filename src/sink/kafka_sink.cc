@@ -35,14 +35,14 @@ class KafkaSink final : public Sink {
     return Status::Ok();
   }
 
-  // At least once: an epoch commits only after the broker acknowledged all of its rows, so a
-  // replay after a crash can only repeat rows (same keys), never lose them.
   // Each message's value is one JSON object, formatted by the engine's workers for projections.
   std::unique_ptr<RowFormatter> MakeRowFormatter(
       const std::vector<std::string>& column_names) const override {
     return std::make_unique<JsonRowFormatter>(column_names, tz_, JsonRowFormatter::Newline::kNo);
   }
 
+  // At least once: an epoch commits only after the broker acknowledged all of its rows, so a
+  // replay after a crash can only repeat rows (same keys), never lose them.
   Result<std::string> Prepare(int64_t /*epoch*/) override {
     SLUICE_RETURN_IF_ERROR(FlushAll());
     return std::string();
