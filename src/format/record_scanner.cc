@@ -799,8 +799,9 @@ bool RecordScanner::WalkTokens(size_t k, Value* row) {
   }
   if (at[i] < end || seen != all_seen_) return false;
   // A new layout after a few records of another (not at once: records of two layouts in turn
-  // keep one of them).
-  if (!escaped && (layout_.tokens == 0 || layout_misses_ >= 4)) {
+  // keep one of them). A layout that cannot be learned (a long key, many tokens) is tried again
+  // only after as many misses, not on every record.
+  if (!escaped && layout_misses_ >= 4) {
     Learn(b, at, run_->chars() + first, i);
   }
   next_record_ = k + 1;

@@ -127,7 +127,7 @@ class RecordScanner {
     size_t num_keys = 0;
   };
   Layout layout_;
-  size_t layout_misses_ = 0;  // records in a row that were not laid out as layout_
+  size_t layout_misses_ = 4;  // records in a row that were not laid out as layout_ (4: learn)
 
   std::unique_ptr<RunIndex> run_;
   // Where the next record's tokens start, when the walk of the one before went through.
