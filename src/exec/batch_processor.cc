@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "exec/evaluator.h"
+#include "exec/raw_prefilter.h"
 #include "exec/window_assigner.h"
 #include "format/row_codec.h"
 
@@ -47,6 +48,9 @@ BatchProcessor::BatchProcessor(const BoundQuery& query, size_t num_buckets, uint
       visible_columns_(query.select.size() - query.hidden_columns),
       parser_(query.input_fields),
       row_(query.input_fields.size()) {
+  std::string text = PrefilterText(query.where.get());
+  prefilter_ = !text.empty();
+  parser_.SetPrefilterText(std::move(text));
   // Contiguous ranges of key groups per bucket (a lookup per row instead of a division).
   bucket_of_group_.resize(key_groups_);
   for (uint32_t kg = 0; kg < key_groups_; ++kg) {
@@ -98,6 +102,8 @@ void BatchProcessor::Process(const RawBatch& batch, ParsedBatch& out, size_t pre
       }
       out.max_event_time = std::max(out.max_event_time, t);
     }
+    // The raw prefilter: a record without WHERE's text (or a backslash) cannot pass it.
+    if (prefilter_ && indexed && !parser_.MayHoldText(i - run_begin)) continue;
     arena_.Reset();
     if (query_.where && !EvaluatePredicate(*query_.where, row_.data(), arena_)) continue;
     ++out.passed_filter;

@@ -83,6 +83,7 @@ class BatchProcessor {
   size_t visible_columns_;
   std::vector<uint32_t> bucket_of_group_;  // key group -> bucket
   RecordParser parser_;
+  bool prefilter_ = false;  // the parser searches the records for WHERE's text
   Arena arena_;
   std::vector<Value> row_;
   std::vector<Value> columns_;  // a projected row's values

@@ -3,25 +3,16 @@
 #include <cstdint>
 #include <cstring>
 
+#include "common/ascii.h"
+
 namespace sluice {
 namespace {
-
-inline char FoldAscii(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
-}
 
 // Bytes of the UTF-8 character starting at s[i] (1 for a stray continuation byte), clipped to s.
 inline size_t CharLength(std::string_view s, size_t i) {
   auto b = static_cast<unsigned char>(s[i]);
   size_t n = b < 0xC0 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
   return n > s.size() - i ? s.size() - i : n;
-}
-
-// s[0, n) equals lower[0, n) after folding s's ASCII letters.
-inline bool EqualsFolded(const char* s, const char* lower, size_t n) {
-  for (size_t i = 0; i < n; ++i)
-    if (FoldAscii(s[i]) != lower[i]) return false;
-  return true;
 }
 
 constexpr uint64_t kOnes = 0x0101010101010101ULL;
@@ -90,13 +81,13 @@ bool ContainsIgnoreAsciiCase(std::string_view haystack, std::string_view needle)
     while (zero != 0) {
       size_t pos = i + static_cast<size_t>(__builtin_ctzll(zero)) / 8;
       if (pos > last) return false;
-      if (FoldAscii(h[pos]) == first && EqualsFolded(h + pos + 1, rest, m - 1)) return true;
+      if (FoldAscii(h[pos]) == first && EqualsFoldedAscii(h + pos + 1, rest, m - 1)) return true;
       zero &= zero - 1;
     }
   }
 #endif
   for (; i <= last; ++i) {
-    if (FoldAscii(h[i]) == first && EqualsFolded(h + i + 1, rest, m - 1)) return true;
+    if (FoldAscii(h[i]) == first && EqualsFoldedAscii(h + i + 1, rest, m - 1)) return true;
   }
   return false;
 }
@@ -110,16 +101,17 @@ bool MatchLike(const Expr& e, std::string_view s) {
     case LikeShape::kContains:
       return ci ? ContainsIgnoreAsciiCase(s, needle) : s.find(needle) != std::string_view::npos;
     case LikeShape::kPrefix:
-      return s.size() >= needle.size() && (ci ? EqualsFolded(s.data(), needle.data(), needle.size())
-                                              : s.substr(0, needle.size()) == needle);
+      return s.size() >= needle.size() &&
+             (ci ? EqualsFoldedAscii(s.data(), needle.data(), needle.size())
+                 : s.substr(0, needle.size()) == needle);
     case LikeShape::kSuffix: {
       if (s.size() < needle.size()) return false;
       std::string_view tail = s.substr(s.size() - needle.size());
-      return ci ? EqualsFolded(tail.data(), needle.data(), needle.size()) : tail == needle;
+      return ci ? EqualsFoldedAscii(tail.data(), needle.data(), needle.size()) : tail == needle;
     }
     case LikeShape::kExact:
       return s.size() == needle.size() &&
-             (ci ? EqualsFolded(s.data(), needle.data(), needle.size()) : s == needle);
+             (ci ? EqualsFoldedAscii(s.data(), needle.data(), needle.size()) : s == needle);
     case LikeShape::kGeneral:
       return LikeMatch(s, e.literal.s, ci);
   }

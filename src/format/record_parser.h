@@ -37,6 +37,11 @@ class RecordParser {
   size_t IndexRun(const char* base, const uint32_t* starts, size_t count);
   [[nodiscard]] const char* ParseIndexed(size_t k, std::string_view rec, size_t padding,
                                          Value* row);
+  // The raw prefilter (exec/raw_prefilter.h): IndexRun searches each record for `text`
+  // (ASCII-lowercased); MayHoldText(k) says whether record k of the run holds it, ignoring
+  // ASCII case, or a backslash. Asked only when a text is set and the run was indexed.
+  void SetPrefilterText(std::string text) { scanner_.SetText(std::move(text)); }
+  bool MayHoldText(size_t k) const { return scanner_.MayHoldText(k); }
   // Which field was missing or mistyped in the last failed Parse (-1 if not about one field).
   int last_bad_field() const { return last_bad_field_; }
 

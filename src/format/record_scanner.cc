@@ -4,6 +4,7 @@
 #include <array>
 #include <cstring>
 
+#include "common/ascii.h"
 #include "format/json_grammar.h"
 
 #if defined(__AVX2__)
@@ -209,7 +210,8 @@ inline const char* SkipScalar(const char* p, const char* end) {
 // or errors that the string-by-string walk decides: such a record is flagged kSlow.
 class RunIndex {
  public:
-  enum Flag : uint8_t { kEscaped = 1, kSlow = 2 };
+  // kText: the record holds the prefilter's text (SetText).
+  enum Flag : uint8_t { kEscaped = 1, kSlow = 2, kText = 4 };
 
   explicit RunIndex(bool avx512) : avx512_(avx512) {
     // A token per byte at most, and room for a block's whole store; a flag per record, of which
@@ -259,6 +261,10 @@ class RunIndex {
     std::fill_n(tokens_.data() + count_, kSentinels, UINT32_MAX);
     return n;
   }
+
+  // The text each record is searched for (ASCII-lowercased; empty: none), ignoring ASCII case:
+  // records that hold it are flagged kText.
+  void SetText(std::string text) { text_ = std::move(text); }
 
   // Tokens after the last one, UINT32_MAX, that a walk may read.
   static constexpr size_t kSentinels = 8;
@@ -336,6 +342,54 @@ class RunIndex {
       uint64_t scalars = 0;
       const uint64_t tokens = Block(Classify(base_ + at), at, scalars, carry);
       Append(tokens, at);
+      if (!text_.empty() && at + text_.size() <= len_) {
+        if (const uint64_t found = TextStarts(at); found != 0) Text(found, at);
+      }
+    }
+  }
+
+  // Where the text may start in the block at `at` (at + text_.size() <= len_): its first and
+  // last bytes, both folded with | 0x20 (which folds upper- onto lower-case letters, and a few
+  // other bytes onto others: only more candidates). The load at + size - 1 further stays within
+  // the 64 bytes readable after the run.
+  uint64_t TextStarts(size_t at) const {
+    const size_t k = text_.size();
+    const size_t positions = std::min<size_t>(64, len_ - at - k + 1);
+    const uint64_t room = positions == 64 ? ~uint64_t{0} : (uint64_t{1} << positions) - 1;
+    const char* p = base_ + at;
+    uint64_t found = 0;
+#if defined(__AVX2__)
+    const __m256i fold = _mm256_set1_epi8(0x20);
+    const __m256i first = _mm256_set1_epi8(static_cast<char>(text_[0] | 0x20));
+    const __m256i last = _mm256_set1_epi8(static_cast<char>(text_[k - 1] | 0x20));
+    for (int h = 0; h < 2; ++h) {
+      const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * h));
+      const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * h + k - 1));
+      const __m256i both = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_or_si256(a, fold), first),
+                                            _mm256_cmpeq_epi8(_mm256_or_si256(b, fold), last));
+      found |= uint64_t{static_cast<uint32_t>(_mm256_movemask_epi8(both))} << (32 * h);
+    }
+#else
+    const char first = static_cast<char>(text_[0] | 0x20);
+    const char last = static_cast<char>(text_[k - 1] | 0x20);
+    for (size_t i = 0; i < positions; ++i) {
+      if (static_cast<char>(p[i] | 0x20) == first && static_cast<char>(p[i + k - 1] | 0x20) == last)
+        found |= uint64_t{1} << i;
+    }
+#endif
+    return found & room;
+  }
+
+  // Checks each candidate start of the text in the block at `at`: a record that holds it whole
+  // is flagged kText.
+  __attribute__((noinline)) void Text(uint64_t found, size_t at) {
+    for (; found != 0; found &= found - 1) {
+      const size_t p = at + TrailingZeros(found);
+      const size_t k = RecordAt(p);
+      if ((flags_[k] & kText) == 0 && p + text_.size() <= Start(k + 1) &&
+          EqualsFoldedAscii(base_ + p, text_.data(), text_.size())) {
+        flags_[k] |= kText;
+      }
     }
   }
 
@@ -357,6 +411,13 @@ class RunIndex {
     const __m512i colon = _mm512_set1_epi8(':');
     const __m512i comma = _mm512_set1_epi8(',');
     const __m512i scalar_class = _mm512_set1_epi8(static_cast<char>(kScalar));
+    // The prefilter's text: its first and last bytes, folded as TextStarts folds them.
+    const size_t text_size = text_.size();
+    const __m512i fold = _mm512_set1_epi8(0x20);
+    const __m512i text_first =
+        _mm512_set1_epi8(static_cast<char>(text_size == 0 ? 0 : text_[0] | 0x20));
+    const __m512i text_last =
+        _mm512_set1_epi8(static_cast<char>(text_size == 0 ? 0 : text_[text_size - 1] | 0x20));
     // Locals, not members: the stores of token bytes could alias members, which would then go
     // through memory from one block to the next.
     Carry carry;
@@ -400,6 +461,14 @@ class RunIndex {
       }
 #undef SLUICE_WIDEN
       count += n;
+      if (text_size != 0 && at + text_size <= len_) {
+        const size_t positions = std::min<size_t>(64, len_ - at - text_size + 1);
+        const uint64_t room = positions == 64 ? ~uint64_t{0} : (uint64_t{1} << positions) - 1;
+        const __m512i w = _mm512_loadu_si512(base_ + at + text_size - 1);
+        const uint64_t found = _mm512_cmpeq_epi8_mask(_mm512_or_si512(v, fold), text_first) &
+                               _mm512_cmpeq_epi8_mask(_mm512_or_si512(w, fold), text_last) & room;
+        if (found != 0) Text(found, at);
+      }
     }
     count_ = count;
   }
@@ -570,6 +639,7 @@ class RunIndex {
   }
 
   const bool avx512_;
+  std::string text_;                  // SetText
   std::vector<uint32_t> tokens_;      // offsets from base_ of every record's tokens, in order
   std::vector<uint8_t> chars_;        // their bytes
   std::vector<uint64_t> start_bits_;  // a bit per byte of the run: where records start
@@ -723,6 +793,14 @@ bool RecordScanner::Scan(std::string_view rec, size_t padding, Value* row) {
   }
   unescaped_.clear();
   return Walk(rec.data(), rec.data() + rec.size(), row);
+}
+
+void RecordScanner::SetText(std::string text) {
+  if (run_) run_->SetText(std::move(text));
+}
+
+bool RecordScanner::MayHoldText(size_t k) const {
+  return (run_->flags(k) & (RunIndex::kText | RunIndex::kEscaped)) != 0;
 }
 
 bool RecordScanner::ScanIndexed(size_t k, std::string_view rec, Value* row) {

@@ -64,6 +64,13 @@ class RecordScanner {
   // Scan for record k of the last run; `rec` is its bytes.
   [[nodiscard]] bool ScanIndexed(size_t k, std::string_view rec, Value* row);
 
+  // Searches the records of each run for `text` (ASCII-lowercased; empty: no search) while it
+  // indexes them: the raw prefilter's text (exec/raw_prefilter.h).
+  void SetText(std::string text);
+  // Whether record k of the last run holds the text, ignoring ASCII case, or a backslash (which
+  // may spell it with escapes). Only asked when a text is set.
+  bool MayHoldText(size_t k) const;
+
  private:
   struct Key {
     uint64_t prefix;  // the name's first (up to) 8 bytes, little-endian, zero above its length

@@ -434,6 +434,65 @@ TEST(RecordScannerTest, AgreesWithTheFullParserOnRunsOfRecords) {
   }
 }
 
+// What the run index's search for the raw prefilter's text must answer for a record, byte by
+// byte: it holds the text ignoring ASCII case, or a backslash.
+bool HoldsText(std::string_view rec, std::string_view text) {
+  if (rec.find('\\') != std::string_view::npos) return true;
+  std::string lower(rec);
+  for (char& c : lower) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+  return lower.find(text) != std::string::npos;
+}
+
+TEST(RecordScannerTest, FindsThePrefiltersTextInEveryRecordOfARun) {
+  // Generated records (one in ten with escapes or text outside ASCII), edge cases and mutated
+  // ones, and the text at every offset from a block's start, at a record's end, and split over
+  // two records (which holds it in neither).
+  std::vector<std::string> recs = Generated(2000, 0.1);
+  for (const auto& more : {EdgeCases(), MutatedCases(500)}) {
+    recs.insert(recs.end(), more.begin(), more.end());
+  }
+  const std::string long_text(70, 'q');  // longer than a block
+  for (size_t pad = 0; pad < 140; ++pad) {
+    recs.push_back(R"({"content":")" + std::string(pad % 70, ' ') +
+                   (pad < 70 ? "CrasH" : long_text) + "\"}");
+    recs.push_back(R"({"content":")" + std::string(pad, 'x') + "cras" + long_text.substr(1) +
+                   "\"}");
+  }
+  recs.push_back(R"({"content":"crash)");
+  recs.push_back(R"({"content":"a cra)");
+  recs.push_back(R"(sh"})");
+  for (const std::string& text :
+       std::vector<std::string>{"crash", "c", "vulnerability", "user_10", "\xc3\xa9", long_text}) {
+    size_t holding = 0;
+    for (const char* separator : {"\n", ""}) {
+      std::string bytes;
+      std::vector<uint32_t> starts{0};
+      for (const std::string& rec : recs) {
+        bytes += rec + separator;
+        starts.push_back(static_cast<uint32_t>(bytes.size()));
+      }
+      bytes += std::string(kPadding, 'h');  // bytes the text's last one could match
+      for (bool avx512 : {true, false}) {
+        RecordScanner scanner(LabFields(), avx512);
+        scanner.SetText(text);
+        for (size_t i = 0; i < recs.size();) {
+          const size_t n = scanner.IndexRun(bytes.data(), starts.data() + i, recs.size() - i);
+          ASSERT_GT(n, 0U);
+          for (size_t k = 0; k < n; ++k, ++i) {
+            const bool expected = HoldsText(recs[i], text);
+            holding += expected ? 1 : 0;
+            EXPECT_EQ(scanner.MayHoldText(k), expected)
+                << "text '" << text << "' avx512 " << avx512 << " separator '" << separator
+                << "': " << recs[i];
+          }
+        }
+      }
+    }
+    EXPECT_GT(holding, 0U) << text;
+    if (text != "c") EXPECT_LT(holding, 4 * recs.size()) << text;
+  }
+}
+
 TEST(RecordScannerTest, EscapedStringValuesStayValidForTheWholeRecord) {
   // Several escaped values in one record share the scanner's buffer: earlier ones must not move.
   const std::vector<Field> fields = {{"a", Type::kString}, {"b", Type::kString}};
