@@ -819,15 +819,13 @@ bool RecordScanner::WalkTokens(size_t k, Value* row) {
   const size_t first = next_record_ == k ? next_token_ : run_->TokenAt(run_->Start(k));
   const uint32_t* at = run_->tokens() + first;
   const bool escaped = (run_->flags(k) & RunIndex::kEscaped) != 0;
-  if (!escaped) {
-    if (ReadLaidOut(b, at, run_->chars() + first, end, row)) {
-      layout_misses_ = 0;
-      next_record_ = k + 1;
-      next_token_ = first + layout_.tokens;
-      return true;
-    }
-    ++layout_misses_;
+  if (ReadLaidOut(b, at, run_->chars() + first, end, escaped, row)) {
+    layout_misses_ = 0;
+    next_record_ = k + 1;
+    next_token_ = first + layout_.tokens;
+    return true;
   }
+  ++layout_misses_;
   if (at[1] >= end || b[at[0]] != '{') return false;
   size_t i = 1;
   uint64_t seen = 0;
@@ -908,7 +906,7 @@ inline bool SameBytes(const uint8_t* a, const uint8_t* b, size_t n) {
 }  // namespace
 
 bool RecordScanner::ReadLaidOut(const char* b, const uint32_t* at, const uint8_t* chars,
-                                uint32_t end, Value* row) {
+                                uint32_t end, bool escaped, Value* row) {
   const size_t n = layout_.tokens;
   // Exactly n tokens in the record, the same bytes as the layout's.
   if (n == 0 || at[n - 1] >= end || at[n] < end || !SameBytes(chars, layout_.chars, n)) {
@@ -917,14 +915,22 @@ bool RecordScanner::ReadLaidOut(const char* b, const uint32_t* at, const uint8_t
   for (size_t j = 0; j < layout_.num_keys; ++j) {
     const Layout::KeyAt& k = layout_.keys[j];
     const uint32_t* t = at + k.token;
+    // (A key with an escape never matches: the layout's keys have none.)
     if (!k.key.Matches(b + t[0] + 1, t[1] - t[0] - 1)) return false;
     const int field = k.key.field;
     if (k.scalar) {
       if (!ScalarBeforeToken(b + t[3], b + t[4], field, row)) return false;
     } else if (field >= 0) {
-      // A string's bytes were checked by the index (no escapes here: escaped records walk).
+      // A string's bytes were checked by the index; one with escapes is decoded.
       const char* body = b + t[3] + 1;
-      row[field] = Value::String(std::string_view(body, b + t[4] - body));
+      const char* close = b + t[4];
+      const auto len = static_cast<size_t>(close - body);
+      if (!escaped || std::memchr(body, '\\', len) == nullptr) {
+        row[field] = Value::String(std::string_view(body, len));
+      } else if (!ReadString(body, close, true, b + end, keys_[static_cast<size_t>(field)],
+                             row[field])) {
+        return false;
+      }
     }
   }
   return true;

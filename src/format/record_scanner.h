@@ -86,9 +86,10 @@ class RecordScanner {
   int FieldNamed(const char* key, size_t len, uint64_t head, uint64_t tail) const;
   // Record k of the run, by its tokens.
   bool WalkTokens(size_t k, Value* row);
-  // The same for a record laid out as the layout_ (false: it is not, walk it).
+  // The same for a record laid out as the layout_ (false: it is not, walk it); `escaped`: the
+  // record holds escapes, and the strings read are decoded where they have one.
   bool ReadLaidOut(const char* b, const uint32_t* at, const uint8_t* chars, uint32_t end,
-                   Value* row);
+                   bool escaped, Value* row);
   // Learns the layout of a record the walk took: `n` tokens from `at`.
   void Learn(const char* b, const uint32_t* at, const uint8_t* chars, size_t n);
   // Any other record, string by string.
