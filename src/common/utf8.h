@@ -2,7 +2,9 @@
 // the generator's own validation).
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -18,11 +20,19 @@ bool IsValidUtf8(std::string_view s);
 void AppendJsonString(std::string& out, std::string_view s);
 
 // The value of a hexadecimal digit (either case), or -1 (JSON's \uXXXX, URLs' %XX).
+// A table rather than comparisons: escapes mix digits and letters, which branches mispredict.
 inline int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+  static constexpr auto kDigits = [] {
+    std::array<int8_t, 256> t{};
+    for (int i = 0; i < 256; ++i) {
+      t[static_cast<size_t>(i)] = i >= '0' && i <= '9'   ? static_cast<int8_t>(i - '0')
+                                  : i >= 'a' && i <= 'f' ? static_cast<int8_t>(i - 'a' + 10)
+                                  : i >= 'A' && i <= 'F' ? static_cast<int8_t>(i - 'A' + 10)
+                                                         : int8_t{-1};
+    }
+    return t;
+  }();
+  return kDigits[static_cast<unsigned char>(c)];
 }
 
 }  // namespace sluice

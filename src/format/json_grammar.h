@@ -52,13 +52,12 @@ inline bool ParseJsonDouble(const char* p, const char* end, double& out) {
 
 // The code unit of the 4 hex digits at p, or -1.
 inline int32_t JsonHexQuad(const char* p) {
-  int32_t v = 0;
-  for (int i = 0; i < 4; ++i) {
-    const int d = HexDigit(p[i]);
-    if (d < 0) return -1;
-    v = v * 16 + d;
-  }
-  return v;
+  const int a = HexDigit(p[0]);
+  const int b = HexDigit(p[1]);
+  const int c = HexDigit(p[2]);
+  const int d = HexDigit(p[3]);
+  if ((a | b | c | d) < 0) return -1;  // one test for the four
+  return (a << 12) | (b << 8) | (c << 4) | d;
 }
 
 // The escape sequence at p (p[0] is the backslash): its length in bytes (2, 6, or 12 for a
