@@ -8,7 +8,9 @@
 // which RecordParser refuses.
 // Differential too: RecordParser's fast path (RecordScanner) must give the same verdict, reason
 // and row as the simdjson-only path on every input; and so must its run path, with the input cut
-// into records at every newline (as a file source cuts a batch) and indexed a run at a time.
+// into records at every newline (as a file source cuts a batch) and indexed a run at a time,
+// where the run's search for the raw prefilter's text must find it in exactly the records that
+// hold it (or a backslash).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -74,7 +76,18 @@ void ParseWith(const std::vector<sluice::Field>& fields, sluice::RecordParser& s
   if (Outcome(scan_first, fields.size(), rec) != Outcome(full, fields.size(), rec)) std::abort();
 }
 
-// The input as a batch of lines, each parsed in runs and by the full parser on the same bytes.
+// The raw prefilter's text the run parsers search for (ASCII-lowercased), and what the search
+// must answer for a record: it holds the text in any ASCII case, or a backslash.
+constexpr std::string_view kText = "crash";
+bool HoldsText(std::string_view rec) {
+  if (rec.find('\\') != std::string_view::npos) return true;
+  std::string lower(rec);
+  for (char& c : lower) c = c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
+  return lower.find(kText) != std::string::npos;
+}
+
+// The input as a batch of lines, each parsed in runs and by the full parser on the same bytes;
+// and the run's search for kText, on every record the parser takes.
 void ParseRuns(const std::vector<sluice::Field>& fields, sluice::RecordParser& runs,
                sluice::RecordParser& full, const std::vector<char>& buf, size_t size) {
   std::vector<uint32_t> starts{0};
@@ -97,6 +110,7 @@ void ParseRuns(const std::vector<sluice::Field>& fields, sluice::RecordParser& r
       const char* b = full.Parse(rec, padding, row.data());
       const std::string alone = b == nullptr ? Outcome(row.data(), fields.size()) : b;
       if (indexed != alone) std::abort();
+      if (a == nullptr && runs.MayHoldText(k) != HoldsText(rec)) std::abort();
     }
   }
 }
@@ -115,6 +129,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The scanner's AVX2 index too, where the CPU would take the AVX-512 one.
   static sluice::RecordParser lab_avx2(kLab, Path::kScanFirstAvx2);
   static sluice::RecordParser typed_avx2(kTyped, Path::kScanFirstAvx2);
+  static const bool text_set = [] {
+    lab.SetPrefilterText(std::string(kText));
+    typed_avx2.SetPrefilterText(std::string(kText));
+    return true;
+  }();
+  (void)text_set;
   // The record sits in its own allocation with exactly the promised padding after it, so a
   // read beyond the padding is an ASan report.
   std::vector<char> buf(size + kPadding, ' ');
