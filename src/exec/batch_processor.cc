@@ -25,6 +25,7 @@ bool IsBlank(std::string_view rec) {
 void ParsedBatch::Reset(size_t num_buckets) {
   input_records = 0;
   passed_filter = 0;
+  prefiltered = 0;
   max_event_time = INT64_MIN;
   malformed.clear();
   buckets.resize(num_buckets);
@@ -103,7 +104,10 @@ void BatchProcessor::Process(const RawBatch& batch, ParsedBatch& out, size_t pre
       out.max_event_time = std::max(out.max_event_time, t);
     }
     // The raw prefilter: a record without WHERE's text (or a backslash) cannot pass it.
-    if (prefilter_ && indexed && !parser_.MayHoldText(i - run_begin)) continue;
+    if (prefilter_ && indexed && !parser_.MayHoldText(i - run_begin)) {
+      ++out.prefiltered;
+      continue;
+    }
     arena_.Reset();
     if (query_.where && !EvaluatePredicate(*query_.where, row_.data(), arena_)) continue;
     ++out.passed_filter;

@@ -47,6 +47,7 @@ struct Malformed {
 struct ParsedBatch {
   int64_t input_records = 0;  // non-blank records
   int64_t passed_filter = 0;
+  int64_t prefiltered = 0;             // records WHERE rejected by the raw prefilter, not evaluated
   int64_t max_event_time = INT64_MIN;  // over well-formed records, filtered or not
   std::vector<Malformed> malformed;
   std::vector<Bucket> buckets;        // aggregating: one per range of key groups

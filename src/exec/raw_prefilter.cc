@@ -1,7 +1,6 @@
 #include "exec/raw_prefilter.h"
 
 #include "common/ascii.h"
-#include "exec/like.h"
 
 namespace sluice {
 namespace {
@@ -63,10 +62,6 @@ std::string PrefilterText(const Expr* where) {
   std::string longest;
   if (where != nullptr) Collect(*where, longest);
   return longest;
-}
-
-bool MayHoldText(std::string_view record, std::string_view text) {
-  return record.find('\\') != std::string_view::npos || ContainsIgnoreAsciiCase(record, text);
 }
 
 }  // namespace sluice

@@ -11,7 +11,6 @@
 #pragma once
 
 #include <string>
-#include <string_view>
 
 #include "plan/expr.h"
 
@@ -20,9 +19,5 @@ namespace sluice {
 // The text `where` (may be null) can only be TRUE with, ASCII-lowercased; of several, the
 // longest (the rarest, as a guess). Empty: no prefilter.
 std::string PrefilterText(const Expr* where);
-
-// What the scanner's search answers for one record, byte by byte: whether `record` holds
-// `text` (ASCII-lowercased) ignoring ASCII case, or a backslash. Tests compare the two.
-bool MayHoldText(std::string_view record, std::string_view text);
 
 }  // namespace sluice

@@ -826,6 +826,9 @@ bool RecordScanner::WalkTokens(size_t k, Value* row) {
     return true;
   }
   ++layout_misses_;
+  // What the layout read decoded before it failed is read again: the buffer starts over, so it
+  // never outgrows the capacity ReadString reserved (which would move the values read).
+  unescaped_.clear();
   if (at[1] >= end || b[at[0]] != '{') return false;
   size_t i = 1;
   uint64_t seen = 0;
