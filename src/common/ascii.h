@@ -3,11 +3,19 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
+#include <string_view>
 
 namespace sluice {
 
 inline char FoldAscii(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
+}
+
+inline std::string LowerAscii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = FoldAscii(c);
+  return out;
 }
 
 // s[0, n) equals lower[0, n) after folding s's ASCII letters (lower has no upper-case letters).

@@ -5,12 +5,6 @@
 namespace sluice {
 namespace {
 
-std::string LowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = FoldAscii(c);
-  return out;
-}
-
 // A STRING column of the record, or lower()/upper() of one: its value is a JSON string of the
 // record, so the record's bytes hold it (with escapes where the JSON has them).
 bool ReadsRecordString(const Expr& e) {

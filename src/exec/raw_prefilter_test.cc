@@ -27,35 +27,41 @@ std::unique_ptr<BoundQuery> Compile(std::string_view sql) {
   return std::make_unique<BoundQuery>(std::move(r).value());
 }
 
-std::string TextOf(std::string_view where) {
-  auto q = Compile("SELECT user_id FROM logs WHERE " + std::string(where));
-  return q ? PrefilterText(q->where.get()) : "<no query>";
-}
-
 TEST(RawPrefilterTest, FindsTheTextAConjunctNeeds) {
-  // Q2's and Q1's WHERE.
-  EXPECT_EQ(TextOf("lower(content) LIKE '%crash%' AND severity IN ('High', 'Critical')"), "crash");
-  EXPECT_EQ(TextOf("lower(content) LIKE '%vulnerability%' AND severity = 'High'"), "vulnerability");
-  // Every shape with a literal part, lowered; the column itself, upper(), ILIKE, the functions.
-  EXPECT_EQ(TextOf("content LIKE 'Disk%'"), "disk");
-  EXPECT_EQ(TextOf("content LIKE '%Full'"), "full");
-  EXPECT_EQ(TextOf("content = 'x' OR content LIKE 'exact'"), "");  // under an OR: no
-  EXPECT_EQ(TextOf("content LIKE 'exact'"), "exact");
-  EXPECT_EQ(TextOf("upper(content) LIKE '%CRASH%'"), "crash");
-  EXPECT_EQ(TextOf("content ILIKE '%CrAsH%'"), "crash");
-  EXPECT_EQ(TextOf("contains(content, 'Panic')"), "panic");
-  EXPECT_EQ(TextOf("startswith(user_id, 'user_1')"), "user_1");
-  EXPECT_EQ(TextOf("endswith(source_ip, '.29')"), ".29");
-  // Of several conjuncts, nested ANDs included, the longest text.
-  EXPECT_EQ(TextOf("content LIKE '%ab%' AND (status = '500' AND source_ip LIKE '10.0.0%')"),
-            "10.0.0");
-  // Nothing to search for: a negation, a pattern with _ in it, '%', an OR, a computed string.
-  EXPECT_EQ(TextOf("content NOT LIKE '%crash%'"), "");
-  EXPECT_EQ(TextOf("content LIKE '%cr_sh%'"), "");
-  EXPECT_EQ(TextOf("content LIKE '%'"), "");
-  EXPECT_EQ(TextOf("content LIKE '%crash%' OR severity = 'High'"), "");
-  EXPECT_EQ(TextOf("concat(content, user_id) LIKE '%crash%'"), "");
-  EXPECT_EQ(TextOf("NOT (content LIKE '%crash%')"), "");
+  struct Case {
+    const char* where;
+    const char* text;  // "": no prefilter
+  };
+  const Case cases[] = {
+      // Q2's and Q1's WHERE.
+      {"lower(content) LIKE '%crash%' AND severity IN ('High', 'Critical')", "crash"},
+      {"lower(content) LIKE '%vulnerability%' AND severity = 'High'", "vulnerability"},
+      // Every shape with a literal part, lowered; the column itself, upper(), ILIKE, the
+      // functions.
+      {"content LIKE 'Disk%'", "disk"},
+      {"content LIKE '%Full'", "full"},
+      {"content LIKE 'exact'", "exact"},
+      {"upper(content) LIKE '%CRASH%'", "crash"},
+      {"content ILIKE '%CrAsH%'", "crash"},
+      {"contains(content, 'Panic')", "panic"},
+      {"startswith(user_id, 'user_1')", "user_1"},
+      {"endswith(source_ip, '.29')", ".29"},
+      // Of several conjuncts, nested ANDs included, the longest text.
+      {"content LIKE '%ab%' AND (status = '500' AND source_ip LIKE '10.0.0%')", "10.0.0"},
+      // Nothing to search for: an OR, a negation, a pattern with _ in it, '%', a computed string.
+      {"content = 'x' OR content LIKE 'exact'", ""},
+      {"content NOT LIKE '%crash%'", ""},
+      {"content LIKE '%cr_sh%'", ""},
+      {"content LIKE '%'", ""},
+      {"content LIKE '%crash%' OR severity = 'High'", ""},
+      {"concat(content, user_id) LIKE '%crash%'", ""},
+      {"NOT (content LIKE '%crash%')", ""},
+  };
+  for (const Case& c : cases) {
+    auto q = Compile("SELECT user_id FROM logs WHERE " + std::string(c.where));
+    ASSERT_NE(q, nullptr) << c.where;
+    EXPECT_EQ(PrefilterText(q->where.get()), c.text) << c.where;
+  }
   EXPECT_EQ(PrefilterText(nullptr), "");
 }
 

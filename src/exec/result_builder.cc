@@ -8,7 +8,8 @@
 
 namespace sluice {
 
-ResultBuilder::ResultBuilder(const BoundQuery& query) : query_(query) {
+ResultBuilder::ResultBuilder(const BoundQuery& query)
+    : query_(query), natural_(static_cast<size_t>(query.window_slots()) + query.group_keys.size()) {
   const size_t visible = query.select.size() - query.hidden_columns;
   for (size_t i = 0; i < visible; ++i) {
     names_.push_back(query.select[i].name);
@@ -42,8 +43,7 @@ void ResultBuilder::KeepAndSort(std::vector<AggregateRow>& rows, Arena& arena) c
 }
 
 bool ResultBuilder::NaturalLess(const AggregateRow& a, const AggregateRow& b) const {
-  const size_t natural = static_cast<size_t>(query_.window_slots()) + query_.group_keys.size();
-  for (size_t i = 0; i < natural; ++i) {
+  for (size_t i = 0; i < natural_; ++i) {
     const int c = CompareValues(a[i].view(), b[i].view());
     if (c != 0) return c < 0;
   }
@@ -51,7 +51,6 @@ bool ResultBuilder::NaturalLess(const AggregateRow& a, const AggregateRow& b) co
 }
 
 void ResultBuilder::FromSorted(std::vector<AggregateRow>& rows, OutputBatch& out) {
-  const size_t natural = static_cast<size_t>(query_.window_slots()) + query_.group_keys.size();
   std::vector<Value> view;
   std::vector<std::vector<OwnedValue>> projected;
   std::vector<std::string> keys;
@@ -69,7 +68,7 @@ void ResultBuilder::FromSorted(std::vector<AggregateRow>& rows, OutputBatch& out
     projected.push_back(std::move(o));
     // The deduplication key: window start and group key values, as JSON.
     std::string key;
-    for (size_t i = 0; i < natural; ++i) {
+    for (size_t i = 0; i < natural_; ++i) {
       if (query_.window && i == 1) continue;  // the window end adds nothing to its start
       if (!key.empty()) key.push_back('|');
       AppendJsonValue(key, view[i], TimeZone::Utc());

@@ -47,6 +47,7 @@ class ResultBuilder {
 
  private:
   const BoundQuery& query_;
+  const size_t natural_;  // the natural order's columns: the window's, then the group keys
   std::vector<std::string> names_;
   std::vector<Type> types_;
   Arena arena_;

@@ -348,14 +348,19 @@ class RunIndex {
     }
   }
 
+  // The places of the block at `at` where the whole text fits before the run's end (at +
+  // text_.size() <= len_): a bit each.
+  uint64_t TextRoom(size_t at) const {
+    const size_t positions = std::min<size_t>(64, len_ - at - text_.size() + 1);
+    return positions == 64 ? ~uint64_t{0} : (uint64_t{1} << positions) - 1;
+  }
+
   // Where the text may start in the block at `at` (at + text_.size() <= len_): its first and
   // last bytes, both folded with | 0x20 (which folds upper- onto lower-case letters, and a few
   // other bytes onto others: only more candidates). The load at + size - 1 further stays within
   // the 64 bytes readable after the run.
   uint64_t TextStarts(size_t at) const {
     const size_t k = text_.size();
-    const size_t positions = std::min<size_t>(64, len_ - at - k + 1);
-    const uint64_t room = positions == 64 ? ~uint64_t{0} : (uint64_t{1} << positions) - 1;
     const char* p = base_ + at;
     uint64_t found = 0;
 #if defined(__AVX2__)
@@ -372,12 +377,12 @@ class RunIndex {
 #else
     const char first = static_cast<char>(text_[0] | 0x20);
     const char last = static_cast<char>(text_[k - 1] | 0x20);
-    for (size_t i = 0; i < positions; ++i) {
+    for (size_t i = 0; i < 64 && at + i + k <= len_; ++i) {
       if (static_cast<char>(p[i] | 0x20) == first && static_cast<char>(p[i + k - 1] | 0x20) == last)
         found |= uint64_t{1} << i;
     }
 #endif
-    return found & room;
+    return found & TextRoom(at);
   }
 
   // Checks each candidate start of the text in the block at `at`: a record that holds it whole
@@ -462,11 +467,10 @@ class RunIndex {
 #undef SLUICE_WIDEN
       count += n;
       if (text_size != 0 && at + text_size <= len_) {
-        const size_t positions = std::min<size_t>(64, len_ - at - text_size + 1);
-        const uint64_t room = positions == 64 ? ~uint64_t{0} : (uint64_t{1} << positions) - 1;
         const __m512i w = _mm512_loadu_si512(base_ + at + text_size - 1);
         const uint64_t found = _mm512_cmpeq_epi8_mask(_mm512_or_si512(v, fold), text_first) &
-                               _mm512_cmpeq_epi8_mask(_mm512_or_si512(w, fold), text_last) & room;
+                               _mm512_cmpeq_epi8_mask(_mm512_or_si512(w, fold), text_last) &
+                               TextRoom(at);
         if (found != 0) Text(found, at);
       }
     }
@@ -741,6 +745,17 @@ bool RecordScanner::ReadString(const char* body, const char* close, bool escaped
   return true;
 }
 
+inline bool RecordScanner::ReadTokenString(const char* body, const char* close, bool record_escaped,
+                                           const char* end, const Key& key, Value& out) {
+  // The index checked the string's bytes; only a record with escapes has any to decode.
+  const auto len = static_cast<size_t>(close - body);
+  if (!record_escaped || std::memchr(body, '\\', len) == nullptr) {
+    out = Value::String(std::string_view(body, len));
+    return true;
+  }
+  return ReadString(body, close, true, end, key, out);
+}
+
 inline bool RecordScanner::ScalarBeforeToken(const char* value, const char* next, int field,
                                              Value* row) {
   while (next[-1] == ' ') --next;  // (the value's first byte is not a space)
@@ -851,13 +866,8 @@ bool RecordScanner::WalkTokens(size_t k, Value* row) {
         if (at[i + 5] >= end) return false;
         if (idx >= 0) {
           const Key& field = keys_[static_cast<size_t>(idx)];
-          if (field.type != Type::kString) return false;
-          const char* body = value + 1;
-          const char* close = b + at[i + 4];
-          const auto len = static_cast<size_t>(close - body);
-          if (!escaped || std::memchr(body, '\\', len) == nullptr) {
-            row[idx] = Value::String(std::string_view(body, len));
-          } else if (!ReadString(body, close, true, b + end, field, row[idx])) {
+          if (field.type != Type::kString ||
+              !ReadTokenString(value + 1, b + at[i + 4], escaped, b + end, field, row[idx])) {
             return false;
           }
         }
@@ -924,14 +934,8 @@ bool RecordScanner::ReadLaidOut(const char* b, const uint32_t* at, const uint8_t
     if (k.scalar) {
       if (!ScalarBeforeToken(b + t[3], b + t[4], field, row)) return false;
     } else if (field >= 0) {
-      // A string's bytes were checked by the index; one with escapes is decoded.
-      const char* body = b + t[3] + 1;
-      const char* close = b + t[4];
-      const auto len = static_cast<size_t>(close - body);
-      if (!escaped || std::memchr(body, '\\', len) == nullptr) {
-        row[field] = Value::String(std::string_view(body, len));
-      } else if (!ReadString(body, close, true, b + end, keys_[static_cast<size_t>(field)],
-                             row[field])) {
+      if (!ReadTokenString(b + t[3] + 1, b + t[4], escaped, b + end,
+                           keys_[static_cast<size_t>(field)], row[field])) {
         return false;
       }
     }

@@ -97,6 +97,10 @@ class RecordScanner {
   bool ReadString(const char* body, const char* close, bool escaped, const char* end,
                   const Key& key, Value& out);
   const char* ReadScalar(const char* p, const char* end, const Key& key, Value& out);
+  // A string value between tokens, [body, close), of a STRING field: its bytes, or decoded by
+  // ReadString when the record has escapes (`record_escaped`) and the string holds one.
+  bool ReadTokenString(const char* body, const char* close, bool record_escaped, const char* end,
+                       const Key& key, Value& out);
   // The scalar value that starts at `value` and ends before `next` (the next token) less the
   // spaces there: checked, and read into row[field] unless field is -1.
   bool ScalarBeforeToken(const char* value, const char* next, int field, Value* row);

@@ -291,18 +291,29 @@ TEST(RecordScannerTest, AgreesWithTheFullParserOnMutatedRecords) {
   }
 }
 
+// Records as a batch holds them: each followed by `separator` ("\n" as a file source cuts
+// lines, the newline not part of the record; "" as a Kafka source glues them), record k at
+// bytes[starts[k], starts[k + 1]), then kPadding bytes of `pad`.
+struct Glued {
+  std::string bytes;
+  std::vector<uint32_t> starts{0};
+};
+Glued Glue(const std::vector<std::string>& recs, const std::string& separator, char pad) {
+  Glued g;
+  for (const std::string& rec : recs) {
+    g.bytes += rec + separator;
+    g.starts.push_back(static_cast<uint32_t>(g.bytes.size()));
+  }
+  g.bytes += std::string(kPadding, pad);
+  return g;
+}
+
 // Every record of `recs` parsed as a batch parses it, a run at a time (RecordParser::IndexRun),
 // against the full parser record by record. `separator` follows each record: "\n" as a file
 // source cuts lines (the newline is not part of the record), "" as a Kafka source glues them.
 void ExpectSameInRuns(const std::vector<Field>& fields, const std::vector<std::string>& recs,
                       const std::string& separator) {
-  std::string bytes;
-  std::vector<uint32_t> starts{0};
-  for (const std::string& rec : recs) {
-    bytes += rec + separator;
-    starts.push_back(static_cast<uint32_t>(bytes.size()));
-  }
-  bytes += std::string(kPadding, '"');  // bytes a record could continue with
+  const auto [bytes, starts] = Glue(recs, separator, '"');  // bytes a record could continue with
   RecordParser full(fields, RecordParser::Path::kFullOnly);
   for (auto path : {RecordParser::Path::kScanFirst, RecordParser::Path::kScanFirstAvx2}) {
     RecordParser parser(fields, path);
@@ -353,15 +364,12 @@ TEST(RecordScannerTest, TakesEveryWellFormedRecordOfARunWhateverCameBefore) {
       "{\"a\":\"x", "{\"a\":\"x\\", "{\"a\":\"\\u00", "{\"a\":\"\xc3", "{\"a\":1", "\"", "\\",
       "1",          "{\"a\":\"\\\""};
   for (const char* separator : {"\n", ""}) {
-    std::string bytes;
-    std::vector<uint32_t> starts{0};
+    std::vector<std::string> recs;
     for (size_t i = 0; i < good.size(); ++i) {
-      bytes += open[i % open.size()] + std::string(separator);
-      starts.push_back(static_cast<uint32_t>(bytes.size()));
-      bytes += good[i] + separator;
-      starts.push_back(static_cast<uint32_t>(bytes.size()));
+      recs.push_back(open[i % open.size()]);
+      recs.push_back(good[i]);
     }
-    bytes += std::string(kPadding, ' ');
+    const auto [bytes, starts] = Glue(recs, separator, ' ');
     for (bool avx512 : {true, false}) {
       RecordScanner scanner(LabFields(), avx512);
       std::vector<Value> row(LabFields().size());
@@ -386,11 +394,9 @@ TEST(RecordScannerTest, ARunOfManyEmptyRecordsStaysWithinTheRunsSize) {
   // the same, and the records after them are still read.
   const std::string good = Generated(1, 0.0)[0];
   const size_t empties = RecordScanner::kRunBytes + 2000;
-  std::string bytes;
-  std::vector<uint32_t> starts(empties + 1, 0);
-  bytes += good;
-  starts.push_back(static_cast<uint32_t>(bytes.size()));
-  bytes += std::string(kPadding, ' ');
+  std::vector<std::string> recs(empties);
+  recs.push_back(good);
+  const auto [bytes, starts] = Glue(recs, "", ' ');
   for (bool avx512 : {true, false}) {
     RecordScanner scanner(LabFields(), avx512);
     std::vector<Value> row(LabFields().size());
@@ -465,13 +471,8 @@ TEST(RecordScannerTest, FindsThePrefiltersTextInEveryRecordOfARun) {
        std::vector<std::string>{"crash", "c", "vulnerability", "user_10", "\xc3\xa9", long_text}) {
     size_t holding = 0;
     for (const char* separator : {"\n", ""}) {
-      std::string bytes;
-      std::vector<uint32_t> starts{0};
-      for (const std::string& rec : recs) {
-        bytes += rec + separator;
-        starts.push_back(static_cast<uint32_t>(bytes.size()));
-      }
-      bytes += std::string(kPadding, 'h');  // bytes the text's last one could match
+      // Padding the text's last byte could match.
+      const auto [bytes, starts] = Glue(recs, separator, 'h');
       for (bool avx512 : {true, false}) {
         RecordScanner scanner(LabFields(), avx512);
         scanner.SetText(text);
@@ -503,13 +504,7 @@ TEST(RecordScannerTest, EscapedValuesStayValidWhenTheLayoutFailsAfterReadingThem
                           R"( "source_ip": "i", "user_id": "u", "content": "\u0042)" +
                           std::string(1000, 'x') + R"(", "other": 1})";
   const std::vector<std::string> recs = {head, head, head, odd};
-  std::string bytes;
-  std::vector<uint32_t> starts{0};
-  for (const std::string& rec : recs) {
-    bytes += rec + "\n";
-    starts.push_back(static_cast<uint32_t>(bytes.size()));
-  }
-  bytes += std::string(kPadding, ' ');
+  const auto [bytes, starts] = Glue(recs, "\n", ' ');
   for (bool avx512 : {true, false}) {
     RecordScanner scanner(LabFields(), avx512);
     std::vector<Value> row(LabFields().size());

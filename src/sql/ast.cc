@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "common/ascii.h"
+
 namespace sluice {
 
 AstPtr CloneAst(const Ast& a) {
@@ -84,12 +86,6 @@ std::string LiteralText(const OwnedValue& v) {
   return "";
 }
 
-std::string Lower(std::string s) {
-  for (char& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
-
 }  // namespace
 
 std::string AstToSql(const Ast& a) {
@@ -129,7 +125,7 @@ std::string AstToSql(const Ast& a) {
     case AstKind::kCast:
       return "CAST(" + child(0) + " AS " + std::string(CastTypeText(a.cast_type)) + ")";
     case AstKind::kCall: {
-      std::string name = Lower(a.name);
+      std::string name = LowerAscii(a.name);
       if (a.star_arg) return name + "(1)";  // Spark names count(*) "count(1)"
       std::string s = name + "(";
       for (size_t i = 0; i < a.children.size(); ++i) s += (i > 0 ? ", " : "") + child(i);

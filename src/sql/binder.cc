@@ -1,5 +1,6 @@
 #include "sql/binder.h"
 
+#include "common/ascii.h"
 #include "common/duration.h"
 #include "sql/expr_binder.h"
 #include "sql/expr_util.h"
@@ -176,7 +177,7 @@ Result<int64_t> StatementBinder::DurationArg(const Ast& arg, std::string_view wh
 
 Status StatementBinder::BindWindow(const Ast& call) {
   std::string name = call.name;
-  for (char& c : name) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  name = LowerAscii(name);
   if (name == "session" || name == "session_window") {
     return exprs_.Error(call, "not supported: session windows",
                         "use window(timestamp, size[, slide])");

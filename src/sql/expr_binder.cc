@@ -4,6 +4,7 @@
 #include <functional>
 #include <optional>
 
+#include "common/ascii.h"
 #include "sql/expr_util.h"
 #include "sql/like_pattern.h"
 
@@ -14,13 +15,6 @@ namespace {
   auto lhs##_result = (expr);                           \
   if (!lhs##_result.ok()) return lhs##_result.status(); \
   ExprPtr lhs = std::move(lhs##_result).value()
-
-std::string LowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 bool IsNumeric(Type t) { return t == Type::kInt64 || t == Type::kDouble; }
 

@@ -1,5 +1,7 @@
 #include "sql/like_pattern.h"
 
+#include "common/ascii.h"
+
 namespace sluice {
 
 LikeAnalysis AnalyzeLikePattern(std::string_view pattern, bool case_insensitive) {
@@ -28,10 +30,7 @@ LikeAnalysis AnalyzeLikePattern(std::string_view pattern, bool case_insensitive)
       literal.push_back(c);
     }
   }
-  if (case_insensitive) {
-    for (char& c : literal)
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
+  if (case_insensitive) literal = LowerAscii(literal);
   if ((leading || trailing) && literal.empty())
     out.shape = LikeShape::kAny;
   else if (leading && trailing)
