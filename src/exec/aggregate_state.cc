@@ -13,15 +13,7 @@ AggregateState::AggregateState(const BoundQuery& query) : query_(query) {
 }
 
 void AggregateState::Accumulate(int64_t window_start, std::string_view key, const char* args) {
-  Groups* groups;
-  if (last_groups_ != nullptr && last_start_ == window_start) {
-    groups = last_groups_;
-  } else {
-    groups = &windows_[window_start];  // std::map nodes are stable: the pointer stays valid
-    last_start_ = window_start;
-    last_groups_ = groups;
-  }
-  GroupState& g = FindOrAddGroup(*groups, key);
+  GroupState& g = FindOrAddGroup(WindowGroups(window_start), key);
   g.dirty = true;
   CountUpdate(g);
   ++g.rows;
@@ -31,6 +23,24 @@ void AggregateState::Accumulate(int64_t window_start, std::string_view key, cons
     const Value v = query_.aggregates[a].arg ? DecodeValue(p) : Value();
     functions_[a]->update(g.accs[a], v);
   }
+}
+
+AggregateState::Groups& AggregateState::WindowGroups(int64_t window_start) {
+  if (last_groups_ == nullptr || last_start_ != window_start) {
+    last_groups_ = &windows_[window_start];  // std::map nodes are stable: the pointer stays valid
+    last_start_ = window_start;
+  }
+  return *last_groups_;
+}
+
+void AggregateState::Combine(int64_t window_start, std::string_view key, const Accumulator* accs,
+                             int64_t rows) {
+  GroupState& g = FindOrAddGroup(WindowGroups(window_start), key);
+  g.dirty = true;
+  CountUpdate(g);
+  g.rows = WrappingAdd(g.rows, rows);
+  changed_ = true;
+  for (size_t a = 0; a < functions_.size(); ++a) functions_[a]->combine(g.accs[a], accs[a]);
 }
 
 GroupState& AggregateState::FindOrAddGroup(Groups& groups, std::string_view key) {

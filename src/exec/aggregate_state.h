@@ -60,6 +60,9 @@ class AggregateState {
   // arguments (one value per aggregate that takes an argument, in order).
   void Accumulate(int64_t window_start, std::string_view key, const char* args);
 
+  // Folds a group of `rows` input rows aggregated elsewhere (one Accumulator per aggregate, as
+  // this query's functions keep them) with the functions' combine.
+  void Combine(int64_t window_start, std::string_view key, const Accumulator* accs, int64_t rows);
   // Appends rows of windows ending at or before `watermark` and erases them (append mode).
   void TakeClosed(int64_t watermark, std::vector<AggregateRow>& out);
   // Appends rows updated since the last call, then erases windows ending at or before
@@ -101,6 +104,8 @@ class AggregateState {
  private:
   using Groups = absl::flat_hash_map<std::string, GroupState>;
   AggregateRow MakeRow(int64_t window_start, const std::string& key, const GroupState& g) const;
+  // The groups of the window starting at `window_start`, created if it is new.
+  Groups& WindowGroups(int64_t window_start);
   // The state of `key` in `groups`, created with initialized accumulators if it is new.
   GroupState& FindOrAddGroup(Groups& groups, std::string_view key);
   // Counts `g` as updated in this trigger, once.

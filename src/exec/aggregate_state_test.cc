@@ -489,5 +489,73 @@ TEST(AggregateStateMergeTest, GroupsOfClosedWindowsAreLateAndCountTheirRows) {
   EXPECT_EQ(merged.rows(), partial.rows() - want_groups);
 }
 
+// Map-side combining: each batch's rows folded per (window, key) by the BatchProcessor, then
+// into the state with Combine, give the state of the rows folded one by one.
+TEST(AggregateStateCombineTest, BatchesCombinedGiveTheStateOfTheirRows) {
+  for (std::string_view sql :
+       {std::string_view("SELECT s, count(*), count(CASE WHEN i > 50 THEN s END), sum(i), min(s), "
+                         "max(s), min(i), max(i), min(d), max(d), min(CAST(ts AS TIMESTAMP)), "
+                         "max(CAST(ts AS TIMESTAMP)), min(b), max(b), avg(i) FROM t GROUP BY s"),
+        std::string_view("SELECT window.start, s, count(*), sum(i), min(d), max(s) FROM t "
+                         "GROUP BY window(ts, '10 seconds'), s"),
+        std::string_view("SELECT count(*), sum(i), max(d) FROM t")}) {
+    SCOPED_TRACE(sql);
+    auto q = Compile(sql);
+    ASSERT_NE(q, nullptr);
+    ASSERT_TRUE(BatchProcessor::CanCombine(*q));
+    AggregateState by_row(*q), combined(*q);
+    Feed(*q, by_row, Records(0, 1'000));
+    BatchProcessor processor(*q, 2, 16);
+    processor.SetCombining(true);
+    for (int from = 0; from < 1'000; from += 250) {
+      RawBatch batch;
+      for (const auto& l : Records(from, from + 250)) batch.Add(l);
+      batch.Seal();
+      ParsedBatch parsed;
+      processor.Process(batch, parsed);
+      size_t groups = 0;
+      int64_t rows = 0;
+      for (const Bucket& bucket : parsed.buckets) {
+        EXPECT_TRUE(bucket.rows.empty());
+        ASSERT_EQ(bucket.accs.size(), bucket.groups.size() * q->aggregates.size());
+        for (size_t g = 0; g < bucket.groups.size(); ++g) {
+          const PartialGroup& p = bucket.groups[g];
+          rows += p.rows;
+          combined.Combine(p.window_start,
+                           std::string_view(bucket.bytes.data() + p.key_offset, p.key_len),
+                           bucket.accs.data() + g * q->aggregates.size(), p.rows);
+        }
+        groups += bucket.groups.size();
+      }
+      EXPECT_EQ(rows, 250);    // every row in one group
+      EXPECT_LT(groups, 50u);  // and far fewer groups than rows
+    }
+    EXPECT_EQ(All(combined), All(by_row));
+    EXPECT_EQ(combined.rows(), by_row.rows());
+    EXPECT_EQ(combined.WindowSizes(), by_row.WindowSizes());
+  }
+}
+
+// Combining must not change a result: a double sum would round differently per batch, and a
+// sliding window's rows of one group could be late in some windows and not in others.
+TEST(AggregateStateCombineTest, OnlyQueriesWhoseResultCannotChangeAreCombined) {
+  const std::pair<std::string_view, bool> cases[] = {
+      {"SELECT s, count(*), min(d), max(d), sum(i), avg(i) FROM t GROUP BY s", true},
+      {"SELECT count(*) FROM t", true},
+      {"SELECT window.start, count(*) FROM t GROUP BY window(ts, '10 seconds')", true},
+      {"SELECT s, sum(d) FROM t GROUP BY s", false},
+      {"SELECT s, avg(d) FROM t GROUP BY s", false},
+      {"SELECT s, sum(i * 0.5) FROM t GROUP BY s", false},
+      {"SELECT window.start, count(*) FROM t GROUP BY window(ts, '10 seconds', '5 seconds')",
+       false},
+      {"SELECT s, i FROM t", false},
+  };
+  for (const auto& [sql, combinable] : cases) {
+    auto q = Compile(sql);
+    ASSERT_NE(q, nullptr);
+    EXPECT_EQ(BatchProcessor::CanCombine(*q), combinable) << sql;
+  }
+}
+
 }  // namespace
 }  // namespace sluice

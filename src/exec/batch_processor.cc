@@ -1,9 +1,11 @@
 #include "exec/batch_processor.h"
 
+#define XXH_INLINE_ALL  // short keys: a call into the library costs more than the hash
 #include <xxhash.h>
 
 #include <algorithm>
 
+#include "exec/aggregate_state.h"
 #include "exec/evaluator.h"
 #include "exec/raw_prefilter.h"
 #include "exec/window_assigner.h"
@@ -32,6 +34,8 @@ void ParsedBatch::Reset(size_t num_buckets) {
   for (auto& b : buckets) {
     b.rows.clear();
     b.bytes.clear();
+    b.groups.clear();
+    b.accs.clear();
   }
   out_bytes.clear();
   out_offsets.clear();
@@ -52,6 +56,7 @@ BatchProcessor::BatchProcessor(const BoundQuery& query, size_t num_buckets, uint
   std::string text = PrefilterText(query.where.get());
   prefilter_ = !text.empty();
   parser_.SetPrefilterText(std::move(text));
+  for (const auto& a : query_.aggregates) functions_.push_back(&AggregateFunctionFor(a.kind));
   // Contiguous ranges of key groups per bucket (a lookup per row instead of a division).
   bucket_of_group_.resize(key_groups_);
   for (uint32_t kg = 0; kg < key_groups_; ++kg) {
@@ -59,8 +64,20 @@ BatchProcessor::BatchProcessor(const BoundQuery& query, size_t num_buckets, uint
   }
 }
 
+bool BatchProcessor::CanCombine(const BoundQuery& query) {
+  if (!query.aggregating) return false;
+  if (query.window && query.window->slide_ms != query.window->size_ms) return false;
+  return std::all_of(query.aggregates.begin(), query.aggregates.end(), [](const AggCall& a) {
+    const bool sum = a.kind == AggKind::kSum || a.kind == AggKind::kAvg;
+    return !sum || (a.arg != nullptr && a.arg->type != Type::kDouble);
+  });
+}
+
 void BatchProcessor::Process(const RawBatch& batch, ParsedBatch& out, size_t preview_rows) {
   out.Reset(query_.aggregating ? num_buckets_ : 0);
+  group_index_.clear();
+  collided_.clear();
+  has_last_ = false;
   const int time_slot = query_.event_time_slot;
   const size_t n = batch.size();
   records_processed_ += static_cast<int64_t>(n);
@@ -118,6 +135,10 @@ void BatchProcessor::Process(const RawBatch& batch, ParsedBatch& out, size_t pre
     }
     key_.clear();
     for (const auto& k : query_.group_keys) EncodeValue(key_, Evaluate(*k, row_.data(), arena_));
+    if (combining_) {
+      Combine(out, t);
+      continue;
+    }
     args_.clear();
     for (const auto& a : query_.aggregates) {
       if (a.arg) EncodeValue(args_, Evaluate(*a.arg, row_.data(), arena_));
@@ -130,6 +151,64 @@ void BatchProcessor::Process(const RawBatch& batch, ParsedBatch& out, size_t pre
                            static_cast<uint32_t>(key_.size()), kg});
     bucket.bytes.append(key_);
     bucket.bytes.append(args_);
+  }
+}
+
+BatchProcessor::GroupRef BatchProcessor::NewGroup(ParsedBatch& out, int64_t start,
+                                                  uint64_t key_hash) {
+  const auto kg = static_cast<uint32_t>(key_hash % key_groups_);
+  const uint32_t b = bucket_of_group_[kg];
+  Bucket& bucket = out.buckets[b];
+  const GroupRef ref{b, static_cast<uint32_t>(bucket.groups.size())};
+  bucket.groups.push_back({start, static_cast<uint32_t>(bucket.bytes.size()),
+                           static_cast<uint32_t>(key_.size()), kg, 0});
+  bucket.bytes.append(key_);
+  const size_t num_aggs = functions_.size();
+  bucket.accs.resize(bucket.accs.size() + num_aggs);
+  for (size_t a = 0; a < num_aggs; ++a) {
+    functions_[a]->initialize(bucket.accs[bucket.accs.size() - num_aggs + a]);
+  }
+  return ref;
+}
+
+void BatchProcessor::Combine(ParsedBatch& out, int64_t t) {
+  // A tumbling window at most (CanCombine): the row's one window.
+  const int64_t start = query_.window ? LastWindowStart(*query_.window, t) : kNoWindow;
+  const uint64_t key_hash = XXH3_64bits(key_.data(), key_.size());
+  // (window start, key) -> its group of the batch, by a hash of both; a group whose hash another
+  // group has already is kept aside in collided_.
+  const uint64_t hash = key_hash ^ (static_cast<uint64_t>(start) * 0x9E3779B97F4A7C15ULL);
+  auto is = [&](GroupRef ref) {
+    const Bucket& bucket = out.buckets[ref.bucket];
+    const PartialGroup& p = bucket.groups[ref.group];
+    return p.window_start == start &&
+           std::string_view(bucket.bytes.data() + p.key_offset, p.key_len) == key_;
+  };
+  // Rows of one group often come in a row (always, for a global aggregate).
+  if (!(has_last_ && hash == last_hash_ && is(last_))) {
+    auto [it, fresh] = group_index_.try_emplace(hash);
+    GroupRef* ref = &it->second;
+    if (!fresh && !is(*ref)) {
+      ref = nullptr;
+      for (auto& [h, r] : collided_) {
+        if (h == hash && is(r)) ref = &r;
+      }
+      if (ref == nullptr) ref = &collided_.emplace_back(hash, GroupRef{}).second;
+      fresh = ref->bucket == UINT32_MAX;
+    }
+    if (fresh) *ref = NewGroup(out, start, key_hash);
+    has_last_ = true;
+    last_hash_ = hash;
+    last_ = *ref;
+  }
+  Bucket& bucket = out.buckets[last_.bucket];
+  const size_t g = last_.group;
+  ++bucket.groups[g].rows;
+  const size_t num_aggs = functions_.size();
+  Accumulator* accs = bucket.accs.data() + g * num_aggs;
+  for (size_t a = 0; a < num_aggs; ++a) {
+    const auto& arg = query_.aggregates[a].arg;
+    functions_[a]->update(accs[a], arg ? Evaluate(*arg, row_.data(), arena_) : Value());
   }
 }
 

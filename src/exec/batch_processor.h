@@ -11,11 +11,14 @@
 // ranges, one per aggregation task, so the state layout never depends on the thread count.
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "common/arena.h"
+#include "exec/aggregate_function.h"
 #include "format/record_parser.h"
 #include "format/row_formatter.h"
 #include "plan/query.h"
@@ -32,9 +35,24 @@ struct KeyedRow {
   uint32_t key_group;  // the state partition the key belongs to
 };
 
+// The rows of one (window, group key) of a batch folded together in the parallel step (map-side
+// partial aggregation, as Spark's partial aggregates before a shuffle): the aggregation step
+// merges one of these where it would otherwise fold every row.
+struct PartialGroup {
+  int64_t window_start;  // kNoWindow for a query without a window
+  uint32_t key_offset;   // the encoded key at Bucket::bytes[key_offset, key_offset + key_len)
+  uint32_t key_len;
+  uint32_t key_group;
+  int64_t rows = 0;  // input rows folded in
+};
+
 struct Bucket {
   std::vector<KeyedRow> rows;
   std::string bytes;
+  // Combining (BatchProcessor::SetCombining): the batch's groups instead of rows, in the order
+  // their first rows came; group g's accumulators are accs[g * aggregates, (g + 1) * aggregates).
+  std::vector<PartialGroup> groups;
+  std::vector<Accumulator> accs;
 };
 
 struct Malformed {
@@ -67,6 +85,14 @@ class BatchProcessor {
   // visible columns.
   BatchProcessor(const BoundQuery& query, size_t num_buckets, uint32_t key_groups,
                  const RowFormatter* formatter = nullptr);
+  // Whether the query's rows can be combined per batch with the same result as row by row:
+  // aggregates whose combine is exact (count, min, max, and sum and avg of integers: a double
+  // sum would round differently) and no window or a tumbling one (one window per row), so that
+  // a group's rows are all late or none.
+  static bool CanCombine(const BoundQuery& query);
+  // Rows of an aggregating query go into Bucket::groups rather than Bucket::rows (only when
+  // CanCombine; the late rows of a combined group are counted, not listed).
+  void SetCombining(bool on) { combining_ = on; }
   // With a formatter, the first `preview_rows` rows of the batch are also encoded (what the
   // trigger still lacks of its preview).
   void Process(const RawBatch& batch, ParsedBatch& out, size_t preview_rows = 0);
@@ -76,6 +102,9 @@ class BatchProcessor {
  private:
   // A row that passed WHERE, of a query without aggregation, into out.
   void Project(ParsedBatch& out, size_t preview_rows);
+  // A row that passed WHERE, with its event time t and its encoded key in key_, folded into its
+  // group of the batch (combining).
+  void Combine(ParsedBatch& out, int64_t t);
 
   const BoundQuery& query_;
   size_t num_buckets_;
@@ -90,6 +119,20 @@ class BatchProcessor {
   std::vector<Value> columns_;  // a projected row's values
   std::string key_;
   std::string args_;
+  bool combining_ = false;
+  std::vector<const AggregateFunction*> functions_;  // one per aggregate
+  // Combining: a group of the batch being processed, by a hash of its window start and key.
+  struct GroupRef {
+    uint32_t bucket = UINT32_MAX;
+    uint32_t group = 0;
+  };
+  // A new group for the row in key_, of window `start`.
+  GroupRef NewGroup(ParsedBatch& out, int64_t start, uint64_t key_hash);
+  absl::flat_hash_map<uint64_t, GroupRef> group_index_;
+  std::vector<std::pair<uint64_t, GroupRef>> collided_;  // groups whose hash was taken
+  bool has_last_ = false;                                // the group of the last row, and its hash
+  uint64_t last_hash_ = 0;
+  GroupRef last_;
   int64_t records_processed_ = 0;
 };
 

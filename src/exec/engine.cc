@@ -50,6 +50,7 @@ Engine::Engine(const BoundQuery& query, EngineOptions options, Source& source, S
     processors_.push_back(std::make_unique<BatchProcessor>(
         query_, buckets, options_.state_partitions, formatter_.get()));
   }
+  ChooseCombining();
   if (query_.aggregating) {
     for (uint32_t i = 0; i < options_.state_partitions; ++i) {
       states_.push_back(std::make_unique<AggregateState>(query_));
@@ -255,6 +256,17 @@ Status Engine::Run() {
   return CloseSinks();
 }
 
+void Engine::SetLateSink(Sink* sink) {
+  late_sink_ = sink;
+  ChooseCombining();
+}
+
+void Engine::ChooseCombining() {
+  const bool on =
+      BatchProcessor::CanCombine(query_) && (!query_.window.has_value() || late_sink_ == nullptr);
+  for (auto& p : processors_) p->SetCombining(on);
+}
+
 bool Engine::HasUnemitted() const {
   if (PendingRows() > 0) return true;
   // Complete mode emitted the whole state at the last trigger already.
@@ -319,12 +331,25 @@ Status Engine::ProcessRound(std::vector<RawBatch>& batches) {
 
   const size_t tasks = static_cast<size_t>(pool_.size());
   std::vector<std::vector<LateRow>> late(tasks);
+  // Late rows of combined groups: counted only (one window per row: each is one record).
+  std::vector<int64_t> late_combined(tasks, 0);
   const bool windowed = query_.window.has_value();
+  const size_t num_aggs = query_.aggregates.size();
   pool_.ParallelFor(tasks, [&](size_t b, int) {
     std::vector<LateRow>& my_late = late[b];
     for (size_t i = 0; i < n; ++i) {
       const Bucket& bucket = parsed_[i].buckets[b];
       const int64_t wm = watermark_before_[i];
+      for (size_t g = 0; g < bucket.groups.size(); ++g) {
+        const PartialGroup& p = bucket.groups[g];
+        if (windowed && drop_late_ && p.window_start + query_.window->size_ms <= wm) {
+          late_combined[b] += p.rows;
+          continue;
+        }
+        states_[p.key_group]->Combine(
+            p.window_start, std::string_view(bucket.bytes.data() + p.key_offset, p.key_len),
+            bucket.accs.data() + g * num_aggs, p.rows);
+      }
       for (const KeyedRow& r : bucket.rows) {
         const std::string_view key(bucket.bytes.data() + r.key_offset, r.key_len);
         const char* args = bucket.bytes.data() + r.key_offset + r.key_len;
@@ -346,6 +371,10 @@ Status Engine::ProcessRound(std::vector<RawBatch>& batches) {
   });
   report_.aggregate_ns += NanosSince(t1);
 
+  for (const int64_t rows : late_combined) {
+    counters_.late_rows += rows;
+    counters_.late_records += rows;
+  }
   std::vector<LateRow> all_late;
   for (auto& l : late) all_late.insert(all_late.end(), l.begin(), l.end());
   if (all_late.empty()) return Status::Ok();

@@ -116,7 +116,7 @@ class Engine {
   ~Engine();
 
   // Optional side outputs: late rows and malformed records (each as a row per record).
-  void SetLateSink(Sink* sink) { late_sink_ = sink; }
+  void SetLateSink(Sink* sink);
   void SetDeadLetterSink(Sink* sink) { dead_letter_sink_ = sink; }
   void SetTriggerCallback(std::function<void(const TriggerReport&)> cb) {
     on_trigger_ = std::move(cb);
@@ -158,6 +158,9 @@ class Engine {
   // A projection's rows of one batch into the pending output: formatted rows are concatenated
   // and only the first few decoded (the preview); without a formatter every row is decoded.
   void TakeProjected(const ParsedBatch& pb);
+  // Rows are combined per batch in the parallel step when that gives the same result: the query
+  // allows it, and no late row has to be written out one by one.
+  void ChooseCombining();
   size_t PendingRows() const {
     return formatter_ ? pending_formatted_.size() : pending_rows_.size();
   }

@@ -99,7 +99,8 @@ std::string Rec(int64_t ts, const std::string& user) {
 
 std::vector<std::string> RunQuery(const BoundQuery& q, const std::vector<std::string>& lines,
                                   int threads, size_t batch_size, RunCounters* counters = nullptr,
-                                  OutputMode mode = OutputMode::kAppend) {
+                                  OutputMode mode = OutputMode::kAppend,
+                                  Sink* late_sink = nullptr) {
   VectorSource src(lines, batch_size);
   CollectSink sink;
   EngineOptions o;
@@ -108,6 +109,7 @@ std::vector<std::string> RunQuery(const BoundQuery& q, const std::vector<std::st
   o.trigger_ms = 0;
   o.mode = mode;
   Engine e(q, o, src, sink);
+  if (late_sink != nullptr) e.SetLateSink(late_sink);
   EXPECT_TRUE(e.Run().ok());
   if (counters) *counters = e.counters();
   return sink.rows;
@@ -334,21 +336,57 @@ TEST(EngineTest, EventTimesOutsideSparksTimestampRangeAreMalformed) {
   EXPECT_EQ(rows, want);
 }
 
-TEST(EngineTest, SameOutputForAnyThreadCount) {
-  auto q = WindowedCount();
+// 20,000 records 10 ms apart in event time, each up to 15 s early (so that many are late), of
+// `users` users.
+std::vector<std::string> JitteredRecords(uint64_t seed, int users) {
   std::vector<std::string> lines;
-  uint64_t x = 7;
+  uint64_t x = seed;
   for (int i = 0; i < 20'000; ++i) {
     x = x * 6364136223846793005ULL + 1442695040888963407ULL;
     const int64_t jitter = static_cast<int64_t>((x >> 33) % 15'000);
-    lines.push_back(Rec(1'000'000 + i * 10 - jitter, "u" + std::to_string((x >> 20) % 37)));
+    lines.push_back(Rec(1'000'000 + i * 10 - jitter, "u" + std::to_string((x >> 20) % users)));
   }
+  return lines;
+}
+
+TEST(EngineTest, SameOutputForAnyThreadCount) {
+  auto q = WindowedCount();
+  const auto lines = JitteredRecords(7, 37);
   RunCounters c1, c3;
   auto one = RunQuery(q, lines, 1, 1000, &c1);
   auto three = RunQuery(q, lines, 3, 1000, &c3);
   EXPECT_GT(c1.late_records, 0);  // the input does exercise lateness
   EXPECT_EQ(c1.late_records, c3.late_records);
   EXPECT_EQ(one, three);
+}
+
+// Without a late sink a tumbling-window count is combined per batch in the workers; with one,
+// late rows are written one by one, so rows go to the aggregation step one by one. Both give the
+// same rows and count the same late records, in every output mode and with any thread count.
+TEST(EngineTest, RowsCombinedPerBatchGiveTheRowsAndLateCountsOfRowsOneByOne) {
+  auto q = WindowedCount();
+  const auto lines = JitteredRecords(11, 5);
+  for (const OutputMode mode : {OutputMode::kAppend, OutputMode::kUpdate}) {
+    for (const int threads : {1, 3}) {
+      std::vector<std::vector<std::string>> rows;
+      std::vector<RunCounters> counters;
+      for (const bool late_sink : {false, true}) {
+        CollectSink late;
+        counters.emplace_back();
+        rows.push_back(RunQuery(q, lines, threads, 1'000, &counters.back(), mode,
+                                late_sink ? &late : nullptr));
+        if (late_sink) {
+          EXPECT_EQ(static_cast<int64_t>(late.rows.size()), counters.back().late_rows);
+        }
+      }
+      SCOPED_TRACE("mode " + std::to_string(static_cast<int>(mode)) + ", threads " +
+                   std::to_string(threads));
+      EXPECT_GT(counters[1].late_records, 100);  // the input does exercise lateness
+      EXPECT_EQ(counters[0].late_records, counters[1].late_records);
+      EXPECT_EQ(counters[0].late_rows, counters[1].late_rows);
+      EXPECT_EQ(rows[0], rows[1]);
+    }
+  }
 }
 
 // A JSON-lines sink in memory; with Formatting::kWorkers it asks for its rows formatted by the

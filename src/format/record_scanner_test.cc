@@ -490,7 +490,9 @@ TEST(RecordScannerTest, FindsThePrefiltersTextInEveryRecordOfARun) {
       }
     }
     EXPECT_GT(holding, 0U) << text;
-    if (text != "c") EXPECT_LT(holding, 4 * recs.size()) << text;
+    if (text != "c") {
+      EXPECT_LT(holding, 4 * recs.size()) << text;
+    }
   }
 }
 
