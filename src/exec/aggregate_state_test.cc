@@ -495,7 +495,8 @@ TEST(AggregateStateCombineTest, BatchesCombinedGiveTheStateOfTheirRows) {
   for (std::string_view sql :
        {std::string_view("SELECT s, count(*), count(CASE WHEN i > 50 THEN s END), sum(i), min(s), "
                          "max(s), min(i), max(i), min(d), max(d), min(CAST(ts AS TIMESTAMP)), "
-                         "max(CAST(ts AS TIMESTAMP)), min(b), max(b), avg(i) FROM t GROUP BY s"),
+                         "max(CAST(ts AS TIMESTAMP)), min(b), max(b), avg(i), "
+                         "min(CASE WHEN i > 78 THEN d END) FROM t GROUP BY s"),
         std::string_view("SELECT window.start, s, count(*), sum(i), min(d), max(s) FROM t "
                          "GROUP BY window(ts, '10 seconds'), s"),
         std::string_view("SELECT count(*), sum(i), max(d) FROM t")}) {
@@ -533,6 +534,15 @@ TEST(AggregateStateCombineTest, BatchesCombinedGiveTheStateOfTheirRows) {
     EXPECT_EQ(All(combined), All(by_row));
     EXPECT_EQ(combined.rows(), by_row.rows());
     EXPECT_EQ(combined.WindowSizes(), by_row.WindowSizes());
+    // What update mode emits (the groups marked changed) and what a trigger reports.
+    std::vector<AggregateRow> updated_combined, updated_by_row;
+    combined.TakeUpdated(kMinTime, updated_combined);
+    by_row.TakeUpdated(kMinTime, updated_by_row);
+    EXPECT_EQ(Sorted(updated_combined), Sorted(updated_by_row));
+    EXPECT_EQ(updated_combined.size(), All(by_row).size());
+    const StateChanges a = combined.TakeChanges(), b = by_row.TakeChanges();
+    EXPECT_EQ(a.updated, b.updated);
+    EXPECT_EQ(a.removed, b.removed);
   }
 }
 

@@ -50,7 +50,6 @@ Engine::Engine(const BoundQuery& query, EngineOptions options, Source& source, S
     processors_.push_back(std::make_unique<BatchProcessor>(
         query_, buckets, options_.state_partitions, formatter_.get()));
   }
-  ChooseCombining();
   if (query_.aggregating) {
     for (uint32_t i = 0; i < options_.state_partitions; ++i) {
       states_.push_back(std::make_unique<AggregateState>(query_));
@@ -65,6 +64,7 @@ Engine::Engine(const BoundQuery& query, EngineOptions options, Source& source, S
   }
   // Spark keeps every row in complete mode, so nothing is ever late there.
   drop_late_ = query_.window.has_value() && options_.mode != OutputMode::kComplete;
+  ChooseCombining();
 }
 
 Engine::~Engine() = default;
@@ -262,9 +262,8 @@ void Engine::SetLateSink(Sink* sink) {
 }
 
 void Engine::ChooseCombining() {
-  const bool on =
-      BatchProcessor::CanCombine(query_) && (!query_.window.has_value() || late_sink_ == nullptr);
-  for (auto& p : processors_) p->SetCombining(on);
+  combining_ = BatchProcessor::CanCombine(query_) && (!drop_late_ || late_sink_ == nullptr);
+  for (auto& p : processors_) p->SetCombining(combining_);
 }
 
 bool Engine::HasUnemitted() const {

@@ -117,6 +117,8 @@ class Engine {
 
   // Optional side outputs: late rows and malformed records (each as a row per record).
   void SetLateSink(Sink* sink);
+  // Whether the workers combine each batch's rows per (window, key) (see ChooseCombining).
+  bool combining() const { return combining_; }
   void SetDeadLetterSink(Sink* sink) { dead_letter_sink_ = sink; }
   void SetTriggerCallback(std::function<void(const TriggerReport&)> cb) {
     on_trigger_ = std::move(cb);
@@ -159,7 +161,8 @@ class Engine {
   // and only the first few decoded (the preview); without a formatter every row is decoded.
   void TakeProjected(const ParsedBatch& pb);
   // Rows are combined per batch in the parallel step when that gives the same result: the query
-  // allows it, and no late row has to be written out one by one.
+  // allows it, and no late row has to be written out one by one (a late sink, in a mode that
+  // drops late rows).
   void ChooseCombining();
   size_t PendingRows() const {
     return formatter_ ? pending_formatted_.size() : pending_rows_.size();
@@ -171,6 +174,7 @@ class Engine {
   Source& source_;
   Sink& sink_;
   Sink* late_sink_ = nullptr;
+  bool combining_ = false;
   Sink* dead_letter_sink_ = nullptr;
   std::function<void(const TriggerReport&)> on_trigger_;
   std::atomic<bool> stop_{false};

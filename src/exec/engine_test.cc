@@ -362,7 +362,22 @@ TEST(EngineTest, SameOutputForAnyThreadCount) {
 
 // Without a late sink a tumbling-window count is combined per batch in the workers; with one,
 // late rows are written one by one, so rows go to the aggregation step one by one. Both give the
-// same rows and count the same late records, in every output mode and with any thread count.
+// same rows and count the same late records, in append and update mode, with any thread count.
+TEST(EngineTest, RowsAreCombinedUnlessALateSinkWantsLateRowsOneByOne) {
+  const auto q = WindowedCount();
+  for (const OutputMode mode : {OutputMode::kAppend, OutputMode::kUpdate, OutputMode::kComplete}) {
+    VectorSource src({}, 1);
+    CollectSink sink, late;
+    EngineOptions o;
+    o.mode = mode;
+    Engine e(q, o, src, sink);
+    EXPECT_TRUE(e.combining());
+    e.SetLateSink(&late);
+    // Complete mode keeps every row: nothing is late, nothing to list.
+    EXPECT_EQ(e.combining(), mode == OutputMode::kComplete);
+  }
+}
+
 TEST(EngineTest, RowsCombinedPerBatchGiveTheRowsAndLateCountsOfRowsOneByOne) {
   auto q = WindowedCount();
   const auto lines = JitteredRecords(11, 5);
