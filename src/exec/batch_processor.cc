@@ -189,12 +189,11 @@ void BatchProcessor::Combine(ParsedBatch& out, int64_t t) {
     auto [it, fresh] = group_index_.try_emplace(hash);
     GroupRef* ref = &it->second;
     if (!fresh && !is(*ref)) {
-      ref = nullptr;
-      for (auto& [h, r] : collided_) {
-        if (h == hash && is(r)) ref = &r;
-      }
-      if (ref == nullptr) ref = &collided_.emplace_back(hash, GroupRef{}).second;
-      fresh = ref->bucket == UINT32_MAX;
+      const auto other = std::find_if(collided_.begin(), collided_.end(), [&](const auto& c) {
+        return c.first == hash && is(c.second);
+      });
+      fresh = other == collided_.end();
+      ref = fresh ? &collided_.emplace_back(hash, GroupRef{}).second : &other->second;
     }
     if (fresh) *ref = NewGroup(out, start, key_hash);
     has_last_ = true;

@@ -123,7 +123,7 @@ class BatchProcessor {
   std::vector<const AggregateFunction*> functions_;  // one per aggregate
   // Combining: a group of the batch being processed, by a hash of its window start and key.
   struct GroupRef {
-    uint32_t bucket = UINT32_MAX;
+    uint32_t bucket = 0;
     uint32_t group = 0;
   };
   // A new group for the row in key_, of window `start`.

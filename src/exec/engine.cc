@@ -341,7 +341,7 @@ Status Engine::ProcessRound(std::vector<RawBatch>& batches) {
       const int64_t wm = watermark_before_[i];
       for (size_t g = 0; g < bucket.groups.size(); ++g) {
         const PartialGroup& p = bucket.groups[g];
-        if (windowed && drop_late_ && p.window_start + query_.window->size_ms <= wm) {
+        if (drop_late_ && p.window_start + query_.window->size_ms <= wm) {  // drop_late_: windowed
           late_combined[b] += p.rows;
           continue;
         }

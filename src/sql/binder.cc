@@ -176,8 +176,7 @@ Result<int64_t> StatementBinder::DurationArg(const Ast& arg, std::string_view wh
 }
 
 Status StatementBinder::BindWindow(const Ast& call) {
-  std::string name = call.name;
-  name = LowerAscii(name);
+  const std::string name = LowerAscii(call.name);
   if (name == "session" || name == "session_window") {
     return exprs_.Error(call, "not supported: session windows",
                         "use window(timestamp, size[, slide])");
