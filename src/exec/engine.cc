@@ -15,6 +15,9 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
+// Fewer output rows than this are projected by the driver alone (a task costs a wake-up).
+constexpr size_t kRowsPerProjectTask = 2048;
+
 int64_t NanosSince(SteadyClock::time_point t0) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - t0).count();
 }
@@ -490,7 +493,18 @@ Status Engine::Emit(bool final_emit) {
                            return results_.NaturalLess(a, b);
                          });
     }
-    results_.FromSorted(rows, out);
+    // The SELECT list of each row, on the pool as well: at the end of a file read in one
+    // trigger, tens of thousands of rows.
+    ResultBuilder::Projected projected;
+    projected.rows.resize(rows.size());
+    projected.keys.resize(rows.size());
+    const size_t chunks = rows.size() < kRowsPerProjectTask ? 1 : static_cast<size_t>(pool_.size());
+    pool_.ParallelFor(chunks, [&](size_t t, int) {
+      Arena arena;
+      results_.Project(rows, t * rows.size() / chunks, (t + 1) * rows.size() / chunks, projected,
+                       arena);
+    });
+    results_.Finish(projected, out);
   } else {
     results_.AppendProjected(std::move(pending_rows_), formatter_ ? &pending_formatted_ : nullptr,
                              out);

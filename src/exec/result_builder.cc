@@ -38,8 +38,90 @@ void ResultBuilder::KeepAndSort(std::vector<AggregateRow>& rows, Arena& arena) c
     rows.resize(kept);
   }
   // Natural order first, so ties under ORDER BY stay deterministic.
-  std::sort(rows.begin(), rows.end(),
-            [this](const AggregateRow& a, const AggregateRow& b) { return NaturalLess(a, b); });
+  SortNatural(rows);
+}
+
+namespace {
+
+// The big-endian value of up to 8 bytes of s from `at`, zero-padded: comparing two of these
+// compares the bytes as std::string_view::compare does (unsigned), a zero byte sorting first.
+uint64_t BigEndianBytes(std::string_view s, size_t at) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8; ++i) {
+    v <<= 8;
+    if (at + i < s.size()) v |= static_cast<unsigned char>(s[at + i]);
+  }
+  return v;
+}
+
+// A prefix of v in two words that never orders two values against CompareValues: when v < w,
+// (hi, lo) of v <= those of w (equal prefixes decide nothing). NULL, which sorts first, has the
+// smallest. False for types without one here (doubles, booleans).
+bool NaturalPrefix(const OwnedValue& v, uint64_t& hi, uint64_t& lo) {
+  hi = 0;
+  lo = 0;
+  switch (v.type) {
+    case Type::kNull:
+      return true;
+    case Type::kInt64:
+    case Type::kTimestamp:
+      hi = static_cast<uint64_t>(v.i) ^ (uint64_t{1} << 63);
+      return true;
+    case Type::kString:
+      hi = BigEndianBytes(v.s, 0);
+      lo = BigEndianBytes(v.s, 8);
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+void ResultBuilder::SortNatural(std::vector<AggregateRow>& rows) const {
+  auto less = [this](const AggregateRow& a, const AggregateRow& b) { return NaturalLess(a, b); };
+  // Each row's first natural columns as words, compared before the rows themselves: a sort then
+  // reads one array rather than the rows' values all over the heap. With a window: its start,
+  // which no two different starts share, then a prefix of the first group key (the end follows
+  // from the start); without one, a prefix of the first group key.
+  struct Item {
+    uint64_t k[3];
+    uint32_t row;
+  };
+  if (natural_ == 0 || rows.size() < 64 || rows.size() > UINT32_MAX) {
+    std::sort(rows.begin(), rows.end(), less);
+    return;
+  }
+  const size_t key_column = query_.window ? 2 : 0;
+  std::vector<Item> items(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    Item& it = items[i];
+    it.row = static_cast<uint32_t>(i);
+    it.k[0] = it.k[1] = it.k[2] = 0;
+    const AggregateRow& r = rows[i];
+    bool ok = true;
+    if (query_.window) {
+      ok = r[0].type == Type::kTimestamp;
+      it.k[0] = static_cast<uint64_t>(r[0].i) ^ (uint64_t{1} << 63);
+      if (ok && key_column < natural_) ok = NaturalPrefix(r[key_column], it.k[1], it.k[2]);
+    } else {
+      ok = NaturalPrefix(r[0], it.k[0], it.k[1]);
+    }
+    if (!ok) {
+      std::sort(rows.begin(), rows.end(), less);
+      return;
+    }
+  }
+  std::sort(items.begin(), items.end(), [&](const Item& a, const Item& b) {
+    if (a.k[0] != b.k[0]) return a.k[0] < b.k[0];
+    if (a.k[1] != b.k[1]) return a.k[1] < b.k[1];
+    if (a.k[2] != b.k[2]) return a.k[2] < b.k[2];
+    return NaturalLess(rows[a.row], rows[b.row]);
+  });
+  std::vector<AggregateRow> sorted;
+  sorted.reserve(rows.size());
+  for (const Item& it : items) sorted.push_back(std::move(rows[it.row]));
+  rows.swap(sorted);
 }
 
 bool ResultBuilder::NaturalLess(const AggregateRow& a, const AggregateRow& b) const {
@@ -51,30 +133,38 @@ bool ResultBuilder::NaturalLess(const AggregateRow& a, const AggregateRow& b) co
 }
 
 void ResultBuilder::FromSorted(std::vector<AggregateRow>& rows, OutputBatch& out) {
+  Projected projected;
+  projected.rows.resize(rows.size());
+  projected.keys.resize(rows.size());
+  Project(rows, 0, rows.size(), projected, arena_);
+  Finish(projected, out);
+}
+
+void ResultBuilder::Project(const std::vector<AggregateRow>& rows, size_t begin, size_t end,
+                            Projected& projected, Arena& arena) const {
   std::vector<Value> view;
-  std::vector<std::vector<OwnedValue>> projected;
-  std::vector<std::string> keys;
-  projected.reserve(rows.size());
-  keys.reserve(rows.size());
-  for (const AggregateRow& r : rows) {
+  for (size_t r = begin; r < end; ++r) {
     view.clear();
-    for (const auto& v : r) view.push_back(v.view());
-    arena_.Reset();
-    std::vector<OwnedValue> o;
+    for (const auto& v : rows[r]) view.push_back(v.view());
+    arena.Reset();
+    std::vector<OwnedValue>& o = projected.rows[r];
     o.reserve(query_.select.size());
     for (const auto& col : query_.select) {
-      o.emplace_back(Evaluate(*col.expr, view.data(), arena_));
+      o.emplace_back(Evaluate(*col.expr, view.data(), arena));
     }
-    projected.push_back(std::move(o));
     // The deduplication key: window start and group key values, as JSON.
-    std::string key;
+    std::string& key = projected.keys[r];
     for (size_t i = 0; i < natural_; ++i) {
       if (query_.window && i == 1) continue;  // the window end adds nothing to its start
       if (!key.empty()) key.push_back('|');
       AppendJsonValue(key, view[i], TimeZone::Utc());
     }
-    keys.push_back(std::move(key));
   }
+}
+
+void ResultBuilder::Finish(Projected& p, OutputBatch& out) const {
+  std::vector<std::vector<OwnedValue>>& projected = p.rows;
+  std::vector<std::string>& keys = p.keys;
   std::vector<size_t> order(projected.size());
   std::iota(order.begin(), order.end(), 0);
   if (!query_.order_by.empty()) {

@@ -31,8 +31,20 @@ class ResultBuilder {
   // Whether a precedes b in natural order (no two rows of one trigger are equal in it).
   bool NaturalLess(const AggregateRow& a, const AggregateRow& b) const;
   // Fills out.rows and out.keys from rows KeepAndSort kept, in natural order: the SELECT list,
-  // ORDER BY, LIMIT.
+  // ORDER BY, LIMIT. Project and Finish in one.
   void FromSorted(std::vector<AggregateRow>& rows, OutputBatch& out);
+
+  // Rows projected for the output: the SELECT list of each, and its deduplication key.
+  struct Projected {
+    std::vector<std::vector<OwnedValue>> rows;
+    std::vector<std::string> keys;
+  };
+  // Projects rows [begin, end) into the same places of `projected` (sized by the caller). Const:
+  // tasks may call it at once on ranges of their own, each with its own arena.
+  void Project(const std::vector<AggregateRow>& rows, size_t begin, size_t end,
+               Projected& projected, Arena& arena) const;
+  // Fills out.rows and out.keys from rows projected in natural order: ORDER BY, LIMIT.
+  void Finish(Projected& projected, OutputBatch& out) const;
   // Appends already projected rows (non-aggregating queries), honouring LIMIT over the run.
   // With `formatted` (every row as the sink's RowFormatter wrote it, moved into out), `rows`
   // holds only the first of them, as values.
@@ -46,6 +58,9 @@ class ResultBuilder {
   void set_emitted(int64_t n) { emitted_ = n; }
 
  private:
+  // Sorts rows in natural order.
+  void SortNatural(std::vector<AggregateRow>& rows) const;
+
   const BoundQuery& query_;
   const size_t natural_;  // the natural order's columns: the window's, then the group keys
   std::vector<std::string> names_;
