@@ -495,9 +495,7 @@ Status Engine::Emit(bool final_emit) {
     }
     // The SELECT list of each row, on the pool as well: at the end of a file read in one
     // trigger, tens of thousands of rows.
-    ResultBuilder::Projected projected;
-    projected.rows.resize(rows.size());
-    projected.keys.resize(rows.size());
+    ResultBuilder::Projected projected(rows.size());
     const size_t chunks = rows.size() < kRowsPerProjectTask ? 1 : static_cast<size_t>(pool_.size());
     pool_.ParallelFor(chunks, [&](size_t t, int) {
       Arena arena;

@@ -97,16 +97,14 @@ void ResultBuilder::SortNatural(std::vector<AggregateRow>& rows) const {
   for (size_t i = 0; i < rows.size(); ++i) {
     Item& it = items[i];
     it.row = static_cast<uint32_t>(i);
-    it.k[0] = it.k[1] = it.k[2] = 0;
     const AggregateRow& r = rows[i];
-    bool ok = true;
-    if (query_.window) {
-      ok = r[0].type == Type::kTimestamp;
-      it.k[0] = static_cast<uint64_t>(r[0].i) ^ (uint64_t{1} << 63);
-      if (ok && key_column < natural_) ok = NaturalPrefix(r[key_column], it.k[1], it.k[2]);
-    } else {
-      ok = NaturalPrefix(r[0], it.k[0], it.k[1]);
-    }
+    uint64_t unused = 0;
+    // A window start is never NULL, so its word is exact and the key's words may follow it.
+    const bool ok =
+        query_.window
+            ? r[0].type == Type::kTimestamp && NaturalPrefix(r[0], it.k[0], unused) &&
+                  (key_column >= natural_ || NaturalPrefix(r[key_column], it.k[1], it.k[2]))
+            : NaturalPrefix(r[0], it.k[0], it.k[1]);
     if (!ok) {
       std::sort(rows.begin(), rows.end(), less);
       return;
@@ -133,9 +131,7 @@ bool ResultBuilder::NaturalLess(const AggregateRow& a, const AggregateRow& b) co
 }
 
 void ResultBuilder::FromSorted(std::vector<AggregateRow>& rows, OutputBatch& out) {
-  Projected projected;
-  projected.rows.resize(rows.size());
-  projected.keys.resize(rows.size());
+  Projected projected(rows.size());
   Project(rows, 0, rows.size(), projected, arena_);
   Finish(projected, out);
 }

@@ -36,10 +36,11 @@ class ResultBuilder {
 
   // Rows projected for the output: the SELECT list of each, and its deduplication key.
   struct Projected {
+    explicit Projected(size_t n) : rows(n), keys(n) {}
     std::vector<std::vector<OwnedValue>> rows;
     std::vector<std::string> keys;
   };
-  // Projects rows [begin, end) into the same places of `projected` (sized by the caller). Const:
+  // Projects rows [begin, end) into the same places of `projected` (made for all rows). Const:
   // tasks may call it at once on ranges of their own, each with its own arena.
   void Project(const std::vector<AggregateRow>& rows, size_t begin, size_t end,
                Projected& projected, Arena& arena) const;

@@ -157,9 +157,7 @@ TEST(ResultBuilderTest, RowsProjectedInRangesAreTheRowsProjectedAtOnce) {
   OutputBatch at_once;
   builder.FromSorted(copy, at_once);
 
-  ResultBuilder::Projected projected;
-  projected.rows.resize(rows.size());
-  projected.keys.resize(rows.size());
+  ResultBuilder::Projected projected(rows.size());
   const size_t cuts[] = {0, 1, 700, 1999, 2000};
   for (size_t c = 0; c + 1 < std::size(cuts); ++c) {
     Arena own;
