@@ -145,7 +145,11 @@ class RecordScanner {
   // Where the next record's tokens start, when the walk of the one before went through.
   size_t next_record_ = 0;
   size_t next_token_ = 0;
-  std::string unescaped_;  // values of escaped strings of the current record
+  // Values of escaped strings of the current record, decoded: unescaped_[0, unescaped_size_).
+  static constexpr size_t kUnescapeSlack = 16;
+  std::unique_ptr<char[]> unescaped_;
+  size_t unescaped_cap_ = 0;
+  size_t unescaped_size_ = 0;
   uint64_t all_seen_ = 0;
   bool enabled_ = true;  // false for more than 64 fields: the full parser does it all
   bool avx512_ = false;
