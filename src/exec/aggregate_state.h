@@ -7,6 +7,7 @@
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/inlined_vector.h>
 
 #include <cstdint>
 #include <map>
@@ -29,7 +30,10 @@ namespace sluice {
 inline constexpr int64_t kNoWindow = INT64_MIN;
 
 struct GroupState {
-  std::vector<Accumulator> accs;
+  // The first aggregate's accumulator is held inline: a query of one aggregate (count(*)) then
+  // costs no allocation per group, and closing a window frees none (tens of thousands of groups
+  // at the end of a file read in one trigger).
+  absl::InlinedVector<Accumulator, 1> accs;
   int64_t rows = 0;      // input rows folded in (for per-window input counts and late partials)
   bool dirty = false;    // updated since the last update-mode emission
   uint32_t trigger = 0;  // the state's trigger in which it was last updated (see TakeChanges)

@@ -791,8 +791,9 @@ inline bool RecordScanner::ReadTokenString(const char* body, const char* close, 
   return ReadString(body, close, true, end, key, out);
 }
 
-inline bool RecordScanner::ScalarBeforeToken(const char* value, const char* next, int field,
-                                             Value* row) {
+__attribute__((always_inline)) inline bool RecordScanner::ScalarBeforeToken(const char* value,
+                                                                            const char* next,
+                                                                            int field, Value* row) {
   while (next[-1] == ' ') --next;  // (the value's first byte is not a space)
   if (field < 0) return SkipScalar(value, next) == next;
   const Key& key = keys_[static_cast<size_t>(field)];
