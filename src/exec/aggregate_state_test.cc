@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "exec/batch_processor.h"
+#include "exec/testing/test_query.h"
 #include "exec/window_assigner.h"
 #include "source/source.h"
 #include "sql/binder.h"
@@ -23,13 +24,8 @@ namespace {
 constexpr int64_t kT0 = 1'768'142'570'000;  // a 10-second window boundary
 
 std::unique_ptr<BoundQuery> Compile(std::string_view sql) {
-  BindOptions options;
-  options.schema = ParseSchema("ts BIGINT, s STRING, i BIGINT, d DOUBLE, b BOOLEAN").value();
-  options.event_time_field = "ts";
-  auto r = CompileQuery(sql, options);
-  EXPECT_TRUE(r.ok()) << sql << "\n" << r.status().message();
-  if (!r.ok()) return nullptr;
-  return std::make_unique<BoundQuery>(std::move(r).value());
+  return CompileForTest(
+      sql, ParseSchema("ts BIGINT, s STRING, i BIGINT, d DOUBLE, b BOOLEAN").value(), "ts");
 }
 
 // Record n of a deterministic input: 60 s of event time out of order, five strings (one empty,

@@ -361,8 +361,8 @@ TEST(EngineTest, SameOutputForAnyThreadCount) {
 }
 
 // Without a late sink a tumbling-window count is combined per batch in the workers; with one,
-// late rows are written one by one, so rows go to the aggregation step one by one. Both give the
-// same rows and count the same late records, in append and update mode, with any thread count.
+// late rows are written one by one, so rows go to the aggregation step one by one (except in
+// complete mode, where nothing is late).
 TEST(EngineTest, RowsAreCombinedUnlessALateSinkWantsLateRowsOneByOne) {
   const auto q = WindowedCount();
   for (const OutputMode mode : {OutputMode::kAppend, OutputMode::kUpdate, OutputMode::kComplete}) {
@@ -378,6 +378,8 @@ TEST(EngineTest, RowsAreCombinedUnlessALateSinkWantsLateRowsOneByOne) {
   }
 }
 
+// Combined or one by one, a run gives the same rows and counts the same late records, in append
+// and update mode, with any thread count.
 TEST(EngineTest, RowsCombinedPerBatchGiveTheRowsAndLateCountsOfRowsOneByOne) {
   auto q = WindowedCount();
   const auto lines = JitteredRecords(11, 5);

@@ -7,6 +7,7 @@
 #include <limits>
 #include <string>
 
+#include "common/ascii.h"
 #include "common/time_format.h"
 #include "exec/like.h"
 #include "format/json_writer.h"
@@ -35,12 +36,7 @@ std::string_view TrimAsciiSpace(std::string_view s) {
 }
 
 bool EqualsIgnoreCaseAscii(std::string_view a, std::string_view lower) {
-  if (a.size() != lower.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char c = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] + 32) : a[i];
-    if (c != lower[i]) return false;
-  }
-  return true;
+  return a.size() == lower.size() && EqualsFoldedAscii(a.data(), lower.data(), a.size());
 }
 
 // Spark's string to number: surrounding spaces allowed; an integer cast accepts "1.9" as 1.

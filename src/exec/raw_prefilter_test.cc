@@ -11,6 +11,7 @@
 #include "exec/batch_processor.h"
 #include "exec/evaluator.h"
 #include "exec/like.h"
+#include "exec/testing/test_query.h"
 #include "format/record_parser.h"
 #include "source/source.h"
 #include "sql/binder.h"
@@ -19,13 +20,7 @@ namespace sluice {
 namespace {
 
 std::unique_ptr<BoundQuery> Compile(std::string_view sql) {
-  BindOptions options;
-  options.schema = LabSchema();
-  options.event_time_field = "timestamp";
-  auto r = CompileQuery(sql, options);
-  EXPECT_TRUE(r.ok()) << sql << "\n" << r.status().message();
-  if (!r.ok()) return nullptr;
-  return std::make_unique<BoundQuery>(std::move(r).value());
+  return CompileForTest(sql, LabSchema(), "timestamp");
 }
 
 TEST(RawPrefilterTest, FindsTheTextAConjunctNeeds) {

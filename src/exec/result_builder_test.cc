@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "exec/testing/test_query.h"
 #include "sql/binder.h"
 #include "sql/schema_parser.h"
 
@@ -21,13 +22,8 @@ namespace sluice {
 namespace {
 
 std::unique_ptr<BoundQuery> Compile(std::string_view sql) {
-  BindOptions options;
-  options.schema = ParseSchema("ts BIGINT, s STRING, t STRING, i BIGINT, d DOUBLE").value();
-  options.event_time_field = "ts";
-  auto r = CompileQuery(sql, options);
-  EXPECT_TRUE(r.ok()) << sql << "\n" << r.status().message();
-  if (!r.ok()) return nullptr;
-  return std::make_unique<BoundQuery>(std::move(r).value());
+  return CompileForTest(
+      sql, ParseSchema("ts BIGINT, s STRING, t STRING, i BIGINT, d DOUBLE").value(), "ts");
 }
 
 // A value of `type` drawn from a small pool, so that many rows share a window start or a

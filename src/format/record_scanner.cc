@@ -101,7 +101,7 @@ char* Unescape(const char* p, const char* q, char* out) {
     if (plain >= static_cast<size_t>(q - p)) return out + (q - p);
     p += plain;
     out += plain;
-    if (*p != '\\') continue;
+    if (*p != '\\') continue;  // 16 plain bytes copied: the next 16
     uint32_t code_point = 0;
     p += JsonEscape(p, code_point);
     out += EncodeUtf8(code_point, out);
