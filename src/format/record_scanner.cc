@@ -82,9 +82,11 @@ inline const char* StringEnd(const char* p, const char* end, bool& escaped) {
 }
 
 // Writes the value of the valid string body [p, q) with its escapes decoded at `out`, and
-// returns the end of the value. Reads up to 15 bytes past q, and writes up to 15 bytes past the
-// value's end (bytes the next value overwrites): the bytes between escapes are moved 16 at a
-// time, as runs of a few bytes between escapes (\u0063rash) are what escaped records hold.
+// returns the end of the value (nullptr for an escape that is not valid after all: the index
+// checked them, and this keeps a disagreement from decoding forever). Reads up to 15 bytes past q,
+// and writes up to 15 bytes past the value's end (bytes the next value overwrites): the bytes
+// between escapes are moved 16 at a time, as runs of a few bytes between escapes (\u0063rash) are
+// what escaped records hold.
 char* Unescape(const char* p, const char* q, char* out) {
   while (p < q) {
 #if defined(__SSE2__)
@@ -103,7 +105,9 @@ char* Unescape(const char* p, const char* q, char* out) {
     out += plain;
     if (*p != '\\') continue;  // 16 plain bytes copied: the next 16
     uint32_t code_point = 0;
-    p += JsonEscape(p, code_point);
+    const size_t n = JsonEscape(p, code_point);
+    if (n == 0) return nullptr;
+    p += n;
     out += EncodeUtf8(code_point, out);
   }
   return out;
@@ -227,27 +231,23 @@ inline const char* SkipScalar(const char* p, const char* end) {
 }  // namespace
 
 // RunIndex indexes a run of consecutive records 64 bytes at a time, as simdjson's stage 1 does
-// for a document: from bit masks of each block's quotes, backslashes, operators { } : , spaces
-// and control characters it finds the strings (every unescaped quote opens or closes one; the
-// in-string mask is the prefix XOR of the quotes, reset where a record starts) and writes each
-// record's tokens: its quotes, the operators outside strings, and the first byte of every other
-// run of bytes outside strings (a scalar, or junk). A walk over a flat object then reads about
-// five tokens per key and value and never looks at a string's body, and a byte out of place
-// anywhere between tokens is a token the walk does not expect.
-//
-// The rare bytes are checked where they occur: escapes (which also drop the quotes they
-// escape), bytes outside ASCII (UTF-8 sequences), and control characters, which are whitespace
-// or errors that the string-by-string walk decides: such a record is flagged kSlow.
+// for a document, but it keeps only what reading a record by its layout needs: the places of the
+// run's quotes (those no escape escapes), in order, and a flag per record for its rare bytes.
+// From bit masks of each block's quotes, backslashes, control characters and bytes outside ASCII
+// it checks the rare bytes where they occur: escapes (which also drop the quotes they escape),
+// bytes outside ASCII (UTF-8 sequences) and control characters, which are whitespace or errors
+// that the string-by-string walk decides (such a record is flagged kSlow). Whether a byte is in a
+// string is not tracked: a record read by its layout is cut at its quotes, and every byte between
+// them is checked against the layout (see RecordScanner::ReadLaidOut).
 class RunIndex {
  public:
   // kText: the record holds the prefilter's text (SetText).
   enum Flag : uint8_t { kEscaped = 1, kSlow = 2, kText = 4 };
 
   explicit RunIndex(bool avx512) : avx512_(avx512) {
-    // A token per byte at most, and room for a block's whole store; a flag per record, of which
+    // A quote per byte at most, and room for a block's whole store; a flag per record, of which
     // a run takes at most kRunBytes (empty records take no bytes).
-    tokens_.resize(RecordScanner::kRunBytes + 128);
-    chars_.resize(RecordScanner::kRunBytes + 128);
+    quotes_.resize(RecordScanner::kRunBytes + 128);
     start_bits_.resize(RecordScanner::kRunBytes / 64 + 2);
     flags_.resize(RecordScanner::kRunBytes + 1);
   }
@@ -276,6 +276,8 @@ class RunIndex {
     count_ = 0;
     escaped_quote_carry_ = 0;
     escape_until_ = 0;
+    next_escaped_ = 0;
+    pair_low_at_ = SIZE_MAX;
     utf8_until_ = 0;
     last_at_ = 0;
 #if defined(SLUICE_SCANNER_AVX512)
@@ -287,8 +289,9 @@ class RunIndex {
 #else
     Blocks();
 #endif
-    // Past the last token: offsets no record reaches, so a walk stops at the run's end.
-    std::fill_n(tokens_.data() + count_, kSentinels, UINT32_MAX);
+    // Past the last quote: offsets no record reaches (a run is at most kRunBytes), so a read
+    // past a record's quotes finds one past its end.
+    std::fill_n(quotes_.data() + count_, kSentinels, UINT16_MAX);
     return n;
   }
 
@@ -296,24 +299,20 @@ class RunIndex {
   // records that hold it are flagged kText.
   void SetText(std::string text) { text_ = std::move(text); }
 
-  // Tokens after the last one, UINT32_MAX, that a walk may read.
+  // Quotes after the last one, UINT16_MAX, that a read may look at.
   static constexpr size_t kSentinels = 8;
-  // A token's byte in chars() when it starts a scalar (whatever its first byte).
-  static constexpr uint8_t kScalar = '0';
 
   const char* base() const { return base_; }
   uint8_t flags(size_t k) const { return flags_[k]; }
   // Record k: bytes [Start(k), Start(k + 1)) of base(), less a trailing newline.
   size_t Start(size_t k) const { return starts_[k] - first_; }
-  // The tokens of every record in order, as offsets from base(), then kSentinels.
-  const uint32_t* tokens() const { return tokens_.data(); }
-  // Each token's byte (kScalar for a scalar), then at least 64 readable bytes.
-  const uint8_t* chars() const { return chars_.data(); }
-  // The first token at or after `offset`.
-  size_t TokenAt(size_t offset) const {
+  // The quotes of every record in order, as offsets from base(), then kSentinels.
+  const uint16_t* quotes() const { return quotes_.data(); }
+  // The first quote at or after `offset`.
+  size_t QuoteAt(size_t offset) const {
     return static_cast<size_t>(
-        std::lower_bound(tokens_.data(), tokens_.data() + count_, static_cast<uint32_t>(offset)) -
-        tokens_.data());
+        std::lower_bound(quotes_.data(), quotes_.data() + count_, static_cast<uint16_t>(offset)) -
+        quotes_.data());
   }
 
  private:
@@ -324,8 +323,6 @@ class RunIndex {
     uint64_t ctrl = 0;       // below 0x20
     uint64_t high = 0;       // not ASCII
     uint64_t newline = 0;    // \n (the end of a JSON line)
-    uint64_t space = 0;      // ' ' (other whitespace is a control character: the slow walk)
-    uint64_t op = 0;         // { } : ,
   };
 
   static Masks Classify(const char* p) {
@@ -345,10 +342,6 @@ class RunIndex {
       // A signed compare: bytes outside ASCII are negative too, and taken out again.
       m.ctrl |= (bits(_mm256_cmpgt_epi8(_mm256_set1_epi8(' '), v)) & ~high) << shift;
       m.newline |= bits(is('\n')) << shift;
-      m.space |= bits(is(' ')) << shift;
-      m.op |= bits(_mm256_or_si256(_mm256_or_si256(is('{'), is('}')),
-                                   _mm256_or_si256(is(':'), is(','))))
-              << shift;
     }
 #else
     for (int i = 0; i < 64; ++i) {
@@ -359,19 +352,14 @@ class RunIndex {
       if (c < 0x20) m.ctrl |= bit;
       if (c >= 0x80) m.high |= bit;
       if (c == '\n') m.newline |= bit;
-      if (c == ' ') m.space |= bit;
-      if (c == '{' || c == '}' || c == ':' || c == ',') m.op |= bit;
     }
 #endif
     return m;
   }
 
   void Blocks() {
-    Carry carry;
     for (size_t at = 0; at < len_; at += 64) {
-      uint64_t scalars = 0;
-      const uint64_t tokens = Block(Classify(base_ + at), at, scalars, carry);
-      Append(tokens, at);
+      Append(Block<false>(Classify(base_ + at), at), at);
       if (!text_.empty() && at + text_.size() <= len_) {
         if (const uint64_t found = TextStarts(at); found != 0) Text(found, at);
       }
@@ -430,7 +418,7 @@ class RunIndex {
 
 #if defined(SLUICE_SCANNER_AVX512)
   // The same with AVX-512 (BW, VBMI2): compares give bit masks directly, and one compress per
-  // block writes its token positions. Only called where the CPU has them.
+  // block writes its quotes' places. Only called where the CPU has them.
   SLUICE_SCANNER_AVX512 void Blocks512() {
     alignas(64) static constexpr uint8_t kIota[64] = {
         0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
@@ -441,11 +429,6 @@ class RunIndex {
     const __m512i backslash = _mm512_set1_epi8('\\');
     const __m512i space = _mm512_set1_epi8(' ');
     const __m512i newline = _mm512_set1_epi8('\n');
-    const __m512i open = _mm512_set1_epi8('{');
-    const __m512i close = _mm512_set1_epi8('}');
-    const __m512i colon = _mm512_set1_epi8(':');
-    const __m512i comma = _mm512_set1_epi8(',');
-    const __m512i scalar_class = _mm512_set1_epi8(static_cast<char>(kScalar));
     // The prefilter's text: its first and last bytes, folded as TextStarts folds them.
     const size_t text_size = text_.size();
     const __m512i fold = _mm512_set1_epi8(0x20);
@@ -453,48 +436,29 @@ class RunIndex {
         _mm512_set1_epi8(static_cast<char>(text_size == 0 ? 0 : text_[0] | 0x20));
     const __m512i text_last =
         _mm512_set1_epi8(static_cast<char>(text_size == 0 ? 0 : text_[text_size - 1] | 0x20));
-    // Locals, not members: the stores of token bytes could alias members, which would then go
+    // Locals, not members: the stores of quotes could alias members, which would then go
     // through memory from one block to the next.
-    Carry carry;
     size_t count = 0;
-    uint32_t* const tokens_out = tokens_.data();
-    uint8_t* const chars_out = chars_.data();
+    uint16_t* const quotes_out = quotes_.data();
     for (size_t at = 0; at < len_; at += 64) {
       const __m512i v = _mm512_loadu_si512(base_ + at);
-      // (No lambdas here: they would not inherit this function's target.)
       Masks m;
       m.quote = _mm512_cmpeq_epi8_mask(v, quote);
       m.backslash = _mm512_cmpeq_epi8_mask(v, backslash);
       m.ctrl = _mm512_cmplt_epu8_mask(v, space);
       m.high = _mm512_movepi8_mask(v);
       m.newline = _mm512_cmpeq_epi8_mask(v, newline);
-      m.space = _mm512_cmpeq_epi8_mask(v, space);
-      m.op = _mm512_cmpeq_epi8_mask(v, open) | _mm512_cmpeq_epi8_mask(v, close) |
-             _mm512_cmpeq_epi8_mask(v, colon) | _mm512_cmpeq_epi8_mask(v, comma);
-      uint64_t scalars = 0;
-      const uint64_t tokens = Block(m, at, scalars, carry);
-      // The tokens' bytes, scalars as kScalar.
-      _mm512_storeu_si512(
-          chars_out + count,
-          _mm512_maskz_compress_epi8(tokens, _mm512_mask_blend_epi8(scalars, v, scalar_class)));
-      // The tokens' offsets in the block, packed into the low bytes, widened 16 at a time. The
-      // first 32 are stored whatever their number: log records have 10 to 20 tokens a block, so
-      // a branch on more than 16 went either way at random, and its mispredictions cost more
-      // than the store (15 % of the index's time, on batches the predictor has not learned).
-      const __m512i packed = _mm512_maskz_compress_epi8(tokens, iota);
-      const auto n = static_cast<size_t>(__builtin_popcountll(tokens));
-      const __m512i block = _mm512_set1_epi32(static_cast<int>(at));
-      uint32_t* out = tokens_out + count;
-      // (The maskz forms: GCC 12 warns about the undefined vectors of the plain ones.)
-#define SLUICE_WIDEN(lane)                            \
-  _mm512_add_epi32(block, _mm512_maskz_cvtepu8_epi32( \
-                              0xFFFF, _mm512_maskz_extracti32x4_epi32(0xF, packed, lane)))
-      _mm512_storeu_si512(out, SLUICE_WIDEN(0));
-      _mm512_storeu_si512(out + 16, SLUICE_WIDEN(1));
-      if (n > 32) {
-        _mm512_storeu_si512(out + 32, SLUICE_WIDEN(2));
-        _mm512_storeu_si512(out + 48, SLUICE_WIDEN(3));
-      }
+      const uint64_t quotes = Block<true>(m, at);
+      // The quotes' places in the block, packed into the low bytes and widened to 16 bits: the
+      // first 32 whatever their number (a branch on it would go either way at random).
+      const __m512i packed = _mm512_maskz_compress_epi8(quotes, iota);
+      const __m512i block = _mm512_set1_epi16(static_cast<int16_t>(at));
+      // (The maskz extracts: GCC 12 warns about the undefined vectors of the plain ones.)
+#define SLUICE_WIDEN(half) \
+  _mm512_add_epi16(block, _mm512_cvtepu8_epi16(_mm512_maskz_extracti64x4_epi64(0xF, packed, half)))
+      _mm512_storeu_si512(quotes_out + count, SLUICE_WIDEN(0));
+      const auto n = static_cast<size_t>(__builtin_popcountll(quotes));
+      if (n > 32) _mm512_storeu_si512(quotes_out + count + 32, SLUICE_WIDEN(1));
 #undef SLUICE_WIDEN
       count += n;
       if (text_size != 0 && at + text_size <= len_) {
@@ -509,56 +473,31 @@ class RunIndex {
   }
 #endif
 
-  // What a block leaves to the next (locals of the loops: in registers).
-  struct Carry {
-    uint64_t in_string = 0;  // all ones while the last block ended inside a string
-    uint64_t scalar = 0;     // 1 when its last byte was loose
-  };
-  // The block at `at` from its masks: checks its rare bytes and returns its tokens, and in
-  // `scalars` those that start a scalar. (Always inlined: a call from Blocks512 would cost a
-  // vzeroupper and the masks a trip through memory.)
-  __attribute__((always_inline)) uint64_t Block(const Masks& m, size_t at, uint64_t& scalars,
-                                                Carry& carry) {
+  // The block at `at` from its masks: checks its rare bytes and returns its quotes (less those
+  // escapes escape). (Always inlined: a call from Blocks512 would cost a vzeroupper and the
+  // masks a trip through memory.)
+  template <bool kAvx512>
+  __attribute__((always_inline)) uint64_t Block(const Masks& m, size_t at) {
     const size_t left = len_ - at;
     const uint64_t valid = left >= 64 ? ~uint64_t{0} : (uint64_t{1} << left) - 1;
-    // Where records start in this block, and the bytes that end one (a record's newline is not
-    // part of it).
-    const uint64_t starts = start_bits_[at / 64];
-    const uint64_t last_bytes = (starts >> 1) | (start_bits_[at / 64 + 1] << 63);
-
     uint64_t quotes = m.quote & valid;
-    if (((m.backslash & valid) | escaped_quote_carry_) != 0) {
+#if defined(SLUICE_SCANNER_AVX512)
+    if constexpr (kAvx512) {
+      if (((m.backslash & valid) | next_escaped_) != 0) {
+        quotes &= ~Escapes512(m.backslash & valid, at);
+      }
+    } else
+#endif
+        if (((m.backslash & valid) | escaped_quote_carry_) != 0) {
       quotes &= ~Escapes(m.backslash & valid, at);
     }
     if ((m.high & valid) != 0) CheckUtf8(m.high & valid, at);
+    // A newline is whitespace everywhere but in strings; the one that ends a record (its last
+    // byte, before the next record starts) is not part of it.
+    const uint64_t last_bytes = (start_bits_[at / 64] >> 1) | (start_bits_[at / 64 + 1] << 63);
     const uint64_t ctrl = m.ctrl & valid;
     if (const uint64_t inner = ctrl & ~(m.newline & last_bytes); inner != 0) Flag(inner, at, kSlow);
-
-    uint64_t inside = PrefixXor(quotes) ^ carry.in_string;
-    // A record starts outside any string, whatever the one before it left open (a well-formed
-    // record closes its strings: this is for the others).
-    if ((((inside << 1) | (carry.in_string & 1)) & starts) != 0) {
-      inside = CloseAtStarts(inside, starts, carry.in_string);
-    }
-    carry.in_string = static_cast<uint64_t>(static_cast<int64_t>(inside) >> 63);
-    // Bytes outside strings that are not tokens or spaces: scalars (or junk). The first byte of
-    // each run of them is a token; a run never continues into the next record.
-    const uint64_t loose = ~(inside | quotes | m.space | m.op | ctrl) & valid;
-    const uint64_t continued = ((loose << 1) | carry.scalar) & ~starts;
-    carry.scalar = loose >> 63;
-    scalars = loose & ~continued;
-    return (m.op & valid & ~inside) | quotes | scalars;
-  }
-
-  // `inside` with each record that starts in the block starting outside strings.
-  __attribute__((noinline)) static uint64_t CloseAtStarts(uint64_t inside, uint64_t starts,
-                                                          uint64_t in_string) {
-    for (; starts != 0; starts &= starts - 1) {
-      const unsigned b = TrailingZeros(starts);
-      const uint64_t before = b == 0 ? in_string : inside >> (b - 1);
-      if ((before & 1) != 0) inside ^= ~uint64_t{0} << b;
-    }
-    return inside;
+    return quotes;
   }
 
   // The quotes among the block's bytes that escapes escape; checks every escape (an invalid one
@@ -591,6 +530,83 @@ class RunIndex {
     return escaped;
   }
 
+#if defined(SLUICE_SCANNER_AVX512)
+  // What Escapes does, with AVX-512 and no loop over the escapes: which bytes are escaped is
+  // simdjson's bit trick (an escape is a backslash that an odd run of them ends with), and every
+  // escape is checked at once from the bytes after it, loaded at their backslash's place. The
+  // records that hold one are flagged kEscaped, a loop over records (an escaped log line holds
+  // several), not escapes.
+  SLUICE_SCANNER_AVX512 __attribute__((noinline)) uint64_t Escapes512(uint64_t backslashes,
+                                                                      size_t at) {
+    constexpr uint64_t kOdd = 0xAAAAAAAAAAAAAAAAULL;
+    const uint64_t potential = backslashes & ~next_escaped_;
+    const uint64_t escape_and_terminal = (((potential << 1) | kOdd) - potential) ^ kOdd;
+    const uint64_t escaped = escape_and_terminal ^ (backslashes | next_escaped_);
+    const uint64_t escapes = escape_and_terminal & backslashes;
+    next_escaped_ = escapes >> 63;
+    if (escapes == 0) return escaped;
+    // The k-th byte after each byte of the block; only what lies within the 64 readable bytes
+    // after the run is loaded (an escape in the run needs at most 5 bytes after it).
+    const char* p = base_ + at;
+    const size_t room = len_ + RecordScanner::kBlockPadding - at;
+    const __m512i a1 = After(p, room, 1);
+    const __m512i fold = _mm512_set1_epi8(0x20);
+    uint64_t simple = 0;
+    for (const char c : {'"', '\\', '/', 'b', 'f', 'n', 'r', 't'}) {
+      simple |= _mm512_cmpeq_epi8_mask(a1, _mm512_set1_epi8(c));
+    }
+    const uint64_t u = _mm512_cmpeq_epi8_mask(a1, _mm512_set1_epi8('u'));
+    // The four bytes after \u, folded to lower case (| 0x20 leaves digits as they are).
+    const __m512i d2 = _mm512_or_si512(After(p, room, 2), fold);
+    const __m512i d3 = _mm512_or_si512(After(p, room, 3), fold);
+    const uint64_t hex = Hex(d2) & Hex(d3) & Hex(_mm512_or_si512(After(p, room, 4), fold)) &
+                         Hex(_mm512_or_si512(After(p, room, 5), fold));
+    // \uD800 to \uDFFF (of the hex digits, those from '8' up are 8, 9 and a to f): halves of a
+    // surrogate pair, checked one by one.
+    const uint64_t surrogate = u & hex & _mm512_cmpeq_epi8_mask(d2, _mm512_set1_epi8('d')) &
+                               _mm512_cmpge_epu8_mask(d3, _mm512_set1_epi8('8'));
+    const uint64_t bad = escapes & ~(simple | (u & hex));
+    if (bad != 0) Flag(bad, at, kSlow);
+    if ((escapes & surrogate) != 0) Surrogates(escapes & surrogate, at);
+    for (uint64_t e = escapes; e != 0;) {
+      const size_t k = RecordAt(at + TrailingZeros(e));
+      flags_[k] |= kEscaped;
+      const size_t next = Start(k + 1);
+      if (next >= at + 64) break;
+      e &= ~uint64_t{0} << (next - at);
+    }
+    return escaped;
+  }
+
+  // The 64 bytes from p + k, less those past the `room` readable from p (zeros).
+  SLUICE_SCANNER_AVX512 static __m512i After(const char* p, size_t room, size_t k) {
+    const uint64_t mask = room - k >= 64 ? ~uint64_t{0} : (uint64_t{1} << (room - k)) - 1;
+    return _mm512_maskz_loadu_epi8(mask, p + k);
+  }
+  // Which bytes are hex digits, of bytes folded with | 0x20.
+  SLUICE_SCANNER_AVX512 static uint64_t Hex(__m512i folded) {
+    return _mm512_cmplt_epu8_mask(_mm512_sub_epi8(folded, _mm512_set1_epi8('0')),
+                                  _mm512_set1_epi8(10)) |
+           _mm512_cmplt_epu8_mask(_mm512_sub_epi8(folded, _mm512_set1_epi8('a')),
+                                  _mm512_set1_epi8(6));
+  }
+
+  // Checks the \u escapes at `bits` that are halves of a surrogate pair: a high half must be
+  // followed by a low one (JsonEscape checks the pair), a low half must follow a high one.
+  __attribute__((noinline)) void Surrogates(uint64_t bits, size_t at) {
+    for (; bits != 0; bits &= bits - 1) {
+      const size_t p = at + TrailingZeros(bits);
+      if (p == pair_low_at_) continue;  // the pair was checked whole
+      uint32_t code_point = 0;
+      if (JsonEscape(base_ + p, code_point) == 12) {
+        pair_low_at_ = p + 6;
+      } else {
+        flags_[RecordAt(p)] |= kSlow;
+      }
+    }
+  }
+#endif
+
   // Checks the UTF-8 sequences that start in the block (an invalid one flags its record).
   __attribute__((noinline)) void CheckUtf8(uint64_t high, size_t at) {
     const std::string_view run(base_, len_);
@@ -616,54 +632,26 @@ class RunIndex {
     return last_at_;
   }
 
-  // Writes the positions of the set bits and their bytes (kScalar for a scalar's), eight at a
-  // time whatever their number (a branch per block rather than per token, as simdjson flattens
-  // its index). GCC would pack the eight stores into vector inserts through the stack; the loop
-  // stays scalar.
+  // Writes the places of the set bits, eight at a time whatever their number (a branch per
+  // block rather than per quote, as simdjson flattens its index). GCC would pack the eight
+  // stores into vector inserts through the stack; the loop stays scalar.
 #if defined(__GNUC__) && !defined(__clang__)
   __attribute__((optimize("no-tree-vectorize")))
 #endif
   void
   Append(uint64_t bits, size_t at) {
     const auto n = static_cast<size_t>(__builtin_popcountll(bits));
-    uint32_t* out = tokens_.data() + count_;
-    uint8_t* chars = chars_.data() + count_;
-    const char* block = base_ + at;  // (64 bytes and one more are readable)
-    const auto base = static_cast<uint32_t>(at);
-    // A token that is not a quote or an operator starts a scalar.
-    static constexpr auto kClass = [] {
-      std::array<uint8_t, 256> c{};
-      for (size_t i = 0; i < 256; ++i) c[i] = kScalar;
-      for (const char op : {'"', '{', '}', ':', ','}) c[static_cast<uint8_t>(op)] = op;
-      return c;
-    }();
+    uint16_t* out = quotes_.data() + count_;
     auto one = [&](size_t i) {
-      const unsigned b = TrailingZeros(bits);
-      out[i] = base + b;
-      chars[i] = kClass[static_cast<uint8_t>(block[b])];
+      out[i] = static_cast<uint16_t>(at + TrailingZeros(bits));
       bits &= bits - 1;
     };
 #pragma GCC unroll 8
     for (size_t i = 0; i < 8; ++i) one(i);
-    if (n > 8) {
-#pragma GCC unroll 8
-      for (size_t i = 8; i < 16; ++i) one(i);
-      for (size_t i = 16; i < n; ++i) one(i);
-    }
+    for (size_t i = 8; i < n; ++i) one(i);
     count_ += n;
   }
 
-  // Bit i set when an odd number of bits of `m` are set at or below i.
-  static uint64_t PrefixXor(uint64_t m) {
-#if defined(__PCLMUL__)
-    const __m128i all = _mm_set1_epi8(-1);
-    return static_cast<uint64_t>(_mm_cvtsi128_si64(
-        _mm_clmulepi64_si128(_mm_set_epi64x(0, static_cast<int64_t>(m)), all, 0)));
-#else
-    for (int s = 1; s < 64; s *= 2) m ^= m << s;
-    return m;
-#endif
-  }
   // 64 for no bit (tzcnt's answer; __builtin_ctzll(0) is undefined).
   static unsigned TrailingZeros(uint64_t bits) {
 #if defined(__BMI__)
@@ -675,8 +663,7 @@ class RunIndex {
 
   const bool avx512_;
   std::string text_;                  // SetText
-  std::vector<uint32_t> tokens_;      // offsets from base_ of every record's tokens, in order
-  std::vector<uint8_t> chars_;        // their bytes
+  std::vector<uint16_t> quotes_;      // offsets from base_ of every record's quotes, in order
   std::vector<uint64_t> start_bits_;  // a bit per byte of the run: where records start
   std::vector<uint8_t> flags_;        // per record: Flag bits
   const char* base_ = nullptr;        // the run's first byte
@@ -684,13 +671,17 @@ class RunIndex {
   uint32_t first_ = 0;  // starts_[0]
   size_t n_ = 0;        // records
   size_t len_ = 0;      // bytes
-  size_t count_ = 0;    // tokens so far
-  // What a block leaves to the next besides its Carry: whether an escape ends on the next
-  // block's first byte, a quote.
+  size_t count_ = 0;    // quotes so far
+  // What a block leaves to the next: whether an escape ends on the next block's first byte, a
+  // quote.
   uint64_t escaped_quote_carry_ = 0;
   size_t escape_until_ = 0;  // the end of the last escape checked
-  size_t utf8_until_ = 0;    // the end of the last UTF-8 sequence checked
-  size_t last_at_ = 0;       // RecordAt's last answer
+  // The same for Escapes512: whether the next block's first byte is escaped, and where the low
+  // half of a surrogate pair checked whole starts.
+  uint64_t next_escaped_ = 0;
+  size_t pair_low_at_ = SIZE_MAX;
+  size_t utf8_until_ = 0;  // the end of the last UTF-8 sequence checked
+  size_t last_at_ = 0;     // RecordAt's last answer
 };
 
 RecordScanner::~RecordScanner() = default;
@@ -775,6 +766,7 @@ bool RecordScanner::ReadString(const char* body, const char* close, bool escaped
   }
   char* const at = unescaped_.get() + unescaped_size_;
   char* const value_end = Unescape(body, close, at);
+  if (value_end == nullptr) return false;
   unescaped_size_ = static_cast<size_t>(value_end - unescaped_.get());
   out = Value::String(std::string_view(at, static_cast<size_t>(value_end - at)));
   return true;
@@ -791,10 +783,11 @@ inline bool RecordScanner::ReadTokenString(const char* body, const char* close, 
   return ReadString(body, close, true, end, key, out);
 }
 
-__attribute__((always_inline)) inline bool RecordScanner::ScalarBeforeToken(const char* value,
-                                                                            const char* next,
-                                                                            int field, Value* row) {
-  while (next[-1] == ' ') --next;  // (the value's first byte is not a space)
+__attribute__((always_inline)) inline bool RecordScanner::ScalarSpan(const char* value,
+                                                                     const char* next, int field,
+                                                                     Value* row) {
+  while (next > value && next[-1] == ' ') --next;
+  if (next == value) return false;
   if (field < 0) return SkipScalar(value, next) == next;
   const Key& key = keys_[static_cast<size_t>(field)];
   int64_t v = 0;
@@ -832,7 +825,7 @@ const char* RecordScanner::ReadScalar(const char* p, const char* end, const Key&
 
 size_t RecordScanner::IndexRun(const char* base, const uint32_t* starts, size_t count) {
   next_record_ = 0;
-  next_token_ = 0;
+  next_quote_ = 0;
   return enabled_ ? run_->Build(base, starts, count) : 0;
 }
 
@@ -856,146 +849,168 @@ bool RecordScanner::MayHoldText(size_t k) const {
 
 bool RecordScanner::ScanIndexed(size_t k, std::string_view rec, Value* row) {
   unescaped_size_ = 0;
-  if ((run_->flags(k) & RunIndex::kSlow) != 0) {
-    return Walk(rec.data(), rec.data() + rec.size(), row);
-  }
-  return WalkTokens(k, row);
-}
-
-bool RecordScanner::WalkTokens(size_t k, Value* row) {
-  const char* b = run_->base();
-  // The record's tokens are those before `end` from the first at or after its start: where the
-  // walk of the record before it stopped, when that walk went through.
-  const auto end = static_cast<uint32_t>(run_->Start(k + 1));
-  const size_t first = next_record_ == k ? next_token_ : run_->TokenAt(run_->Start(k));
-  const uint32_t* at = run_->tokens() + first;
-  const bool escaped = (run_->flags(k) & RunIndex::kEscaped) != 0;
-  if (ReadLaidOut(b, at, run_->chars() + first, end, escaped, row)) {
-    layout_misses_ = 0;
-    next_record_ = k + 1;
-    next_token_ = first + layout_.tokens;
-    return true;
+  const uint8_t flags = run_->flags(k);
+  // A record with a control character in it is walked string by string: it is not a miss.
+  if ((flags & RunIndex::kSlow) != 0) return Walk(rec.data(), rec.data() + rec.size(), row);
+  if (layout_.learned) {
+    // The record's quotes start after the last record's, when that one was read by the layout.
+    const size_t start = run_->Start(k);
+    const size_t first = next_record_ == k ? next_quote_ : run_->QuoteAt(start);
+    if (ReadLaidOut(start, rec.size(), first, (flags & RunIndex::kEscaped) != 0, row)) {
+      layout_misses_ = 0;
+      ++laid_out_records_;
+      next_record_ = k + 1;
+      next_quote_ = first + layout_.quotes;
+      return true;
+    }
+    // What the layout read decoded before it failed is read again: the buffer starts over, so
+    // it never outgrows the capacity ReadString reserved (which would move the values read).
+    unescaped_size_ = 0;
   }
   ++layout_misses_;
-  // What the layout read decoded before it failed is read again: the buffer starts over, so it
-  // never outgrows the capacity ReadString reserved (which would move the values read).
-  unescaped_size_ = 0;
-  if (at[1] >= end || b[at[0]] != '{') return false;
-  size_t i = 1;
-  uint64_t seen = 0;
-  size_t ordinal = 0;
-  if (b[at[1]] == '}') {
-    i = 2;
-  } else {
-    for (;;) {
-      // A key, its closing quote (the next token after an opening quote always is), a colon,
-      // then a string value and its closing quote or a scalar, then a comma or the brace.
-      // Tokens increase, so the last one read tells whether all are the record's.
-      if (at[i + 4] >= end || b[at[i]] != '"' || b[at[i + 2]] != ':') return false;
-      const char* key = b + at[i] + 1;
-      const auto key_len = static_cast<size_t>(b + at[i + 1] - key);
-      if (escaped && std::memchr(key, '\\', key_len) != nullptr) return false;  // the full parser
-      const int idx = Lookup(key, key_len, ordinal++);
-      size_t after;  // the token after the value
-      const char* value = b + at[i + 3];
-      if (*value == '"') {
-        if (at[i + 5] >= end) return false;
-        if (idx >= 0) {
-          const Key& field = keys_[static_cast<size_t>(idx)];
-          if (field.type != Type::kString ||
-              !ReadTokenString(value + 1, b + at[i + 4], escaped, b + end, field, row[idx])) {
-            return false;
-          }
-        }
-        after = i + 5;
-      } else {
-        // A scalar: its token is the first byte of a run of bytes that ends before the next
-        // token, less the spaces there.
-        if (*value == '{' || *value == '}' || *value == ':' || *value == ',') return false;
-        after = i + 4;
-        if (!ScalarBeforeToken(value, b + at[after], idx, row)) return false;
-      }
-      if (idx >= 0) seen |= uint64_t{1} << idx;
-      const char c = b[at[after]];
-      i = after + 1;
-      if (c == '}') break;
-      if (c != ',') return false;
-    }
-  }
-  if (at[i] < end || seen != all_seen_) return false;
+  if (!Walk(rec.data(), rec.data() + rec.size(), row)) return false;
   // A new layout after a few records of another (not at once: records of two layouts in turn
-  // keep one of them). A layout that cannot be learned (a long key, many tokens) is tried again
+  // keep one of them). A layout that cannot be learned (a long key, many values) is tried again
   // only after as many misses, not on every record.
-  if (!escaped && layout_misses_ >= 4) {
-    Learn(b, at, run_->chars() + first, i);
-  }
-  next_record_ = k + 1;
-  next_token_ = first + i;
+  if ((flags & RunIndex::kEscaped) == 0 && layout_misses_ >= 4) Learn(rec);
   return true;
 }
 
-namespace {
-
-// Whether the n bytes at a and b are the same; 31 bytes after each are readable.
-inline bool SameBytes(const uint8_t* a, const uint8_t* b, size_t n) {
+inline bool RecordScanner::SameLiteral(const char* p, const Literal& literal) {
 #if defined(__AVX2__)
-  for (size_t i = 0; i < n; i += 32) {
-    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + i));
-    const __m256i y = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + i));
-    const auto same = static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, y)));
-    const uint32_t want = n - i >= 32 ? ~uint32_t{0} : (uint32_t{1} << (n - i)) - 1;
-    if ((same & want) != want) return false;
-  }
-  return true;
+  // One compare of 32 bytes for most literals (a key and the bytes around it).
+  auto same = [&](size_t i) {
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
+    const __m256i y = _mm256_load_si256(reinterpret_cast<const __m256i*>(literal.bytes + i));
+    return static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, y)));
+  };
+  if ((same(0) & literal.want[0]) != literal.want[0]) return false;
+  return literal.want[1] == 0 || (same(32) & literal.want[1]) == literal.want[1];
 #else
-  return std::memcmp(a, b, n) == 0;
+  return std::memcmp(p, literal.bytes, literal.len) == 0;
 #endif
 }
 
-}  // namespace
-
-bool RecordScanner::ReadLaidOut(const char* b, const uint32_t* at, const uint8_t* chars,
-                                uint32_t end, bool escaped, Value* row) {
-  const size_t n = layout_.tokens;
-  // Exactly n tokens in the record, the same bytes as the layout's.
-  if (n == 0 || at[n - 1] >= end || at[n] < end || !SameBytes(chars, layout_.chars, n)) {
-    return false;
-  }
-  for (size_t j = 0; j < layout_.num_keys; ++j) {
-    const Layout::KeyAt& k = layout_.keys[j];
-    const uint32_t* t = at + k.token;
-    // (A key with an escape never matches: the layout's keys have none.)
-    if (!k.key.Matches(b + t[0] + 1, t[1] - t[0] - 1)) return false;
-    const int field = k.key.field;
-    if (k.scalar) {
-      if (!ScalarBeforeToken(b + t[3], b + t[4], field, row)) return false;
-    } else if (field >= 0) {
-      if (!ReadTokenString(b + t[3] + 1, b + t[4], escaped, b + end,
-                           keys_[static_cast<size_t>(field)], row[field])) {
+bool RecordScanner::ReadLaidOut(size_t start, size_t size, size_t first, bool escaped, Value* row) {
+  const Layout& layout = layout_;
+  const char* const b = run_->base();
+  const size_t end_at = start + size;
+  const char* const end = b + end_at;
+  const uint16_t* const quotes = run_->quotes() + first;
+  // Literal j starts at p; the quotes it holds are the record's next ones (the bytes before
+  // each are the literal's, not a backslash), so the quote after them closes the string value
+  // it opens, or marks where the literal after a scalar value is.
+  const char* p = b + start;
+  for (size_t j = 0; j < layout.num_values; ++j) {
+    const Literal& literal = layout.literals[j];
+    if (!SameLiteral(p, literal)) return false;
+    const char* const value = p + literal.len;
+    const Layout::ValueAt& v = layout.values[j];
+    if (!v.scalar) {
+      const size_t close = quotes[v.quote];
+      if (close >= end_at) return false;
+      if (v.field >= 0 && !ReadTokenString(value, b + close, escaped, end,
+                                           keys_[static_cast<size_t>(v.field)], row[v.field])) {
         return false;
       }
+      p = b + close;
+      continue;
     }
+    // A scalar runs up to the next literal: found by its first quote, or the record's end.
+    const Literal& next = layout.literals[j + 1];
+    const auto from = static_cast<size_t>(value - b);
+    size_t to = 0;
+    if (v.quote == Layout::kNone) {
+      if (end_at < from + next.len + 1) return false;
+      to = end_at - next.len;
+    } else {
+      const size_t quote = quotes[v.quote];
+      if (quote >= end_at || quote < from + next.first_quote + 1) return false;
+      to = quote - next.first_quote;
+    }
+    if (!ScalarSpan(value, b + to, v.field, row)) return false;
+    p = b + to;
   }
-  return true;
+  const Literal& tail = layout.literals[layout.num_values];
+  return end - p == static_cast<ptrdiff_t>(tail.len) && SameLiteral(p, tail);
 }
 
-void RecordScanner::Learn(const char* b, const uint32_t* at, const uint8_t* chars, size_t n) {
-  layout_.tokens = 0;
+void RecordScanner::Learn(std::string_view rec) {
+  Layout& layout = layout_;
+  layout.learned = false;
   layout_misses_ = 0;
-  if (n > Layout::kMaxTokens) return;
-  size_t keys = 0;
-  // The walk took the record: a key is 4 tokens and its value 1 or 2, then a comma or the brace.
-  for (size_t i = 1; i + 4 < n; i += chars[i + 3] == '"' ? 6 : 5) {
-    const char* name = b + at[i] + 1;
-    const size_t len = at[i + 1] - at[i] - 1;
-    if (len > 16) return;  // (longer names: only the walk)
-    KeyHint key = KeyHint::Of(name, len, -1);
-    key.field = FieldNamed(name, len, key.head, key.tail);
-    layout_.keys[keys++] = {static_cast<uint32_t>(i), key, chars[i + 3] != '"'};
+  // The walk took the record, which has no escape: a flat object whose keys and strings close
+  // at the next quote.
+  const char* p = rec.data();
+  const char* const end = p + rec.size();
+  const char* literal = p;  // where the literal being read starts
+  size_t n = 0;             // values
+  size_t quotes = 0;        // the quotes of the literals so far
+  // Ends literal n at `to`.
+  auto close = [&](const char* to) {
+    const auto len = static_cast<size_t>(to - literal);
+    if (len > Literal::kMaxBytes) return false;
+    Literal& l = layout.literals[n];
+    std::memset(l.bytes, 0, sizeof l.bytes);
+    std::memcpy(l.bytes, literal, len);
+    l.len = static_cast<uint32_t>(len);
+    for (size_t half = 0; half < 2; ++half) {
+      const size_t bytes = std::min<size_t>(32, len - std::min(len, 32 * half));
+      l.want[half] = bytes == 32 ? ~uint32_t{0} : (uint32_t{1} << bytes) - 1;
+    }
+    const auto* q = static_cast<const char*>(std::memchr(literal, '"', len));
+    l.first_quote = q == nullptr ? Layout::kNone : static_cast<uint32_t>(q - literal);
+    quotes += static_cast<size_t>(std::count(literal, to, '"'));
+    return true;
+  };
+  p = SkipWhitespace(p, end);
+  if (p == end || *p != '{') return;
+  p = SkipWhitespace(p + 1, end);
+  if (p != end && *p == '}') {
+    ++p;
+  } else {
+    for (;;) {
+      if (n == Layout::kMaxValues || p == end || *p != '"') return;
+      const auto* key_end = static_cast<const char*>(std::memchr(p + 1, '"', end - p - 1));
+      if (key_end == nullptr) return;
+      const auto key_len = static_cast<size_t>(key_end - p - 1);
+      const int field =
+          FieldNamed(p + 1, key_len, Load8(p + 1), key_len > 8 ? Load8(key_end - 8) : 0);
+      p = SkipWhitespace(key_end + 1, end);
+      if (p == end || *p != ':') return;
+      p = SkipWhitespace(p + 1, end);
+      if (p == end) return;
+      if (*p == '"') {
+        if (!close(p + 1)) return;
+        const auto* value_end = static_cast<const char*>(std::memchr(p + 1, '"', end - p - 1));
+        if (value_end == nullptr) return;
+        layout.values[n] = {static_cast<uint32_t>(quotes), field, false};
+        literal = value_end;
+        p = value_end + 1;
+      } else {
+        if (!close(p)) return;
+        while (p < end && *p != ',' && *p != '}' && !IsJsonWhitespace(*p)) ++p;
+        layout.values[n] = {static_cast<uint32_t>(quotes), field, true};
+        literal = p;
+      }
+      ++n;
+      p = SkipWhitespace(p, end);
+      if (p == end) return;
+      if (*p == '}') break;
+      if (*p != ',') return;
+      p = SkipWhitespace(p + 1, end);
+    }
   }
-  std::memcpy(layout_.chars, chars, n);
-  layout_.num_keys = keys;
-  layout_.tokens = n;
+  if (!close(end)) return;  // the tail: the closing brace and what follows it
+  for (size_t j = 0; j < n; ++j) {
+    // Only the tail has no quote: a scalar before it ends where the tail starts.
+    if (layout.values[j].scalar && layout.literals[j + 1].first_quote == Layout::kNone) {
+      layout.values[j].quote = Layout::kNone;
+    }
+  }
+  layout.num_values = n;
+  layout.quotes = quotes;
+  layout.learned = true;
 }
 
 bool RecordScanner::Walk(const char* p, const char* end, Value* row) {

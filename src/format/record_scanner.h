@@ -3,13 +3,15 @@
 // Log records are flat objects of strings, numbers and atoms. For those the scanner validates the
 // whole record and reads the query's fields in one pass. Records are indexed a run at a time (up
 // to kRunBytes of consecutive records of a batch, in one pass of 64 bytes at a time, AVX-512
-// where the CPU has it, as simdjson's stage 1 indexes a document): the index holds each record's
-// tokens (quotes, the operators outside strings and the first byte of every other run of bytes
-// outside strings), and each record is then walked by its tokens without reading a string's
-// body. Escapes and bytes outside ASCII are checked during the indexing, where they occur; a
-// record with a control character in it (a tab, a carriage return) is walked string by string
-// instead, 16 bytes at a time. Keys are matched by length and first and last 8 bytes, and string
-// values point into the record itself (into a buffer of the scanner when they hold escapes).
+// where the CPU has it, as simdjson's stage 1 indexes a document): the index holds the run's
+// quotes, and checks escapes, bytes outside ASCII and control characters where they occur.
+// Records of one producer share a layout (the same keys in the same order, the same bytes
+// between values): a record of the layout learned from an earlier one is read by cutting it at
+// its quotes and comparing the bytes between its values with the layout's, without reading a
+// string's body. Any other record, and one with a control character in it (a tab, a carriage
+// return), is walked string by string, 16 bytes at a time. Keys are matched by length and first
+// and last 8 bytes, and string values point into the record itself (into a buffer of the scanner
+// when they hold escapes).
 // Whatever it is not sure of (an escaped key, a nested object or array, a number that needs care, a
 // missing field, any error) it leaves to the full parser, which then gives the verdict: the scanner
 // never refuses a record, so what is malformed, and why, is decided in one place.
@@ -64,6 +66,9 @@ class RecordScanner {
   // Scan for record k of the last run; `rec` is its bytes.
   [[nodiscard]] bool ScanIndexed(size_t k, std::string_view rec, Value* row);
 
+  // Records read by their layout so far (the rest were walked string by string, or refused).
+  size_t laid_out_records() const { return laid_out_records_; }
+
   // Searches the records of each run for `text` (ASCII-lowercased; empty: no search) while it
   // indexes them: the raw prefilter's text (exec/raw_prefilter.h).
   void SetText(std::string text);
@@ -84,26 +89,24 @@ class RecordScanner {
   int LookupSlow(const char* key, size_t len, size_t ordinal);
   // The field named `key` (-1: none); head and tail: Load8 of its first and last 8 bytes.
   int FieldNamed(const char* key, size_t len, uint64_t head, uint64_t tail) const;
-  // Record k of the run, by its tokens.
-  bool WalkTokens(size_t k, Value* row);
-  // The same for a record laid out as the layout_ (false: it is not, walk it); `escaped`: the
-  // record holds escapes, and the strings read are decoded where they have one.
-  bool ReadLaidOut(const char* b, const uint32_t* at, const uint8_t* chars, uint32_t end,
-                   bool escaped, Value* row);
-  // Learns the layout of a record the walk took: `n` tokens from `at`.
-  void Learn(const char* b, const uint32_t* at, const uint8_t* chars, size_t n);
+  // The record of the last run at offset `start`, of `size` bytes, read by the layout_ (false:
+  // it is not laid out so); `first`: its first quote in the run's index; `escaped`: the record
+  // holds escapes, and the strings read are decoded where they have one.
+  bool ReadLaidOut(size_t start, size_t size, size_t first, bool escaped, Value* row);
+  // Learns the layout of `rec`, a record without escapes that the walk took.
+  void Learn(std::string_view rec);
   // Any other record, string by string.
   bool Walk(const char* p, const char* end, Value* row);
   bool ReadString(const char* body, const char* close, bool escaped, const char* end,
                   const Key& key, Value& out);
   const char* ReadScalar(const char* p, const char* end, const Key& key, Value& out);
-  // A string value between tokens, [body, close), of a STRING field: its bytes, or decoded by
-  // ReadString when the record has escapes (`record_escaped`) and the string holds one.
+  // A string value between quotes the index found, [body, close), of a STRING field: its bytes, or
+  // decoded by ReadString when the record has escapes (`record_escaped`) and the string holds one.
   bool ReadTokenString(const char* body, const char* close, bool record_escaped, const char* end,
                        const Key& key, Value& out);
-  // The scalar value that starts at `value` and ends before `next` (the next token) less the
-  // spaces there: checked, and read into row[field] unless field is -1.
-  bool ScalarBeforeToken(const char* value, const char* next, int field, Value* row);
+  // The scalar value [value, next) less the spaces at its end: checked, and read into
+  // row[field] unless field is -1. 8 bytes from `value` are readable.
+  bool ScalarSpan(const char* value, const char* next, int field, Value* row);
 
   std::vector<Field> fields_;  // owns the names the Keys view
   std::vector<Key> keys_;
@@ -122,29 +125,45 @@ class RecordScanner {
   // The key met at each of the first places of the last records.
   static constexpr size_t kKeyHints = 16;
   KeyHint hints_[kKeyHints];
-  // A record's layout: its tokens' bytes (scalars as one class) and its keys. Records of one
-  // producer mostly share one: a record with the same tokens and keys is read by where its
-  // values are, with no walk.
+  // Bytes that a record of a layout has between two of its values (or before the first, or
+  // after the last).
+  struct Literal {
+    static constexpr size_t kMaxBytes = 64;
+    alignas(32) char bytes[kMaxBytes];  // zero past len
+    uint32_t want[2];                   // which bytes of each half of 32 are the literal's
+    uint32_t len;
+    uint32_t first_quote;  // the offset of its first quote (Layout::kNone: none; only the tail)
+  };
+  // Whether the bytes at p are the literal's; 64 bytes from p are readable.
+  static bool SameLiteral(const char* p, const Literal& literal);
+  // A record's layout: the bytes between its values (its keys, and the quotes, colons, commas,
+  // spaces and braces around them), as literals. Records of one producer mostly share one: a
+  // record that is the layout's literals with values between them is read by where its quotes
+  // are, with no walk.
   struct Layout {
-    static constexpr size_t kMaxTokens = 128;
-    static constexpr size_t kMaxKeys = kMaxTokens / 4;
-    struct KeyAt {
-      uint32_t token;  // the key's opening quote; its value's token is 3 further
-      KeyHint key;     // its field -1: not read
-      bool scalar;     // the value is a scalar (else a string)
+    static constexpr size_t kMaxValues = 32;
+    static constexpr uint32_t kNone = UINT32_MAX;
+    struct ValueAt {
+      // Which of the record's quotes closes the value (a string), or starts the literal after
+      // it (a scalar; kNone: the tail, which has no quote, follows).
+      uint32_t quote;
+      int field;  // -1: not read
+      bool scalar;
     };
-    size_t tokens = 0;  // 0: none learned
-    uint8_t chars[kMaxTokens + 32] = {};
-    KeyAt keys[kMaxKeys];
-    size_t num_keys = 0;
+    Literal literals[kMaxValues + 1];  // literal j comes before value j; the last ends the record
+    ValueAt values[kMaxValues];
+    size_t num_values = 0;
+    size_t quotes = 0;  // a record's quotes: all are the literals'
+    bool learned = false;
   };
   Layout layout_;
   size_t layout_misses_ = 4;  // records in a row that were not laid out as layout_ (4: learn)
+  size_t laid_out_records_ = 0;
 
   std::unique_ptr<RunIndex> run_;
-  // Where the next record's tokens start, when the walk of the one before went through.
+  // Where the next record's quotes start, when the one before was read by the layout.
   size_t next_record_ = 0;
-  size_t next_token_ = 0;
+  size_t next_quote_ = 0;
   // Values of escaped strings of the current record, decoded: unescaped_[0, unescaped_size_).
   static constexpr size_t kUnescapeSlack = 16;
   std::unique_ptr<char[]> unescaped_;

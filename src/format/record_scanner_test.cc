@@ -375,6 +375,7 @@ TEST(RecordScannerTest, TakesEveryWellFormedRecordOfARunWhateverCameBefore) {
       std::vector<Value> row(LabFields().size());
       const size_t records = starts.size() - 1;
       size_t runs = 0;
+      size_t taken = 0;
       for (size_t i = 0; i < records; ++runs) {
         const size_t n = scanner.IndexRun(bytes.data(), starts.data() + i, records - i);
         ASSERT_GT(n, 0U);
@@ -382,9 +383,12 @@ TEST(RecordScannerTest, TakesEveryWellFormedRecordOfARunWhateverCameBefore) {
           if (i % 2 == 0) continue;  // the open one
           EXPECT_TRUE(scanner.ScanIndexed(k, good[i / 2], row.data()))
               << "after " << open[(i / 2) % open.size()] << ": " << good[i / 2];
+          ++taken;
         }
       }
       EXPECT_LT(runs, records / 10);
+      // All by their layout but the first, which it is learned from.
+      EXPECT_EQ(scanner.laid_out_records(), taken - 1);
     }
   }
 }
@@ -437,6 +441,53 @@ TEST(RecordScannerTest, AgreesWithTheFullParserOnRunsOfRecords) {
   for (const char* separator : {"\n", ""}) {
     ExpectSameInRuns(LabFields(), recs, separator);
     ExpectSameInRuns(Fields(), recs, separator);
+  }
+}
+
+TEST(RecordScannerTest, AgreesWithTheFullParserOnEscapesAtEveryOffset) {
+  // Every kind of escape, valid or not, at every offset from a block's start (and so across
+  // blocks), in records of one layout read by it: which quotes escapes escape, which escapes
+  // JSON has, and surrogate pairs, whole, split or alone.
+  const std::vector<std::string> escapes = {
+      R"(\u0063)", R"(\u00E9)", R"(\ud83d\ude00)", R"(\uD83D\uDE00)", R"(\udbff\udfff)",
+      R"(\ud83d)", R"(\ude00)", R"(\ud83d\u0041)", R"(\ud83dx)",      R"(\ud7ff\ue000)",
+      R"(\\)",     R"(\\\")",   R"(\")",           R"(\/\b\f\n\r\t)", R"(\u00)",
+      R"(\u00g1)", R"(\x)",     R"(\\\\\")",       R"(\u")",          R"(\ud83d\")"};
+  const std::string head = R"({"timestamp": 1, "status": "s", "severity": "x", "source_ip": "i",)"
+                           R"( "user_id": "u", "content": ")";
+  std::vector<std::string> recs(4, head + "plain\"}");
+  for (size_t pad = 0; pad < 70; ++pad) {
+    for (const std::string& e : escapes) {
+      recs.push_back(head + std::string(pad, 'x') + e + "y\"}");
+      recs.push_back(head + std::string(pad, 'x') + e + "\"}");
+    }
+  }
+  // The content read (its escapes decoded), and not read (only checked by the index).
+  const std::vector<Field> time_only = {{"timestamp", Type::kInt64}};
+  for (const char* separator : {"\n", ""}) {
+    ExpectSameInRuns(LabFields(), recs, separator);
+    ExpectSameInRuns(time_only, recs, separator);
+  }
+  // The valid ones are all read by the layout: the index found the right quotes.
+  std::vector<std::string> valid(4, head + "plain\"}");
+  RecordParser full(LabFields(), RecordParser::Path::kFullOnly);
+  for (size_t pad = 0; pad < 70; ++pad) {
+    for (const std::string& e : escapes) {
+      const std::string rec = head + std::string(pad, 'x') + e + "\"}";
+      if (ParseWith(full, LabFields().size(), rec).why.empty()) valid.push_back(rec);
+    }
+  }
+  ASSERT_GT(valid.size(), 4 + 70 * 10);
+  const auto [bytes, starts] = Glue(valid, "", ' ');
+  for (bool avx512 : {true, false}) {
+    RecordScanner scanner(LabFields(), avx512);
+    std::vector<Value> row(LabFields().size());
+    for (size_t i = 0; i < valid.size();) {
+      const size_t n = scanner.IndexRun(bytes.data(), starts.data() + i, valid.size() - i);
+      ASSERT_GT(n, 0U);
+      for (size_t k = 0; k < n; ++k, ++i) EXPECT_TRUE(scanner.ScanIndexed(k, valid[i], row.data()));
+    }
+    EXPECT_EQ(scanner.laid_out_records(), valid.size() - 1) << "avx512 " << avx512;
   }
 }
 
