@@ -849,12 +849,15 @@ bool RecordScanner::MayHoldText(size_t k) const {
 
 bool RecordScanner::ScanIndexed(size_t k, std::string_view rec, Value* row) {
   unescaped_size_ = 0;
+  // The record's bytes in the run, whatever copy of them `rec` is: the index is of those, and
+  // the run's padding follows them.
+  const size_t start = run_->Start(k);
+  const char* const bytes = run_->base() + start;
   const uint8_t flags = run_->flags(k);
   // A record with a control character in it is walked string by string: it is not a miss.
-  if ((flags & RunIndex::kSlow) != 0) return Walk(rec.data(), rec.data() + rec.size(), row);
+  if ((flags & RunIndex::kSlow) != 0) return Walk(bytes, bytes + rec.size(), row);
   if (layout_.learned) {
     // The record's quotes start after the last record's, when that one was read by the layout.
-    const size_t start = run_->Start(k);
     const size_t first = next_record_ == k ? next_quote_ : run_->QuoteAt(start);
     if (ReadLaidOut(start, rec.size(), first, (flags & RunIndex::kEscaped) != 0, row)) {
       layout_misses_ = 0;
@@ -868,11 +871,13 @@ bool RecordScanner::ScanIndexed(size_t k, std::string_view rec, Value* row) {
     unescaped_size_ = 0;
   }
   ++layout_misses_;
-  if (!Walk(rec.data(), rec.data() + rec.size(), row)) return false;
+  if (!Walk(bytes, bytes + rec.size(), row)) return false;
   // A new layout after a few records of another (not at once: records of two layouts in turn
   // keep one of them). A layout that cannot be learned (a long key, many values) is tried again
   // only after as many misses, not on every record.
-  if ((flags & RunIndex::kEscaped) == 0 && layout_misses_ >= 4) Learn(rec);
+  if ((flags & RunIndex::kEscaped) == 0 && layout_misses_ >= 4) {
+    Learn(std::string_view(bytes, rec.size()));
+  }
   return true;
 }
 

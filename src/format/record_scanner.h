@@ -63,7 +63,7 @@ class RecordScanner {
   // (bytes, and records: empty ones take no bytes) and returns how many it took: 0 when record
   // 0 alone is longer (Scan it).
   size_t IndexRun(const char* base, const uint32_t* starts, size_t count);
-  // Scan for record k of the last run; `rec` is its bytes.
+  // Scan for record k of the last run; `rec` holds its bytes (those in the run are read).
   [[nodiscard]] bool ScanIndexed(size_t k, std::string_view rec, Value* row);
 
   // Records read by their layout so far (the rest were walked string by string, or refused).
