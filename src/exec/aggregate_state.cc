@@ -55,9 +55,10 @@ GroupState& AggregateState::FindOrAddGroup(Groups& groups, std::string_view key)
   return it->second;
 }
 
-AggregateRow AggregateState::MakeRow(int64_t window_start, const std::string& key,
-                                     const GroupState& g) const {
-  AggregateRow row;
+void AggregateState::Emit(int64_t window_start, const std::string& key, const GroupState& g,
+                          const RowFilter& keep, AggregateRow& row,
+                          std::vector<AggregateRow>& out) const {
+  row.clear();
   row.reserve(static_cast<size_t>(query_.aggregate_row_width()));
   if (query_.window) {
     row.emplace_back(Value::Timestamp(window_start));
@@ -68,11 +69,15 @@ AggregateRow AggregateState::MakeRow(int64_t window_start, const std::string& ke
   for (size_t a = 0; a < query_.aggregates.size(); ++a) {
     row.push_back(functions_[a]->finalize(query_.aggregates[a], g.accs[a]));
   }
-  return row;
+  if (keep && !keep(row)) return;
+  out.push_back(std::move(row));
+  row = AggregateRow();
 }
 
-void AggregateState::TakeClosed(int64_t watermark, std::vector<AggregateRow>& out) {
+void AggregateState::TakeClosed(int64_t watermark, std::vector<AggregateRow>& out,
+                                const RowFilter& keep) {
   const int64_t size = query_.window ? query_.window->size_ms : 0;
+  AggregateRow row;
   while (!windows_.empty()) {
     auto it = windows_.begin();
     // kNoWindow never closes by watermark, only at the end of input (watermark = +inf).
@@ -81,7 +86,7 @@ void AggregateState::TakeClosed(int64_t watermark, std::vector<AggregateRow>& ou
     if (!closed) break;
     changed_ = true;
     for (const auto& [key, g] : it->second) {
-      out.push_back(MakeRow(it->first, key, g));
+      Emit(it->first, key, g, keep, row, out);
       key_bytes_ -= static_cast<int64_t>(key.size());
     }
     rows_ -= static_cast<int64_t>(it->second.size());
@@ -91,11 +96,13 @@ void AggregateState::TakeClosed(int64_t watermark, std::vector<AggregateRow>& ou
   }
 }
 
-void AggregateState::TakeUpdated(int64_t watermark, std::vector<AggregateRow>& out) {
+void AggregateState::TakeUpdated(int64_t watermark, std::vector<AggregateRow>& out,
+                                 const RowFilter& keep) {
+  AggregateRow row;
   for (auto& [start, groups] : windows_) {
     for (auto& [key, g] : groups) {
       if (!g.dirty) continue;
-      out.push_back(MakeRow(start, key, g));
+      Emit(start, key, g, keep, row, out);
       g.dirty = false;
       changed_ = true;
     }
@@ -113,22 +120,24 @@ void AggregateState::TakeUpdated(int64_t watermark, std::vector<AggregateRow>& o
   }
 }
 
-void AggregateState::CollectAll(std::vector<AggregateRow>& out) const {
+void AggregateState::CollectAll(std::vector<AggregateRow>& out, const RowFilter& keep) const {
+  AggregateRow row;
   for (const auto& [start, groups] : windows_) {
-    for (const auto& [key, g] : groups) out.push_back(MakeRow(start, key, g));
+    for (const auto& [key, g] : groups) Emit(start, key, g, keep, row, out);
   }
 }
 
-void AggregateState::Take(OutputMode mode, int64_t watermark, std::vector<AggregateRow>& out) {
+void AggregateState::Take(OutputMode mode, int64_t watermark, std::vector<AggregateRow>& out,
+                          const RowFilter& keep) {
   switch (mode) {
     case OutputMode::kAppend:
-      TakeClosed(watermark, out);
+      TakeClosed(watermark, out, keep);
       break;
     case OutputMode::kUpdate:
-      TakeUpdated(watermark, out);
+      TakeUpdated(watermark, out, keep);
       break;
     case OutputMode::kComplete:
-      CollectAll(out);
+      CollectAll(out, keep);
       break;
   }
 }

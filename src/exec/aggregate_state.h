@@ -10,6 +10,7 @@
 #include <absl/container/inlined_vector.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -55,6 +56,9 @@ struct StateChanges {
 
 // A finished aggregate row: [window_start, window_end] + keys + aggregates (see query.h).
 using AggregateRow = std::vector<OwnedValue>;
+// Which finished rows a trigger emits (HAVING): the others are never appended, so a row is
+// made only once for every group and kept only when it passes. Empty: all.
+using RowFilter = std::function<bool(const AggregateRow&)>;
 
 class AggregateState {
  public:
@@ -67,15 +71,17 @@ class AggregateState {
   // Folds a group of `rows` input rows aggregated elsewhere (one Accumulator per aggregate, as
   // this query's functions keep them) with the functions' combine.
   void Combine(int64_t window_start, std::string_view key, const Accumulator* accs, int64_t rows);
+  // Each appends the rows `keep` keeps (all when it is empty).
   // Appends rows of windows ending at or before `watermark` and erases them (append mode).
-  void TakeClosed(int64_t watermark, std::vector<AggregateRow>& out);
+  void TakeClosed(int64_t watermark, std::vector<AggregateRow>& out, const RowFilter& keep = {});
   // Appends rows updated since the last call, then erases windows ending at or before
   // `watermark` (update mode).
-  void TakeUpdated(int64_t watermark, std::vector<AggregateRow>& out);
+  void TakeUpdated(int64_t watermark, std::vector<AggregateRow>& out, const RowFilter& keep = {});
   // Appends every row; nothing is erased (complete mode).
-  void CollectAll(std::vector<AggregateRow>& out) const;
+  void CollectAll(std::vector<AggregateRow>& out, const RowFilter& keep = {}) const;
   // What a trigger emits in `mode`: TakeClosed, TakeUpdated or CollectAll.
-  void Take(OutputMode mode, int64_t watermark, std::vector<AggregateRow>& out);
+  void Take(OutputMode mode, int64_t watermark, std::vector<AggregateRow>& out,
+            const RowFilter& keep = {});
 
   int64_t rows() const { return rows_; }
   int64_t bytes() const;  // an estimate, for the UI and EXPLAIN
@@ -107,7 +113,10 @@ class AggregateState {
 
  private:
   using Groups = absl::flat_hash_map<std::string, GroupState>;
-  AggregateRow MakeRow(int64_t window_start, const std::string& key, const GroupState& g) const;
+  // Makes the row of group `key` of the window at `window_start` in `row` (its memory reused)
+  // and appends it to `out` if `keep` keeps it (`row` is then left empty).
+  void Emit(int64_t window_start, const std::string& key, const GroupState& g,
+            const RowFilter& keep, AggregateRow& row, std::vector<AggregateRow>& out) const;
   // The groups of the window starting at `window_start`, created if it is new.
   Groups& WindowGroups(int64_t window_start);
   // The state of `key` in `groups`, created with initialized accumulators if it is new.

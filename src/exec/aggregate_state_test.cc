@@ -439,6 +439,41 @@ namespace {
 
 // The exchange of group mode: partial states of disjoint parts of the input, serialized and
 // merged into one state, equal the state of the whole input, for every aggregate.
+TEST(AggregateStateTest, TakeAppendsOnlyTheRowsItsFilterKeepsAndForgetsTheRestAllTheSame) {
+  // What HAVING keeps is filtered as the rows are taken: the same rows as filtering all of them
+  // afterwards, in every mode, and a state taken with a filter ends as one taken without.
+  auto q = Compile(
+      "SELECT window.start, s, count(*) AS n, min(s) FROM t GROUP BY window(ts, '10 seconds'), s");
+  ASSERT_NE(q, nullptr);
+  // Keeps the groups of an odd count: about half, and rows of every window.
+  const RowFilter odd = [](const AggregateRow& row) { return row[3].i % 2 == 1; };
+  for (OutputMode mode : {OutputMode::kAppend, OutputMode::kUpdate, OutputMode::kComplete}) {
+    SCOPED_TRACE(static_cast<int>(mode));
+    AggregateState filtered(*q);
+    AggregateState whole(*q);
+    for (AggregateState* s : {&filtered, &whole}) Feed(*q, *s, Records(0, 400));
+    size_t kept_rows = 0;
+    size_t dropped_rows = 0;
+    for (int64_t watermark : {kT0 + 20'000, kT0 + 20'000, kMaxTime}) {
+      std::vector<AggregateRow> kept;
+      std::vector<AggregateRow> all;
+      filtered.Take(mode, watermark, kept, odd);
+      whole.Take(mode, watermark, all);
+      std::vector<AggregateRow> expected;
+      for (auto& row : all) {
+        if (odd(row)) expected.push_back(std::move(row));
+      }
+      EXPECT_EQ(Sorted(kept), Sorted(expected)) << watermark;
+      EXPECT_EQ(filtered.rows(), whole.rows());
+      EXPECT_EQ(All(filtered), All(whole));
+      kept_rows += kept.size();
+      dropped_rows += all.size() - kept.size();
+    }
+    EXPECT_GT(kept_rows, 10U);
+    EXPECT_GT(dropped_rows, 10U);
+  }
+}
+
 TEST(AggregateStateMergeTest, MergedPartialsEqualTheWholeInput) {
   for (std::string_view sql :
        {kEveryAggregate,

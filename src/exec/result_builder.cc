@@ -22,16 +22,21 @@ void ResultBuilder::FromAggregates(std::vector<AggregateRow>& rows, OutputBatch&
   FromSorted(rows, out);
 }
 
+bool ResultBuilder::Keeps(const AggregateRow& row, Arena& arena, std::vector<Value>& view) const {
+  if (!query_.having) return true;
+  view.clear();
+  for (const auto& v : row) view.push_back(v.view());
+  arena.Reset();
+  return EvaluatePredicate(*query_.having, view.data(), arena);
+}
+
 void ResultBuilder::KeepAndSort(std::vector<AggregateRow>& rows, Arena& arena) const {
   // HAVING first: the groups it drops (most of them, for Q2) are neither sorted nor projected.
   if (query_.having) {
     std::vector<Value> view;
     size_t kept = 0;
     for (AggregateRow& r : rows) {
-      view.clear();
-      for (const auto& v : r) view.push_back(v.view());
-      arena.Reset();
-      if (!EvaluatePredicate(*query_.having, view.data(), arena)) continue;
+      if (!Keeps(r, arena, view)) continue;
       if (&rows[kept] != &r) rows[kept] = std::move(r);
       ++kept;
     }

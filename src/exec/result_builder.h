@@ -28,6 +28,10 @@ class ResultBuilder {
   // Drops the rows HAVING refuses and sorts the rest in natural order (window start, then group
   // keys). Const: tasks may call it at once on their own rows, each with its own arena.
   void KeepAndSort(std::vector<AggregateRow>& rows, Arena& arena) const;
+  // Whether HAVING keeps `row` (true without one); `view` is scratch space. Const, as above.
+  bool Keeps(const AggregateRow& row, Arena& arena, std::vector<Value>& view) const;
+  // Sorts rows HAVING kept in natural order. Const, as above.
+  void SortKept(std::vector<AggregateRow>& rows) const { SortNatural(rows); }
   // Whether a precedes b in natural order (no two rows of one trigger are equal in it).
   bool NaturalLess(const AggregateRow& a, const AggregateRow& b) const;
   // Fills out.rows and out.keys from rows KeepAndSort kept, in natural order: the SELECT list,
