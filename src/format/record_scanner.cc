@@ -178,7 +178,8 @@ inline const char* ReadInt(const char* p, const char* end, int64_t& out) {
 // The integer that is exactly [p, end) when it has at most 16 digits, read with two loads of 8
 // bytes and no loop (8 bytes after p must be readable). False: not such an integer; longer ones
 // and every error are left to ReadInt.
-inline bool ReadIntSpan(const char* p, const char* end, int64_t& out) {
+__attribute__((always_inline)) inline bool ReadIntSpan(const char* p, const char* end,
+                                                       int64_t& out) {
   const bool negative = *p == '-';
   p += negative ? 1 : 0;
   const auto n = static_cast<size_t>(end - p);
