@@ -437,8 +437,6 @@ TEST(AggregateStateTest, HugeCountsAreRefusedWithoutAllocating) {
 namespace sluice {
 namespace {
 
-// The exchange of group mode: partial states of disjoint parts of the input, serialized and
-// merged into one state, equal the state of the whole input, for every aggregate.
 TEST(AggregateStateTest, TakeAppendsOnlyTheRowsItsFilterKeepsAndForgetsTheRestAllTheSame) {
   // What HAVING keeps is filtered as the rows are taken: the same rows as filtering all of them
   // afterwards, in every mode, and a state taken with a filter ends as one taken without.
@@ -474,6 +472,8 @@ TEST(AggregateStateTest, TakeAppendsOnlyTheRowsItsFilterKeepsAndForgetsTheRestAl
   }
 }
 
+// The exchange of group mode: partial states of disjoint parts of the input, serialized and
+// merged into one state, equal the state of the whole input, for every aggregate.
 TEST(AggregateStateMergeTest, MergedPartialsEqualTheWholeInput) {
   for (std::string_view sql :
        {kEveryAggregate,

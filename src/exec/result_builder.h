@@ -34,8 +34,8 @@ class ResultBuilder {
   void SortKept(std::vector<AggregateRow>& rows) const { SortNatural(rows); }
   // Whether a precedes b in natural order (no two rows of one trigger are equal in it).
   bool NaturalLess(const AggregateRow& a, const AggregateRow& b) const;
-  // Fills out.rows and out.keys from rows KeepAndSort kept, in natural order: the SELECT list,
-  // ORDER BY, LIMIT. Project and Finish in one.
+  // Fills out.rows and out.keys from rows HAVING kept, in natural order (KeepAndSort, or Keeps
+  // and SortKept): the SELECT list, ORDER BY, LIMIT. Project and Finish in one.
   void FromSorted(std::vector<AggregateRow>& rows, OutputBatch& out);
 
   // Rows projected for the output: the SELECT list of each, and its deduplication key.

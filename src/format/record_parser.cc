@@ -131,7 +131,8 @@ int RecordParser::Lookup(std::string_view key) const {
   // most keys differ in length, and that costs no memcmp call.
   for (size_t i = 0; i < fields_.size(); ++i) {
     const std::string& name = fields_[i].name;
-    if (name.size() == key.size() && name[0] == key[0] &&
+    // (An empty key has no first byte to compare: the name's is its terminator.)
+    if (name.size() == key.size() && (key.empty() || name[0] == key[0]) &&
         std::memcmp(name.data(), key.data(), key.size()) == 0) {
       return static_cast<int>(i);
     }

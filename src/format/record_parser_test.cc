@@ -36,6 +36,22 @@ TEST(RecordParserTest, ReadsTheFieldsTheQueryUses) {
   EXPECT_EQ(row[1].s, "u\u00e9");
 }
 
+TEST(RecordParserTest, AFieldNamedWithTheEmptyStringIsFoundByBothPaths) {
+  // The full parser compared a key's first byte before its length: an empty key never matched
+  // (and its first byte was the one after it), while the scanner found it.
+  for (auto path : {RecordParser::Path::kScanFirst, RecordParser::Path::kFullOnly}) {
+    RecordParser parser({{"", Type::kInt64}}, path);
+    std::string buf =
+        std::string(R"({"x": 1, "": 5})") + std::string(simdjson::SIMDJSON_PADDING, '"');
+    const size_t len = buf.size() - simdjson::SIMDJSON_PADDING;
+    std::vector<Value> row(1);
+    ASSERT_EQ(
+        parser.Parse(std::string_view(buf.data(), len), simdjson::SIMDJSON_PADDING, row.data()),
+        nullptr);
+    EXPECT_EQ(row[0].i, 5);
+  }
+}
+
 TEST(RecordParserTest, BadJsonInAFieldNobodyReadsIsMalformed) {
   // The hardening issue's list: none of these is a JSON value.
   for (const char* bad :

@@ -1,7 +1,6 @@
 #include "format/record_scanner.h"
 
 #include <algorithm>
-#include <array>
 #include <cstring>
 
 #include "common/ascii.h"
@@ -12,7 +11,7 @@
 // AVX-512 code is compiled for these functions only and run where the CPU has it (checked at
 // run time): the rest of the binary stays AVX2.
 #define SLUICE_SCANNER_AVX512 \
-  __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi2,bmi,bmi2,pclmul")))
+  __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi2,bmi,bmi2")))
 #elif defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -773,8 +772,9 @@ bool RecordScanner::ReadString(const char* body, const char* close, bool escaped
   return true;
 }
 
-inline bool RecordScanner::ReadTokenString(const char* body, const char* close, bool record_escaped,
-                                           const char* end, const Key& key, Value& out) {
+inline bool RecordScanner::ReadIndexedString(const char* body, const char* close,
+                                             bool record_escaped, const char* end, const Key& key,
+                                             Value& out) {
   // The index checked the string's bytes; only a record with escapes has any to decode.
   const auto len = static_cast<size_t>(close - body);
   if (!record_escaped || !HasBackslash(body, len)) {
@@ -849,17 +849,20 @@ void RecordScanner::SetText(std::string text) {
 }
 
 bool RecordScanner::MayHoldText(size_t k) const {
+  if (!run_) return true;  // (no run was indexed: IndexRun took none)
   return (run_->flags(k) & (RunIndex::kText | RunIndex::kEscaped)) != 0;
 }
 
 bool RecordScanner::ScanIndexed(size_t k, std::string_view rec, Value* row) {
+  if (!enabled_) return false;  // (no run was indexed: IndexRun took none)
   unescaped_size_ = 0;
   // The record's bytes in the run, whatever copy of them `rec` is: the index is of those, and
   // the run's padding follows them.
   const size_t start = run_->Start(k);
   const char* const bytes = run_->base() + start;
   const uint8_t flags = run_->flags(k);
-  // A record with a control character in it is walked string by string: it is not a miss.
+  // A record the index flagged (a control character, an invalid escape or UTF-8 sequence) is
+  // walked string by string, which gives the verdict: it is not a layout miss.
   if ((flags & RunIndex::kSlow) != 0) return Walk(bytes, bytes + rec.size(), row);
   if (layout_.learned) {
     // The record's quotes start after the last record's, when that one was read by the layout.
@@ -919,8 +922,8 @@ bool RecordScanner::ReadLaidOut(size_t start, size_t size, size_t first, bool es
     if (!v.scalar) {
       const size_t close = quotes[v.quote];
       if (close >= end_at) return false;
-      if (v.field >= 0 && !ReadTokenString(value, b + close, escaped, end,
-                                           keys_[static_cast<size_t>(v.field)], row[v.field])) {
+      if (v.field >= 0 && !ReadIndexedString(value, b + close, escaped, end,
+                                             keys_[static_cast<size_t>(v.field)], row[v.field])) {
         return false;
       }
       p = b + close;

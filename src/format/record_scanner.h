@@ -42,8 +42,8 @@ class RecordScanner {
   // indexes 64 bytes at a time (RawBatch guarantees 64 after its last record).
   static constexpr size_t kMinPadding = 16;
   static constexpr size_t kBlockPadding = 64;
-  // The most bytes one run indexes (its tokens and the records stay in the core's cache while
-  // they are walked); a longer record is walked string by string.
+  // The most bytes one run indexes (its quotes and the records stay in the core's cache while
+  // they are read); a longer record is walked string by string.
   static constexpr size_t kRunBytes = 8 << 10;
 
   // allow_avx512 false: the AVX2 index even where the CPU has AVX-512 (tests compare the two).
@@ -102,8 +102,8 @@ class RecordScanner {
   const char* ReadScalar(const char* p, const char* end, const Key& key, Value& out);
   // A string value between quotes the index found, [body, close), of a STRING field: its bytes, or
   // decoded by ReadString when the record has escapes (`record_escaped`) and the string holds one.
-  bool ReadTokenString(const char* body, const char* close, bool record_escaped, const char* end,
-                       const Key& key, Value& out);
+  bool ReadIndexedString(const char* body, const char* close, bool record_escaped, const char* end,
+                         const Key& key, Value& out);
   // The scalar value [value, next) less the spaces at its end: checked, and read into
   // row[field] unless field is -1. 8 bytes from `value` are readable.
   bool ScalarSpan(const char* value, const char* next, int field, Value* row);
