@@ -40,7 +40,7 @@ BoundQuery Compile(const char* sql) {
 // kBatches batches of kMaxBatchRecords generated records each, as a file source cuts them. The
 // parsing benchmarks go round all of them: with one batch over and over, the CPU's branch
 // predictor learns its records by heart, and the data-dependent branches of parsing (how many
-// tokens a block has, where a candidate of the prefilter's text is) look free when they are not.
+// quotes a block has, where a candidate of the prefilter's text is) look free when they are not.
 // 32 batches (51 MB) are also more than the L3 cache holds, as a real input is.
 constexpr size_t kBatches = 32;
 const std::vector<RawBatch>& GeneratedBatches() {
