@@ -178,6 +178,7 @@ Status Engine::Run() {
   }
   std::vector<RawBatch> batches;
   last_trigger_ = SteadyClock::now();
+  last_report_ = last_trigger_;
   bool input_since_trigger = false;
   int64_t read_since_trigger = 0;
   const int64_t cap = options_.max_records_per_trigger;
@@ -242,6 +243,7 @@ Status Engine::Run() {
     } else if (due) {
       // No records: no trigger runs, but the next one's interval starts here (as in Spark).
       last_trigger_ = SteadyClock::now();
+      last_report_ = last_trigger_;
       read_since_trigger = 0;
     }
   }
@@ -457,8 +459,6 @@ Status Engine::WriteMalformed(const std::vector<RawBatch>& batches) {
 
 Status Engine::Emit(bool final_emit) {
   const auto t0 = SteadyClock::now();
-  report_.wall_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(t0 - last_trigger_).count();
   last_trigger_ = t0;
   // The watermark the data implies; at the end every window closes as if it were +inf.
   const int64_t data_watermark = final_emit ? tracker_.watermark() : tracker_.Advance(NowMs());
@@ -555,6 +555,12 @@ Status Engine::Emit(bool final_emit) {
   trigger_progress_.clear();
   report_.busy_ns = report_.parse_ns + report_.aggregate_ns + report_.emit_ns + report_.sink_ns +
                     report_.checkpoint_ns;
+  // The interval ends with the trigger, sinks and checkpoint included, so it holds all of the
+  // trigger's busy time (measured from its start, it would miss this emit and count the last).
+  const auto end = SteadyClock::now();
+  report_.wall_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(end - last_report_).count();
+  last_report_ = end;
   report_.output = &out;
   if (on_trigger_) on_trigger_(report_);
   report_ = TriggerReport{};

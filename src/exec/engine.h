@@ -94,7 +94,7 @@ struct TriggerReport {
   int64_t batch_id = 0;
   int64_t input_rows = 0;  // records processed since the previous trigger
   int64_t output_rows = 0;
-  int64_t wall_ms = 0;  // since the previous trigger (the interval input rate divides by)
+  int64_t wall_ms = 0;  // from the end of the previous trigger to the end of this one
   // Trigger execution: parse + aggregate + emit + sink + checkpoint. Excludes Source::Poll,
   // which cannot tell waiting for records (or for the trigger) from reading them.
   int64_t busy_ns = 0;
@@ -196,6 +196,7 @@ class Engine {
   RunCounters counters_;
   TriggerReport report_;                                // accumulates between triggers
   std::chrono::steady_clock::time_point last_trigger_;  // when the current trigger interval began
+  std::chrono::steady_clock::time_point last_report_;   // when the last trigger ended
   std::map<PartitionId, PartitionProgress> trigger_progress_;  // what this trigger processed
   int64_t next_batch_id_ = 0;
   bool drop_late_ = true;

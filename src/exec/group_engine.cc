@@ -283,6 +283,7 @@ Status GroupEngine::OnRevoked(int stream, int32_t partition) {
 Status GroupEngine::Run() {
   std::vector<RawBatch> batches;
   auto last_trigger = SteadyClock::now();
+  auto last_report = last_trigger;  // when the last trigger ended
   const auto trigger = std::chrono::milliseconds(options_.engine.trigger_ms);
   bool assigned_once = false;
   SteadyClock::duration busy{};  // processing time since the previous trigger (not polling)
@@ -316,10 +317,7 @@ Status GroupEngine::Run() {
         options_.engine.trigger_ms == 0 || SteadyClock::now() - last_trigger >= trigger;
     if (!due) continue;
     const auto trigger_work_start = SteadyClock::now();  // closing epochs and emitting is busy too
-    const int64_t trigger_wall_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - last_trigger)
-            .count();
-    last_trigger = SteadyClock::now();
+    last_trigger = trigger_work_start;
     const int64_t now = NowMs();
     std::map<int32_t, int64_t> targets;
     if (options_.available_now) {
@@ -368,7 +366,13 @@ Status GroupEngine::Run() {
       u->committed_epoch_reported = u->epoch - 1;
     }
     for (auto& [q, s] : shards_) SLUICE_RETURN_IF_ERROR(EmitShard(*s, false));
-    busy += SteadyClock::now() - trigger_work_start;
+    const auto trigger_end = SteadyClock::now();
+    busy += trigger_end - trigger_work_start;
+    // The interval runs from the end of the previous trigger to the end of this one, so it holds
+    // all of this trigger's busy time.
+    const int64_t trigger_wall_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(trigger_end - last_report).count();
+    last_report = trigger_end;
     Publish(trigger_wall_ms, std::chrono::duration_cast<std::chrono::nanoseconds>(busy).count());
     busy = SteadyClock::duration::zero();
     if (options_.available_now && assigned_once) {
