@@ -241,9 +241,11 @@ Status Engine::Run() {
       read_since_trigger = 0;
       SLUICE_RETURN_IF_ERROR(Emit(/*final_emit=*/false));
     } else if (due) {
-      // No records: no trigger runs, but the next one's interval starts here (as in Spark).
+      // No records: no trigger runs, but the next one's interval starts here (as in Spark), and
+      // so does the time it counts in polling.
       last_trigger_ = SteadyClock::now();
       last_report_ = last_trigger_;
+      report_.poll_ns = 0;
       read_since_trigger = 0;
     }
   }
@@ -516,7 +518,7 @@ Status Engine::Emit(bool final_emit) {
     pending_rows_.clear();
   }
   const auto t_sink = SteadyClock::now();
-  report_.emit_ns += NanosSince(t0);
+  report_.emit_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(t_sink - t0).count();
   SLUICE_RETURN_IF_ERROR(sink_.Write(out));
   report_.sink_ns += NanosSince(t_sink);
   SLUICE_RETURN_IF_ERROR(

@@ -194,9 +194,13 @@ class Engine {
   FormattedRows pending_formatted_;
   std::vector<std::vector<OwnedValue>> pending_rows_;
   RunCounters counters_;
-  TriggerReport report_;                                // accumulates between triggers
-  std::chrono::steady_clock::time_point last_trigger_;  // when the current trigger interval began
-  std::chrono::steady_clock::time_point last_report_;   // when the last trigger ended
+  TriggerReport report_;  // accumulates between triggers
+  // When the last trigger started, or the last interval without records ended: the `--trigger`
+  // schedule counts from here.
+  std::chrono::steady_clock::time_point last_trigger_;
+  // When the last trigger ended (or that interval without records): the reported interval and
+  // the input rate count from here.
+  std::chrono::steady_clock::time_point last_report_;
   std::map<PartitionId, PartitionProgress> trigger_progress_;  // what this trigger processed
   int64_t next_batch_id_ = 0;
   bool drop_late_ = true;

@@ -286,8 +286,8 @@ TEST(EngineTest, ATriggersIntervalHoldsAllOfItsBusyTimeItsOwnSinkIncluded) {
   ASSERT_EQ(reports.size(), 5u);  // four batches, then the end of the input
   EXPECT_GE(reports[2].sink_ns, 40'000'000);
   for (const auto& r : reports) {
-    // Spark's triggerExecution fits in the time since the trigger before: the input rate and
-    // the processing rate divide the same rows by the wall time and by the busy part of it.
+    // Spark's triggerExecution fits in the time since the end of the trigger before: the input rate
+    // and the processing rate divide the same rows by the wall time and by the busy part of it.
     EXPECT_LE(r.busy_ns / 1'000'000, r.wall_ms) << "trigger " << r.batch_id;
   }
 }

@@ -38,7 +38,8 @@ struct PhaseDurations {
   // aggregate + emit + sink + checkpoint; never the time spent waiting for records or the trigger.
   int64_t total_us = 0;  // in microseconds: sums and rates over sub-ms triggers
   int64_t total_ms() const { return total_us / 1000; }
-  int64_t interval_ms = 0;  // since the previous trigger: what the input rate divides by
+  // From the end of the previous trigger to the end of this one: what the input rate divides by.
+  int64_t interval_ms = 0;
 };
 
 // Offsets one source partition covered in one trigger: [start_offset, end_offset).
@@ -79,7 +80,9 @@ struct RunTotals {
 // One trigger (micro-batch), like Spark's StreamingQueryProgress.
 struct TriggerProgress {
   int64_t batch_id = 0;
-  int64_t timestamp_ms = 0;  // wall clock (epoch ms) when the trigger started
+  // Wall clock (epoch ms) when the previous trigger ended, the start of this one's interval:
+  // timestamp_ms + duration.interval_ms is this trigger's end.
+  int64_t timestamp_ms = 0;
   int64_t num_input_rows = 0;
   // num_input_rows / duration.interval_ms (the arrival rate).
   double input_rows_per_second = 0;
