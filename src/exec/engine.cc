@@ -481,12 +481,7 @@ Status Engine::Emit(bool final_emit) {
     pool_.ParallelFor(tasks, [&](size_t t, int) {
       const size_t begin = t * states_.size() / tasks;
       const size_t end = (t + 1) * states_.size() / tasks;
-      Arena arena;
-      std::vector<Value> view;
-      RowFilter keep;
-      if (query_.having) {
-        keep = [&](const AggregateRow& row) { return results_.Keeps(row, arena, view); };
-      }
+      const RowFilter keep = results_.HavingFilter();
       for (size_t kg = begin; kg < end; ++kg) {
         states_[kg]->Take(options_.mode, watermark, parts[t], keep);
       }

@@ -751,9 +751,9 @@ Status GroupEngine::EmitShard(Shard& s, bool force_commit) {
   bool whole_table = false;  // complete mode: the table changed, write all of it again
   if (options_.engine.mode == OutputMode::kComplete) {
     whole_table = s.state->changed();
-    if (whole_table) s.state->CollectAll(rows);
+    if (whole_table) s.state->CollectAll(rows, results_.HavingFilter());
   } else {
-    s.state->Take(options_.engine.mode, s.watermark, rows);
+    s.state->Take(options_.engine.mode, s.watermark, rows, results_.HavingFilter());
   }
   const bool final_emit = s.watermark == kMaxTime;
   if (rows.empty() && !whole_table && !s.consumed && !force_commit && !final_emit)
@@ -764,7 +764,8 @@ Status GroupEngine::EmitShard(Shard& s, bool force_commit) {
     out.mode = options_.engine.mode;
     out.column_names = results_.names();
     out.column_types = results_.types();
-    results_.FromAggregates(rows, out);
+    results_.SortKept(rows);
+    results_.FromSorted(rows, out);
     SLUICE_RETURN_IF_ERROR(s.sink->Write(out));
     s.output_rows += static_cast<int64_t>(out.rows.size());  // rows the sink took
     counters_.output_rows += static_cast<int64_t>(out.rows.size());
@@ -817,8 +818,9 @@ Status GroupEngine::CommitLocal(SourceUnit& u) {
   if (u.local) {
     if (u.finished) u.watermark = kMaxTime;  // the end of a bounded read closes every window
     std::vector<AggregateRow> rows;
-    u.local->Take(options_.engine.mode, u.watermark, rows);
-    results_.FromAggregates(rows, out);
+    u.local->Take(options_.engine.mode, u.watermark, rows, results_.HavingFilter());
+    results_.SortKept(rows);
+    results_.FromSorted(rows, out);
     u.output_rows += static_cast<int64_t>(out.rows.size());
   } else {
     results_.AppendProjected(std::move(u.rows), out);

@@ -1,6 +1,7 @@
 #include "exec/result_builder.h"
 
 #include <algorithm>
+#include <memory>
 #include <numeric>
 
 #include "exec/evaluator.h"
@@ -17,11 +18,6 @@ ResultBuilder::ResultBuilder(const BoundQuery& query)
   }
 }
 
-void ResultBuilder::FromAggregates(std::vector<AggregateRow>& rows, OutputBatch& out) {
-  KeepAndSort(rows, arena_);
-  FromSorted(rows, out);
-}
-
 bool ResultBuilder::Keeps(const AggregateRow& row, Arena& arena, std::vector<Value>& view) const {
   if (!query_.having) return true;
   view.clear();
@@ -30,20 +26,16 @@ bool ResultBuilder::Keeps(const AggregateRow& row, Arena& arena, std::vector<Val
   return EvaluatePredicate(*query_.having, view.data(), arena);
 }
 
-void ResultBuilder::KeepAndSort(std::vector<AggregateRow>& rows, Arena& arena) const {
-  // HAVING first: the groups it drops (most of them, for Q2) are neither sorted nor projected.
-  if (query_.having) {
+RowFilter ResultBuilder::HavingFilter() const {
+  if (!query_.having) return {};
+  struct Scratch {
+    Arena arena;
     std::vector<Value> view;
-    size_t kept = 0;
-    for (AggregateRow& r : rows) {
-      if (!Keeps(r, arena, view)) continue;
-      if (&rows[kept] != &r) rows[kept] = std::move(r);
-      ++kept;
-    }
-    rows.resize(kept);
-  }
-  // Natural order first, so ties under ORDER BY stay deterministic.
-  SortNatural(rows);
+  };
+  auto scratch = std::make_shared<Scratch>();
+  return [this, scratch](const AggregateRow& row) {
+    return Keeps(row, scratch->arena, scratch->view);
+  };
 }
 
 namespace {

@@ -22,20 +22,19 @@ class ResultBuilder {
   const std::vector<std::string>& names() const { return names_; }
   const std::vector<Type>& types() const { return types_; }
 
-  // Fills out.rows and out.keys from aggregate rows (sorted in place): KeepAndSort, then
-  // FromSorted.
-  void FromAggregates(std::vector<AggregateRow>& rows, OutputBatch& out);
-  // Drops the rows HAVING refuses and sorts the rest in natural order (window start, then group
-  // keys). Const: tasks may call it at once on their own rows, each with its own arena.
-  void KeepAndSort(std::vector<AggregateRow>& rows, Arena& arena) const;
-  // Whether HAVING keeps `row` (true without one); `view` is scratch space. Const, as above.
+  // HAVING as a filter for AggregateState::Take, which then makes a row only once for every
+  // group and keeps it only when HAVING does (empty without HAVING). Each filter has its own
+  // scratch space: tasks may each use one at once.
+  RowFilter HavingFilter() const;
+  // Whether HAVING keeps `row` (true without one); `view` is scratch space. Const: tasks may
+  // call it at once, each with its own arena.
   bool Keeps(const AggregateRow& row, Arena& arena, std::vector<Value>& view) const;
-  // Sorts rows HAVING kept in natural order. Const, as above.
+  // Sorts rows HAVING kept in natural order (window start, then group keys). Const, as above.
   void SortKept(std::vector<AggregateRow>& rows) const { SortNatural(rows); }
   // Whether a precedes b in natural order (no two rows of one trigger are equal in it).
   bool NaturalLess(const AggregateRow& a, const AggregateRow& b) const;
-  // Fills out.rows and out.keys from rows HAVING kept, in natural order (KeepAndSort, or Keeps
-  // and SortKept): the SELECT list, ORDER BY, LIMIT. Project and Finish in one.
+  // Fills out.rows and out.keys from rows HAVING kept, in natural order (SortKept): the SELECT
+  // list, ORDER BY, LIMIT. Project and Finish in one.
   void FromSorted(std::vector<AggregateRow>& rows, OutputBatch& out);
 
   // Rows projected for the output: the SELECT list of each, and its deduplication key.

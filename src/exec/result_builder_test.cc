@@ -65,6 +65,14 @@ OwnedValue RandomValue(Type type, std::mt19937_64& rng) {
 
 // `n` aggregate rows of q; the last group key is the row's number, so no two are equal in
 // natural order.
+// What an aggregate's take leaves to FromSorted: the rows HAVING keeps, in natural order.
+void KeepAndSort(const ResultBuilder& builder, std::vector<AggregateRow>& rows) {
+  if (const RowFilter keep = builder.HavingFilter()) {
+    std::erase_if(rows, [&](const AggregateRow& r) { return !keep(r); });
+  }
+  builder.SortKept(rows);
+}
+
 std::vector<AggregateRow> RandomRows(const BoundQuery& q, size_t n, uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::vector<AggregateRow> rows;
@@ -127,8 +135,7 @@ TEST(ResultBuilderTest, SortGivesTheNaturalOrderWhateverTheValues) {
                   [&](const AggregateRow& a, const AggregateRow& b) {
                     return builder.NaturalLess(a, b);
                   });
-        Arena arena;
-        builder.KeepAndSort(rows, arena);
+        KeepAndSort(builder, rows);
         ASSERT_EQ(rows.size(), expected.size()) << sql;
         for (size_t i = 0; i < rows.size(); ++i) {
           ASSERT_EQ(Show(rows[i]), Show(expected[i]))
@@ -146,8 +153,7 @@ TEST(ResultBuilderTest, RowsProjectedInRangesAreTheRowsProjectedAtOnce) {
   ASSERT_NE(q, nullptr);
   ResultBuilder builder(*q);
   std::vector<AggregateRow> rows = RandomRows(*q, 2000, 7);
-  Arena arena;
-  builder.KeepAndSort(rows, arena);
+  KeepAndSort(builder, rows);
 
   std::vector<AggregateRow> copy = rows;
   OutputBatch at_once;
