@@ -17,6 +17,7 @@
 #include "exec/evaluator.h"
 #include "format/record_parser.h"
 #include "format/row_codec.h"
+#include "format/row_formatter.h"
 #include "gen/generator.h"
 #include "sql/binder.h"
 
@@ -210,6 +211,28 @@ void BM_SerializeState(benchmark::State& state) {
   state.SetBytesProcessed(bytes);
 }
 BENCHMARK(BM_SerializeState);
+
+// Formatting Q2's result rows for a JSON-lines sink: two timestamps, a string and a count a row.
+void BM_FormatResultRows(benchmark::State& state) {
+  const JsonRowFormatter formatter({"window_start", "window_end", "user_id", "crash_count"},
+                                   TimeZone::Utc(), JsonRowFormatter::Newline::kYes);
+  std::vector<std::vector<Value>> rows;
+  std::vector<std::string> users;
+  for (int i = 0; i < 1000; ++i) users.push_back("user_" + std::to_string(1000 + i));
+  for (int i = 0; i < 1000; ++i) {
+    const int64_t start = 1'769'538'590'000 + (i / 37) * 10'000;
+    rows.push_back({Value::Timestamp(start), Value::Timestamp(start + 10'000),
+                    Value::String(users[static_cast<size_t>(i)]), Value::Int(3 + i % 5)});
+  }
+  std::string out;
+  for (auto _ : state) {
+    out.clear();
+    for (const auto& row : rows) formatter.Append(row.data(), out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * rows.size()));
+}
+BENCHMARK(BM_FormatResultRows);
 
 }  // namespace
 }  // namespace sluice

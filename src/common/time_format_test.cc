@@ -1,9 +1,12 @@
 #include "common/time_format.h"
 
+#include <absl/time/civil_time.h>
+#include <absl/time/time.h>
 #include <gtest/gtest.h>
 #include <time.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <limits>
 #include <string>
@@ -119,6 +122,59 @@ TEST(ParseTimestampMs, RefusesSignsAndOutOfRangeFields) {
   EXPECT_FALSE(ParseTimestampMs("2026-01-01T24:00:00Z").ok());
   EXPECT_FALSE(ParseTimestampMs("2026-01-01T00:60:00Z").ok());
   EXPECT_FALSE(ParseTimestampMs("2026--1-01T00:00:00Z").ok());
+}
+
+// The time zone library's civil time, formatted field by field: what the UTC path must write.
+std::string ViaTimeZoneLibrary(int64_t epoch_ms) {
+  const int64_t secs = epoch_ms / 1000 - (epoch_ms % 1000 < 0 ? 1 : 0);
+  const auto millis = static_cast<int>((epoch_ms % 1000 + 1000) % 1000);
+  const absl::CivilSecond c = absl::ToCivilSecond(absl::FromUnixSeconds(secs), absl::UTCTimeZone());
+  char buf[64];
+  // Years before 0 are not padded (Spark has none).
+  std::snprintf(buf, sizeof buf,
+                c.year() >= 0 ? "%04lld-%02d-%02d %02d:%02d:%02d" : "%lld-%02d-%02d %02d:%02d:%02d",
+                static_cast<long long>(c.year()), c.month(), c.day(), c.hour(), c.minute(),
+                c.second());
+  std::string s = buf;
+  if (millis != 0) {
+    std::snprintf(buf, sizeof buf, ".%03d", millis);
+    s += buf;
+  }
+  return s;
+}
+
+TEST(FormatTimestamp, UtcIsComputedAsTheTimeZoneLibraryComputesIt) {
+  // Spark's range of timestamps (years 1 to 9999) and well beyond, at random and at the days
+  // where calendars go wrong: leap days, century years, the ends of eras of 400 years.
+  std::vector<int64_t> times = {
+      0,
+      -1,
+      1,
+      951'782'400'000,      // 2000-02-29, a leap day of a century year
+      951'868'799'999,      // its last millisecond
+      -2'203'891'200'000,   // 1900-03-01 (1900 has no leap day)
+      4'107'542'400'000,    // 2100-02-28
+      -62'135'596'800'000,  // 0001-01-01, Spark's first timestamp
+      253'402'300'799'999,  // 9999-12-31 23:59:59.999, its last
+      -62'167'219'200'000,  // 0000-01-01
+      946'684'800'000 - 1,  // the last millisecond of 1999
+  };
+  uint64_t x = 88172645463325252ULL;
+  for (int i = 0; i < 200'000; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    // About 10,000 years either side of 1970, or 126.
+    const int64_t range = i % 2 == 0 ? 320'000'000'000'000 : 4'000'000'000'000;
+    times.push_back(static_cast<int64_t>(x % static_cast<uint64_t>(2 * range)) - range);
+  }
+  // The last millisecond of days 146 apart, over 800 years either side.
+  for (int64_t day = -1'000; day < 1'000; ++day) {
+    times.push_back(day * 86'400'000 * 146 + 86'399'999);
+  }
+  for (const int64_t t : times) {
+    ASSERT_EQ(FormatTimestamp(t), ViaTimeZoneLibrary(t)) << t;
+  }
 }
 
 TEST(FormatTimestamp, FormatsAnyEventTime) {
