@@ -558,6 +558,14 @@ Status Engine::Emit(bool final_emit) {
   report_.wall_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(end - last_report_).count();
   last_report_ = end;
+  // A trigger that ran over its interval starts the next interval where it ended, so the next
+  // trigger reads for a whole interval first (Spark starts the next micro-batch at once, with all
+  // the input that arrived meanwhile). Counted from its start, the next one would be due after a
+  // single round, and as long as triggers stay slow (a large complete-mode table) every round
+  // would pay for one.
+  if (options_.trigger_ms > 0 && end - t0 > std::chrono::milliseconds(options_.trigger_ms)) {
+    last_trigger_ = end;
+  }
   report_.output = &out;
   if (on_trigger_) on_trigger_(report_);
   report_ = TriggerReport{};

@@ -195,8 +195,8 @@ class Engine {
   std::vector<std::vector<OwnedValue>> pending_rows_;
   RunCounters counters_;
   TriggerReport report_;  // accumulates between triggers
-  // When the last trigger started, or the last interval without records ended: the `--trigger`
-  // schedule counts from here.
+  // When the last trigger started (ended, when it ran over its interval), or the last interval
+  // without records ended: the `--trigger` schedule counts from here.
   std::chrono::steady_clock::time_point last_trigger_;
   // When the last trigger ended (or that interval without records): the reported interval and
   // the input rate count from here.

@@ -292,6 +292,56 @@ TEST(EngineTest, ATriggersIntervalHoldsAllOfItsBusyTimeItsOwnSinkIncluded) {
   }
 }
 
+// A live input: one batch per poll, a few milliseconds apart, never at rest.
+class TricklingSource : public VectorSource {
+ public:
+  using VectorSource::VectorSource;
+  Status Poll(std::vector<RawBatch>& out, size_t, std::chrono::milliseconds timeout) override {
+    std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(timeout, kEvery));
+    return VectorSource::Poll(out, 1, timeout);
+  }
+  static constexpr std::chrono::milliseconds kEvery{3};
+};
+
+// A sink slower than the trigger interval on every write; keeps when each write started and
+// ended.
+class SlowSink : public CollectSink {
+ public:
+  Status Write(const OutputBatch& b) override {
+    starts.push_back(std::chrono::steady_clock::now());
+    std::this_thread::sleep_for(kSlow);
+    ends.push_back(std::chrono::steady_clock::now());
+    return CollectSink::Write(b);
+  }
+  static constexpr std::chrono::milliseconds kSlow{60};
+  std::vector<std::chrono::steady_clock::time_point> starts;
+  std::vector<std::chrono::steady_clock::time_point> ends;
+};
+
+TEST(EngineTest, ATriggerLongerThanItsIntervalStartsTheNextIntervalWhereItEnded) {
+  // Spark starts the next micro-batch at once after a long one, with all the input that arrived
+  // meanwhile. Here the next trigger reads for a whole interval first: counted from the slow
+  // trigger's start, it would be due after a single batch, and every batch would be a trigger.
+  auto q = WindowedCount();
+  const int64_t t0 = 1'768'142'570'000;
+  std::vector<std::string> lines;
+  for (int i = 0; i < 60; ++i) lines.push_back(Rec(t0 + i * 100, "u" + std::to_string(i % 3)));
+  TricklingSource src(lines, 1);
+  SlowSink sink;
+  EngineOptions o;
+  o.watermark_delay_ms = 5'000;
+  o.trigger_ms = 30;
+  o.mode = OutputMode::kUpdate;
+  Engine e(q, o, src, sink);
+  ASSERT_TRUE(e.Run().ok());
+  ASSERT_GE(sink.starts.size(), 3u);  // two triggers by the schedule at least, then the end
+  // The last write is the end of the input's, due whenever the input ends.
+  for (size_t k = 1; k + 1 < sink.starts.size(); ++k) {
+    EXPECT_GE(sink.starts[k] - sink.ends[k - 1], std::chrono::milliseconds(o.trigger_ms))
+        << "trigger " << k;
+  }
+}
+
 TEST(EngineTest, CompleteModeCountsOnlyTheGroupsATriggerChanged) {
   auto q = WindowedCount();
   const int64_t t0 = 1'768'142'570'000;
