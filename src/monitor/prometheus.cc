@@ -133,7 +133,7 @@ std::string PrometheusText(const RunMonitor& monitor) {
            "Execution time of the latest trigger (busy time, without waiting for records).")
         .Sample(static_cast<double>(p.duration.total_us) / 1e6);
     Family(out, "sluice_trigger_interval_seconds", "gauge",
-           "Time between the latest trigger and the one before.")
+           "Time from the end of the trigger before the latest to the end of the latest.")
         .Sample(Seconds(p.duration.interval_ms));
     const auto& d = p.duration;
     Family(
