@@ -195,8 +195,9 @@ Status Engine::Run() {
     if (replaying) {
       SLUICE_RETURN_IF_ERROR(PollPlannedRound(batches, timeout));
     } else if (capped) {
-      // This trigger has read its share: wait for the next one (the source keeps its backlog).
-      if (until_trigger.count() > 0) std::this_thread::sleep_for(timeout);
+      // This trigger has read its share: wait for the next one (the source keeps its backlog),
+      // unless the last trigger ran over its interval (then this one is due at once, below).
+      if (until_trigger.count() > 0 && !behind_) std::this_thread::sleep_for(timeout);
     } else {
       size_t max_batches = options_.round_batches;
       if (cap > 0) {
@@ -232,9 +233,12 @@ Status Engine::Run() {
     // A replayed epoch ends where its plan did: no earlier, and at once after its last planned
     // round (the first run logged no later round into it, so it triggered there or never).
     const bool replay_done = replaying && replay_.empty();
+    // After a trigger that ran over its interval, one that has read its cap is due at once, as
+    // Spark starts the next micro-batch at once with up to maxOffsetsPerTrigger.
     const bool due = replay_done ||
                      (replay_.empty() &&
-                      (options_.trigger_ms == 0 || SteadyClock::now() - last_trigger_ >= trigger));
+                      (options_.trigger_ms == 0 || SteadyClock::now() - last_trigger_ >= trigger ||
+                       (behind_ && cap > 0 && read_since_trigger >= cap)));
     const bool too_many_pending = PendingRows() >= 100'000;
     if ((due && input_since_trigger) || too_many_pending) {
       input_since_trigger = false;
@@ -247,6 +251,7 @@ Status Engine::Run() {
       last_report_ = last_trigger_;
       report_.poll_ns = 0;
       read_since_trigger = 0;
+      behind_ = false;
     }
   }
   // Stopped (Ctrl-C, SIGTERM): nothing more is read. A bounded input read to its end closes
@@ -560,12 +565,11 @@ Status Engine::Emit(bool final_emit) {
   last_report_ = end;
   // A trigger that ran over its interval starts the next interval where it ended, so the next
   // trigger reads for a whole interval first (Spark starts the next micro-batch at once, with all
-  // the input that arrived meanwhile). Counted from its start, the next one would be due after a
-  // single round, and as long as triggers stay slow (a large complete-mode table) every round
-  // would pay for one.
-  if (options_.trigger_ms > 0 && end - t0 > std::chrono::milliseconds(options_.trigger_ms)) {
-    last_trigger_ = end;
-  }
+  // the input that arrived meanwhile), or up to --max-records-per-trigger. Counted from its
+  // start, the next one would be due after a single round, and as long as triggers stay slow (a
+  // large complete-mode table) every round would pay for one.
+  behind_ = options_.trigger_ms > 0 && end - t0 > std::chrono::milliseconds(options_.trigger_ms);
+  if (behind_) last_trigger_ = end;
   report_.output = &out;
   if (on_trigger_) on_trigger_(report_);
   report_ = TriggerReport{};

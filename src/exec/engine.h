@@ -198,6 +198,8 @@ class Engine {
   // When the last trigger started (ended, when it ran over its interval), or the last interval
   // without records ended: the `--trigger` schedule counts from here.
   std::chrono::steady_clock::time_point last_trigger_;
+  // The last trigger ran over its interval (the next interval started where it ended).
+  bool behind_ = false;
   // When the last trigger ended (or that interval without records): the reported interval and
   // the input rate count from here.
   std::chrono::steady_clock::time_point last_report_;

@@ -307,37 +307,68 @@ class TricklingSource : public VectorSource {
 // ended.
 class SlowSink : public CollectSink {
  public:
+  explicit SlowSink(std::chrono::milliseconds slow) : slow_(slow) {}
   Status Write(const OutputBatch& b) override {
     starts.push_back(std::chrono::steady_clock::now());
-    std::this_thread::sleep_for(kSlow);
+    std::this_thread::sleep_for(slow_);
     ends.push_back(std::chrono::steady_clock::now());
     return CollectSink::Write(b);
   }
-  static constexpr std::chrono::milliseconds kSlow{60};
   std::vector<std::chrono::steady_clock::time_point> starts;
   std::vector<std::chrono::steady_clock::time_point> ends;
+
+ private:
+  std::chrono::milliseconds slow_;
 };
+
+// WindowedCount in update mode over `records` records that trickle in one per poll, into `sink`;
+// the input rows of each trigger.
+std::vector<int64_t> RunIntoSlowSink(int records, EngineOptions o, SlowSink& sink) {
+  auto q = WindowedCount();
+  const int64_t t0 = 1'768'142'570'000;
+  std::vector<std::string> lines;
+  for (int i = 0; i < records; ++i) {
+    lines.push_back(Rec(t0 + i * 100, "u" + std::to_string(i % 3)));
+  }
+  TricklingSource src(lines, 1);
+  o.watermark_delay_ms = 5'000;
+  o.mode = OutputMode::kUpdate;
+  Engine e(q, o, src, sink);
+  std::vector<int64_t> rows;
+  e.SetTriggerCallback([&](const TriggerReport& r) { rows.push_back(r.input_rows); });
+  EXPECT_TRUE(e.Run().ok());
+  return rows;
+}
 
 TEST(EngineTest, ATriggerLongerThanItsIntervalStartsTheNextIntervalWhereItEnded) {
   // Spark starts the next micro-batch at once after a long one, with all the input that arrived
   // meanwhile. Here the next trigger reads for a whole interval first: counted from the slow
   // trigger's start, it would be due after a single batch, and every batch would be a trigger.
-  auto q = WindowedCount();
-  const int64_t t0 = 1'768'142'570'000;
-  std::vector<std::string> lines;
-  for (int i = 0; i < 60; ++i) lines.push_back(Rec(t0 + i * 100, "u" + std::to_string(i % 3)));
-  TricklingSource src(lines, 1);
-  SlowSink sink;
+  SlowSink sink(std::chrono::milliseconds(60));
   EngineOptions o;
-  o.watermark_delay_ms = 5'000;
   o.trigger_ms = 30;
-  o.mode = OutputMode::kUpdate;
-  Engine e(q, o, src, sink);
-  ASSERT_TRUE(e.Run().ok());
+  RunIntoSlowSink(60, o, sink);
   ASSERT_GE(sink.starts.size(), 3u);  // two triggers by the schedule at least, then the end
   // The last write is the end of the input's, due whenever the input ends.
   for (size_t k = 1; k + 1 < sink.starts.size(); ++k) {
     EXPECT_GE(sink.starts[k] - sink.ends[k - 1], std::chrono::milliseconds(o.trigger_ms))
+        << "trigger " << k;
+  }
+}
+
+TEST(EngineTest, AfterATriggerLongerThanItsIntervalOneThatReadItsCapIsDueAtOnce) {
+  // As Spark starts the next micro-batch at once, with up to maxOffsetsPerTrigger: a trigger
+  // that has read its cap does not wait for the interval to pass after a slow one.
+  SlowSink sink(std::chrono::milliseconds(150));
+  EngineOptions o;
+  o.trigger_ms = 100;
+  o.max_records_per_trigger = 2;
+  // The cap holds; the end of the input has no records left.
+  ASSERT_EQ(RunIntoSlowSink(8, o, sink), (std::vector<int64_t>{2, 2, 2, 2, 0}));
+  // Two batches arrive about 6 ms after a trigger: the next is due then, well within the 100 ms
+  // interval that waiting for the schedule would add after the slow sink.
+  for (size_t k = 1; k + 1 < sink.starts.size(); ++k) {
+    EXPECT_LT(sink.starts[k] - sink.ends[k - 1], std::chrono::milliseconds(o.trigger_ms))
         << "trigger " << k;
   }
 }

@@ -374,8 +374,9 @@ Status GroupEngine::Run() {
         std::chrono::duration_cast<std::chrono::milliseconds>(trigger_end - last_report).count();
     last_report = trigger_end;
     // As in the single-process engine: a trigger that ran over its interval starts the next
-    // interval where it ended.
-    if (options_.engine.trigger_ms > 0 && trigger_end - trigger_work_start > trigger) {
+    // interval where it ended. Not with available-now, whose end is only seen at a trigger.
+    if (!options_.available_now && options_.engine.trigger_ms > 0 &&
+        trigger_end - trigger_work_start > trigger) {
       last_trigger = trigger_end;
     }
     Publish(trigger_wall_ms, std::chrono::duration_cast<std::chrono::nanoseconds>(busy).count());
