@@ -153,7 +153,8 @@ TEST(FormatTimestamp, UtcIsComputedAsTheTimeZoneLibraryComputesIt) {
       951'782'400'000,      // 2000-02-29, a leap day of a century year
       951'868'799'999,      // its last millisecond
       -2'203'891'200'000,   // 1900-03-01 (1900 has no leap day)
-      4'107'542'400'000,    // 2100-02-28
+      4'107'542'399'999,    // 2100-02-28 23:59:59.999 (2100 has no leap day)
+      4'107'542'400'000,    // 2100-03-01
       -62'135'596'800'000,  // 0001-01-01, Spark's first timestamp
       253'402'300'799'999,  // 9999-12-31 23:59:59.999, its last
       -62'167'219'200'000,  // 0000-01-01
@@ -168,9 +169,16 @@ TEST(FormatTimestamp, UtcIsComputedAsTheTimeZoneLibraryComputesIt) {
     const int64_t range = i % 2 == 0 ? 320'000'000'000'000 : 4'000'000'000'000;
     times.push_back(static_cast<int64_t>(x % static_cast<uint64_t>(2 * range)) - range);
   }
-  // The last millisecond of days 146 apart, over 800 years either side.
+  // The last millisecond of days 146 apart, over 400 years either side.
   for (int64_t day = -1'000; day < 1'000; ++day) {
     times.push_back(day * 86'400'000 * 146 + 86'399'999);
+  }
+  // Where the arithmetic hands over to the library (a billion days either side), and the ends.
+  constexpr int64_t kHandOver = int64_t{1'000'000'000} * 86'400'000;
+  for (const int64_t t :
+       {kHandOver - 1, kHandOver, kHandOver + 86'400'000, -kHandOver, -kHandOver - 1,
+        std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()}) {
+    times.push_back(t);
   }
   for (const int64_t t : times) {
     ASSERT_EQ(FormatTimestamp(t), ViaTimeZoneLibrary(t)) << t;

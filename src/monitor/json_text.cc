@@ -10,8 +10,13 @@
 namespace sluice {
 
 std::string IsoTimestamp(int64_t epoch_ms) {
-  int64_t days = epoch_ms >= 0 ? epoch_ms / 86'400'000 : -((-epoch_ms + 86'399'999) / 86'400'000);
-  int64_t ms_of_day = epoch_ms - days * 86'400'000;
+  // Floor division without negating or multiplying back (either overflows near INT64_MIN).
+  int64_t days = epoch_ms / 86'400'000;
+  int64_t ms_of_day = epoch_ms % 86'400'000;
+  if (ms_of_day < 0) {
+    ms_of_day += 86'400'000;
+    --days;
+  }
   int64_t y;
   unsigned m, d;
   CivilFromDays(days, y, m, d);

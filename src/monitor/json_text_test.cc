@@ -55,6 +55,10 @@ TEST(JsonText, IsoTimestampIsUtcWithMilliseconds) {
   EXPECT_EQ(IsoTimestamp(1768142570194), "2026-01-11T14:42:50.194Z");
   EXPECT_EQ(IsoTimestamp(951782400000), "2000-02-29T00:00:00.000Z");
   EXPECT_EQ(IsoTimestamp(-1), "1969-12-31T23:59:59.999Z");
+  // The extremes are formatted without overflow (UBSan checks it in the sanitizer build).
+  EXPECT_EQ(IsoTimestamp(-86'400'000), "1969-12-31T00:00:00.000Z");
+  EXPECT_FALSE(IsoTimestamp(std::numeric_limits<int64_t>::min()).empty());
+  EXPECT_FALSE(IsoTimestamp(std::numeric_limits<int64_t>::max()).empty());
 }
 
 }  // namespace

@@ -133,7 +133,8 @@ std::string PrometheusText(const RunMonitor& monitor) {
            "Execution time of the latest trigger (busy time, without waiting for records).")
         .Sample(static_cast<double>(p.duration.total_us) / 1e6);
     Family(out, "sluice_trigger_interval_seconds", "gauge",
-           "Time from the end of the trigger before the latest to the end of the latest.")
+           "Time from the end of the trigger before the latest (or of the last interval "
+           "without records) to the end of the latest.")
         .Sample(Seconds(p.duration.interval_ms));
     const auto& d = p.duration;
     Family(

@@ -166,7 +166,7 @@ function renderStreaming() {
   $("stream-cards").replaceChildren(
     card("Input rate", last ? rate(last.inputRowsPerSecond) + "/s" : "–", "avg " + rate(q.avgInputRowsPerSecond) + "/s over the run"),
     card("Process rate", last ? rate(last.processedRowsPerSecond) + "/s" : "–", "avg " + rate(q.avgProcessedRowsPerSecond) + "/s while busy", lagging ? "warn" : ""),
-    card("Last trigger", last ? secs(last.durationMs.triggerExecution) : "–", last ? "batch " + last.batchId + " · " + num(last.numInputRows) + " rows · " + secs(s.triggerIntervalMs) + " since the end of the one before" : "no trigger yet"),
+    card("Last trigger", last ? secs(last.durationMs.triggerExecution) : "–", last ? "batch " + last.batchId + " · " + num(last.numInputRows) + " rows · " + secs(s.triggerIntervalMs) + " interval" : "no trigger yet"),
     card("Watermark", last && s.watermarkMs != null ? hms(s.watermarkMs) : "–", last ? day(s.watermarkMs) + " · newest event " + hms(s.maxEventTimeMs) : ""),
     card("Watermark gap", last && s.watermarkGapMs != null ? secs(s.watermarkGapMs) : "–", "newest event − watermark"),
     card("State", last ? num(st.numRowsTotal) + " rows" : "–", last ? bytes(st.memoryUsedBytes) + " · " + num(st.numRowsUpdated) + " updated · " + num(st.numRowsRemoved) + " removed" : ""),
