@@ -55,58 +55,63 @@ Result<TimeZone> TimeZone::Named(std::string_view name) {
   return tz;
 }
 
+CivilTime UtcCivilTime(int64_t epoch_ms) {
+  // Floor division without negating or multiplying back: either overflows near INT64_MIN.
+  auto floor_div = [](int64_t a, int64_t b) { return a / b - (a % b < 0 ? 1 : 0); };
+  auto floor_mod = [](int64_t a, int64_t b) { return (a % b + b) % b; };
+  CivilTime c;
+  const int64_t secs = floor_div(epoch_ms, 1000);
+  c.millis = static_cast<int>(floor_mod(epoch_ms, 1000));
+  unsigned month = 0;
+  unsigned day = 0;
+  CivilFromDays(floor_div(secs, 86'400), c.year, month, day);
+  c.month = static_cast<int>(month);
+  c.day = static_cast<int>(day);
+  const auto of_day = static_cast<int>(floor_mod(secs, 86'400));
+  c.hour = of_day / 3'600;
+  c.minute = of_day / 60 % 60;
+  c.second = of_day % 60;
+  return c;
+}
+
 void AppendTimestamp(std::string& out, int64_t epoch_ms, const TimeZone& tz) {
-  // Floor division without negating: -INT64_MIN overflows.
-  const int64_t secs = epoch_ms / 1000 - (epoch_ms % 1000 < 0 ? 1 : 0);
-  const auto millis = static_cast<int>((epoch_ms % 1000 + 1000) % 1000);
-  int64_t year = 0;
-  int month = 0;
-  int day = 0;
-  int hour = 0;
-  int minute = 0;
-  int second = 0;
-  const int64_t days = secs / 86'400 - (secs % 86'400 < 0 ? 1 : 0);
-  if (tz.is_utc() && days >= -kMaxDays && days <= kMaxDays) {
-    // UTC has no offsets to look up: the date from the days, the time from what is left (the
-    // time zone library's lookup was a fifth of the time to format a windowed result row).
-    unsigned m = 0;
-    unsigned d = 0;
-    CivilFromDays(days, year, m, d);
-    month = static_cast<int>(m);
-    day = static_cast<int>(d);
-    const auto of_day = static_cast<int>(secs - days * 86'400);
-    hour = of_day / 3'600;
-    minute = of_day / 60 % 60;
-    second = of_day % 60;
+  // UTC has no offsets to look up: its fields come by arithmetic (the time zone library's
+  // lookup was a fifth of the time to format a windowed result row).
+  CivilTime c;
+  if (tz.is_utc()) {
+    c = UtcCivilTime(epoch_ms);
   } else {
-    const absl::CivilSecond c = absl::ToCivilSecond(absl::FromUnixSeconds(secs), tz.zone());
-    year = c.year();
-    month = c.month();
-    day = c.day();
-    hour = c.hour();
-    minute = c.minute();
-    second = c.second();
+    // Floor division without negating: -INT64_MIN overflows.
+    const int64_t secs = epoch_ms / 1000 - (epoch_ms % 1000 < 0 ? 1 : 0);
+    const absl::CivilSecond t = absl::ToCivilSecond(absl::FromUnixSeconds(secs), tz.zone());
+    c = {t.year(),
+         t.month(),
+         t.day(),
+         t.hour(),
+         t.minute(),
+         t.second(),
+         static_cast<int>((epoch_ms % 1000 + 1000) % 1000)};
   }
   char buf[24];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, year);
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, c.year);
   (void)ec;
-  if (year >= 0 && p - buf < 4)
+  if (c.year >= 0 && p - buf < 4)
     out.append(static_cast<size_t>(4 - (p - buf)), '0');  // 0001, as Spark
   out.append(buf, p);
   out.push_back('-');
-  Append2(out, month);
+  Append2(out, c.month);
   out.push_back('-');
-  Append2(out, day);
+  Append2(out, c.day);
   out.push_back(' ');
-  Append2(out, hour);
+  Append2(out, c.hour);
   out.push_back(':');
-  Append2(out, minute);
+  Append2(out, c.minute);
   out.push_back(':');
-  Append2(out, second);
-  if (millis != 0) {
+  Append2(out, c.second);
+  if (c.millis != 0) {
     out.push_back('.');
-    out.push_back(static_cast<char>('0' + millis / 100));
-    Append2(out, millis % 100);
+    out.push_back(static_cast<char>('0' + c.millis / 100));
+    Append2(out, c.millis % 100);
   }
 }
 

@@ -31,6 +31,13 @@ class TimeZone {
 
 // Days since 1970-01-01 to a civil date in the proleptic Gregorian calendar.
 void CivilFromDays(int64_t days, int64_t& year, unsigned& month, unsigned& day);
+// A time's calendar fields in the proleptic Gregorian calendar.
+struct CivilTime {
+  int64_t year = 0;
+  int month = 0, day = 0, hour = 0, minute = 0, second = 0, millis = 0;
+};
+// The calendar fields of epoch milliseconds in UTC, for any int64.
+CivilTime UtcCivilTime(int64_t epoch_ms);
 
 void AppendTimestamp(std::string& out, int64_t epoch_ms, const TimeZone& tz);
 std::string FormatTimestamp(int64_t epoch_ms, const TimeZone& tz = TimeZone::Utc());

@@ -45,7 +45,8 @@ Engine::Engine(const BoundQuery& query, EngineOptions options, Source& source, S
       clock_(options_.clock != nullptr ? *options_.clock : SystemClock::Default()),
       pool_(options_.threads),
       tracker_(options_.watermark_delay_ms, options_.idle_timeout_ms),
-      results_(query) {
+      results_(query),
+      schedule_(options_.trigger_ms) {
   const auto buckets = static_cast<size_t>(pool_.size());
   if (options_.state_partitions == 0) options_.state_partitions = 1;
   if (!query_.aggregating) formatter_ = sink_.MakeRowFormatter(results_.names());
@@ -177,16 +178,13 @@ Status Engine::Run() {
     return CloseSinks();
   }
   std::vector<RawBatch> batches;
-  last_trigger_ = SteadyClock::now();
-  last_report_ = last_trigger_;
+  schedule_.Start(SteadyClock::now());
   bool input_since_trigger = false;
   int64_t read_since_trigger = 0;
   const int64_t cap = options_.max_records_per_trigger;
   while (!stop_.load()) {
     batches.clear();
-    const auto trigger = std::chrono::milliseconds(options_.trigger_ms);
-    const auto until_trigger = trigger - std::chrono::duration_cast<std::chrono::milliseconds>(
-                                             SteadyClock::now() - last_trigger_);
+    const auto until_trigger = schedule_.UntilDue(SteadyClock::now());
     const auto timeout =
         std::clamp(until_trigger, std::chrono::milliseconds(1), std::chrono::milliseconds(100));
     const bool capped = cap > 0 && read_since_trigger >= cap;
@@ -197,7 +195,7 @@ Status Engine::Run() {
     } else if (capped) {
       // This trigger has read its share: wait for the next one (the source keeps its backlog),
       // unless the last trigger ran over its interval (then this one is due at once, below).
-      if (until_trigger.count() > 0 && !behind_) std::this_thread::sleep_for(timeout);
+      if (until_trigger.count() > 0 && !schedule_.behind()) std::this_thread::sleep_for(timeout);
     } else {
       size_t max_batches = options_.round_batches;
       if (cap > 0) {
@@ -235,10 +233,10 @@ Status Engine::Run() {
     const bool replay_done = replaying && replay_.empty();
     // After a trigger that ran over its interval, one that has read its cap is due at once, as
     // Spark starts the next micro-batch at once with up to maxOffsetsPerTrigger.
-    const bool due = replay_done ||
-                     (replay_.empty() &&
-                      (options_.trigger_ms == 0 || SteadyClock::now() - last_trigger_ >= trigger ||
-                       (behind_ && cap > 0 && read_since_trigger >= cap)));
+    const bool due =
+        replay_done ||
+        (replay_.empty() && (schedule_.Due(SteadyClock::now()) ||
+                             (schedule_.behind() && cap > 0 && read_since_trigger >= cap)));
     const bool too_many_pending = PendingRows() >= 100'000;
     if ((due && input_since_trigger) || too_many_pending) {
       input_since_trigger = false;
@@ -247,11 +245,9 @@ Status Engine::Run() {
     } else if (due) {
       // No records: no trigger runs, but the next one's interval starts here (as in Spark), and
       // so does the time it counts in polling.
-      last_trigger_ = SteadyClock::now();
-      last_report_ = last_trigger_;
+      schedule_.Restart(SteadyClock::now());
       report_.poll_ns = 0;
       read_since_trigger = 0;
-      behind_ = false;
     }
   }
   // Stopped (Ctrl-C, SIGTERM): nothing more is read. A bounded input read to its end closes
@@ -466,7 +462,7 @@ Status Engine::WriteMalformed(const std::vector<RawBatch>& batches) {
 
 Status Engine::Emit(bool final_emit) {
   const auto t0 = SteadyClock::now();
-  last_trigger_ = t0;
+  schedule_.TriggerStarted(t0);
   // The watermark the data implies; at the end every window closes as if it were +inf.
   const int64_t data_watermark = final_emit ? tracker_.watermark() : tracker_.Advance(NowMs());
   if (final_emit) tracker_.CloseAll();
@@ -557,19 +553,9 @@ Status Engine::Emit(bool final_emit) {
   trigger_progress_.clear();
   report_.busy_ns = report_.parse_ns + report_.aggregate_ns + report_.emit_ns + report_.sink_ns +
                     report_.checkpoint_ns;
-  // The interval ends with the trigger, sinks and checkpoint included, so it holds all of the
-  // trigger's busy time (measured from its start, it would miss this emit and count the last).
-  const auto end = SteadyClock::now();
-  report_.wall_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(end - last_report_).count();
-  last_report_ = end;
-  // A trigger that ran over its interval starts the next interval where it ended, so the next
-  // trigger reads for a whole interval first (Spark starts the next micro-batch at once, with all
-  // the input that arrived meanwhile), or up to --max-records-per-trigger. Counted from its
-  // start, the next one would be due after a single round, and as long as triggers stay slow (a
-  // large complete-mode table) every round would pay for one.
-  behind_ = options_.trigger_ms > 0 && end - t0 > std::chrono::milliseconds(options_.trigger_ms);
-  if (behind_) last_trigger_ = end;
+  // The trigger ends here, sinks and checkpoint included: its interval, and the schedule's next
+  // one when it ran over (TriggerSchedule).
+  report_.wall_ms = schedule_.TriggerEnded(t0, SteadyClock::now());
   report_.output = &out;
   if (on_trigger_) on_trigger_(report_);
   report_ = TriggerReport{};

@@ -35,6 +35,7 @@
 #include "exec/aggregate_state.h"
 #include "exec/batch_processor.h"
 #include "exec/result_builder.h"
+#include "exec/trigger_schedule.h"
 #include "exec/watermark_tracker.h"
 #include "plan/query.h"
 #include "sink/sink.h"
@@ -194,15 +195,8 @@ class Engine {
   FormattedRows pending_formatted_;
   std::vector<std::vector<OwnedValue>> pending_rows_;
   RunCounters counters_;
-  TriggerReport report_;  // accumulates between triggers
-  // When the last trigger started (ended, when it ran over its interval), or the last interval
-  // without records ended: the `--trigger` schedule counts from here.
-  std::chrono::steady_clock::time_point last_trigger_;
-  // The last trigger ran over its interval (the next interval started where it ended).
-  bool behind_ = false;
-  // When the last trigger ended (or that interval without records): the reported interval and
-  // the input rate count from here.
-  std::chrono::steady_clock::time_point last_report_;
+  TriggerReport report_;      // accumulates between triggers
+  TriggerSchedule schedule_;  // when the next trigger is due, and each one's interval
   std::map<PartitionId, PartitionProgress> trigger_progress_;  // what this trigger processed
   int64_t next_batch_id_ = 0;
   bool drop_late_ = true;

@@ -10,6 +10,7 @@
 
 #include "common/file_util.h"
 #include "exec/exchange_message.h"
+#include "exec/trigger_schedule.h"
 #include "exec/window_assigner.h"
 #include "format/row_codec.h"
 
@@ -282,9 +283,8 @@ Status GroupEngine::OnRevoked(int stream, int32_t partition) {
 
 Status GroupEngine::Run() {
   std::vector<RawBatch> batches;
-  auto last_trigger = SteadyClock::now();
-  auto last_report = last_trigger;  // when the last trigger ended
-  const auto trigger = std::chrono::milliseconds(options_.engine.trigger_ms);
+  TriggerSchedule schedule(options_.engine.trigger_ms);
+  schedule.Start(SteadyClock::now());
   bool assigned_once = false;
   SteadyClock::duration busy{};  // processing time since the previous trigger (not polling)
   while (!stop_.load()) {
@@ -313,11 +313,9 @@ Status GroupEngine::Run() {
     busy += SteadyClock::now() - work_start;
     assigned_once = assigned_once || !sources_.empty() || !shards_.empty();
 
-    const bool due =
-        options_.engine.trigger_ms == 0 || SteadyClock::now() - last_trigger >= trigger;
-    if (!due) continue;
+    if (!schedule.Due(SteadyClock::now())) continue;
     const auto trigger_work_start = SteadyClock::now();  // closing epochs and emitting is busy too
-    last_trigger = trigger_work_start;
+    schedule.TriggerStarted(trigger_work_start);
     const int64_t now = NowMs();
     std::map<int32_t, int64_t> targets;
     if (options_.available_now) {
@@ -368,17 +366,10 @@ Status GroupEngine::Run() {
     for (auto& [q, s] : shards_) SLUICE_RETURN_IF_ERROR(EmitShard(*s, false));
     const auto trigger_end = SteadyClock::now();
     busy += trigger_end - trigger_work_start;
-    // The interval runs from the end of the previous trigger to the end of this one, so it holds
-    // all of this trigger's busy time.
+    // Available-now keeps the pace whatever a trigger's length: its end is only seen at a trigger.
     const int64_t trigger_wall_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(trigger_end - last_report).count();
-    last_report = trigger_end;
-    // As in the single-process engine: a trigger that ran over its interval starts the next
-    // interval where it ended. Not with available-now, whose end is only seen at a trigger.
-    if (!options_.available_now && options_.engine.trigger_ms > 0 &&
-        trigger_end - trigger_work_start > trigger) {
-      last_trigger = trigger_end;
-    }
+        schedule.TriggerEnded(trigger_work_start, trigger_end,
+                              /*may_fall_behind=*/!options_.available_now);
     Publish(trigger_wall_ms, std::chrono::duration_cast<std::chrono::nanoseconds>(busy).count());
     busy = SteadyClock::duration::zero();
     if (options_.available_now && assigned_once) {

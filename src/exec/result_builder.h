@@ -26,10 +26,8 @@ class ResultBuilder {
   // group and keeps it only when HAVING does (empty without HAVING). Each filter has its own
   // scratch space: tasks may each use one at once.
   RowFilter HavingFilter() const;
-  // Whether HAVING keeps `row` (true without one); `view` is scratch space. Const: tasks may
-  // call it at once, each with its own arena.
-  bool Keeps(const AggregateRow& row, Arena& arena, std::vector<Value>& view) const;
-  // Sorts rows HAVING kept in natural order (window start, then group keys). Const, as above.
+  // Sorts rows HAVING kept in natural order (window start, then group keys). Const: tasks may
+  // call it at once on their own rows.
   void SortKept(std::vector<AggregateRow>& rows) const { SortNatural(rows); }
   // Whether a precedes b in natural order (no two rows of one trigger are equal in it).
   bool NaturalLess(const AggregateRow& a, const AggregateRow& b) const;
@@ -62,6 +60,8 @@ class ResultBuilder {
   void set_emitted(int64_t n) { emitted_ = n; }
 
  private:
+  // Whether HAVING keeps `row` (true without one); `view` is scratch space (HavingFilter's).
+  bool Keeps(const AggregateRow& row, Arena& arena, std::vector<Value>& view) const;
   // Sorts rows in natural order.
   void SortNatural(std::vector<AggregateRow>& rows) const;
 

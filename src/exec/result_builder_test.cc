@@ -63,8 +63,6 @@ OwnedValue RandomValue(Type type, std::mt19937_64& rng) {
   }
 }
 
-// `n` aggregate rows of q; the last group key is the row's number, so no two are equal in
-// natural order.
 // What an aggregate's take leaves to FromSorted: the rows HAVING keeps, in natural order.
 void KeepAndSort(const ResultBuilder& builder, std::vector<AggregateRow>& rows) {
   if (const RowFilter keep = builder.HavingFilter()) {
@@ -73,6 +71,8 @@ void KeepAndSort(const ResultBuilder& builder, std::vector<AggregateRow>& rows) 
   builder.SortKept(rows);
 }
 
+// `n` aggregate rows of q; the last group key is the row's number, so no two are equal in
+// natural order.
 std::vector<AggregateRow> RandomRows(const BoundQuery& q, size_t n, uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::vector<AggregateRow> rows;

@@ -10,19 +10,9 @@
 namespace sluice {
 
 std::string IsoTimestamp(int64_t epoch_ms) {
-  // Floor division without negating or multiplying back (either overflows near INT64_MIN).
-  int64_t days = epoch_ms / 86'400'000;
-  int64_t ms_of_day = epoch_ms % 86'400'000;
-  if (ms_of_day < 0) {
-    ms_of_day += 86'400'000;
-    --days;
-  }
-  int64_t y;
-  unsigned m, d;
-  CivilFromDays(days, y, m, d);
-  int64_t s = ms_of_day / 1000;
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", y, m, d, s / 3600, s / 60 % 60,
-                     s % 60, ms_of_day % 1000);
+  const CivilTime c = UtcCivilTime(epoch_ms);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", c.year, c.month, c.day, c.hour,
+                     c.minute, c.second, c.millis);
 }
 
 void JsonText::BeforeValue() {
