@@ -11,7 +11,7 @@
 // AVX-512 code is compiled for these functions only and run where the CPU has it (checked at
 // run time): the rest of the binary stays AVX2.
 #define SLUICE_SCANNER_AVX512 \
-  __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi2,bmi,bmi2")))
+  __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi,avx512vbmi2,bmi,bmi2")))
 #elif defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -80,6 +80,17 @@ inline const char* StringEnd(const char* p, const char* end, bool& escaped) {
   }
 }
 
+// Decodes the escape at p (its backslash) to `out`, moves `out` past what it wrote (up to 4
+// bytes), and returns the byte after the escape (nullptr: not an escape JSON has). Reads up to 12
+// bytes from p.
+inline const char* DecodeEscape(const char* p, char*& out) {
+  uint32_t code_point = 0;
+  const size_t n = JsonEscape(p, code_point);
+  if (n == 0) return nullptr;
+  out += EncodeUtf8(code_point, out);
+  return p + n;
+}
+
 // Writes the value of the valid string body [p, q) with its escapes decoded at `out`, and
 // returns the end of the value (nullptr for an escape that is not valid after all: the index
 // checked them, and this keeps a disagreement from decoding forever). Reads up to 15 bytes past q,
@@ -103,14 +114,111 @@ char* Unescape(const char* p, const char* q, char* out) {
     p += plain;
     out += plain;
     if (*p != '\\') continue;  // 16 plain bytes copied: the next 16
-    uint32_t code_point = 0;
-    const size_t n = JsonEscape(p, code_point);
-    if (n == 0) return nullptr;
-    p += n;
-    out += EncodeUtf8(code_point, out);
+    p = DecodeEscape(p, out);
+    if (p == nullptr) return nullptr;
   }
   return out;
 }
+
+#if defined(SLUICE_SCANNER_AVX512)
+// The 64 bytes from p + k of the `left` bytes of a string at p, zeros past its end.
+SLUICE_SCANNER_AVX512 __attribute__((always_inline)) inline __m512i StringBytesAt(const char* p,
+                                                                                  size_t left,
+                                                                                  size_t k) {
+  const size_t n = left > k ? left - k : 0;
+  return _mm512_maskz_loadu_epi8(n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1, p + k);
+}
+
+// What Unescape does, 64 bytes at a time with AVX-512 (BW, VBMI, VBMI2) and no branch per
+// escape: which backslashes start an escape is simdjson's bit trick, the escapes log lines hold
+// (a simple one such as \n, and \u0000 to \u007F: one byte each) are decoded for the whole block
+// from the bytes after each backslash, and one compress drops the rest of their bytes. A block
+// stops before an escape that runs past it (the next block starts there), and before a \u escape
+// of a character outside ASCII (two to four bytes of UTF-8) or an escape that is not valid, which
+// DecodeEscape takes. Reads and writes only the string's bytes and the value's (masked loads and
+// stores).
+SLUICE_SCANNER_AVX512 char* Unescape512(const char* p, const char* q, char* out) {
+  // The low n bits.
+  const auto below = [](size_t n) { return n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1; };
+  // The byte each simple escape stands for, by the byte after its backslash (ASCII: 7 bits); zero
+  // for the bytes that make no escape.
+  struct SimpleTable {
+    alignas(64) char bytes[128] = {};
+    constexpr SimpleTable() {
+      for (const char c : {'"', '\\', '/'}) bytes[static_cast<size_t>(c)] = c;
+      bytes[static_cast<size_t>('b')] = '\b';
+      bytes[static_cast<size_t>('f')] = '\f';
+      bytes[static_cast<size_t>('n')] = '\n';
+      bytes[static_cast<size_t>('r')] = '\r';
+      bytes[static_cast<size_t>('t')] = '\t';
+    }
+  };
+  static constexpr SimpleTable kSimple;
+  constexpr uint64_t kOdd = 0xAAAAAAAAAAAAAAAAULL;
+  const __m512i simple_low = _mm512_load_si512(kSimple.bytes);
+  const __m512i simple_high = _mm512_load_si512(kSimple.bytes + 64);
+  while (p < q) {
+    const auto left = static_cast<size_t>(q - p);
+    const size_t n = left < 64 ? left : 64;
+    const __m512i v = StringBytesAt(p, left, 0);
+    const uint64_t backslashes = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\\')) & below(n);
+    if (backslashes == 0) {
+      _mm512_mask_storeu_epi8(out, below(n), v);
+      out += n;
+      p += n;
+      continue;
+    }
+    // The block starts on a byte no escape escapes (the one before stopped after an escape, or
+    // before one).
+    const uint64_t escapes = ((((backslashes << 1) | kOdd) - backslashes) ^ kOdd) & backslashes;
+    const __m512i v1 = StringBytesAt(p, left, 1);
+    const __m512i v4 = StringBytesAt(p, left, 4);
+    const __m512i v5 = StringBytesAt(p, left, 5);
+    const uint64_t u = escapes & _mm512_cmpeq_epi8_mask(v1, _mm512_set1_epi8('u'));
+    // \u00XY with X from 0 to 7 and Y a hex digit: X, and Y as a digit or as a letter.
+    const __m512i x = _mm512_sub_epi8(v4, _mm512_set1_epi8('0'));
+    const __m512i digit = _mm512_sub_epi8(v5, _mm512_set1_epi8('0'));
+    const __m512i letter =
+        _mm512_sub_epi8(_mm512_or_si512(v5, _mm512_set1_epi8(0x20)), _mm512_set1_epi8('a' - 10));
+    const uint64_t y_digit = _mm512_cmplt_epu8_mask(digit, _mm512_set1_epi8(10));
+    const uint64_t y_letter =
+        _mm512_cmplt_epu8_mask(_mm512_sub_epi8(letter, _mm512_set1_epi8(10)), _mm512_set1_epi8(6));
+    const uint64_t ascii_u =
+        u & _mm512_cmpeq_epi8_mask(StringBytesAt(p, left, 2), _mm512_set1_epi8('0')) &
+        _mm512_cmpeq_epi8_mask(StringBytesAt(p, left, 3), _mm512_set1_epi8('0')) &
+        _mm512_cmplt_epu8_mask(x, _mm512_set1_epi8(8)) & (y_digit | y_letter);
+    // A simple escape's byte: zero, or after a byte outside ASCII, when it is not one.
+    const __m512i decoded_s = _mm512_permutex2var_epi8(simple_low, v1, simple_high);
+    const uint64_t simple_bad =
+        _mm512_testn_epi8_mask(decoded_s, decoded_s) | _mm512_movepi8_mask(v1);
+    // Where the block stops: at the first escape that runs past its n bytes (2 or 6 of them), is
+    // a \u escape of another character, or is not valid.
+    const uint64_t past = (escapes & ~u & ~below(n - 1)) | (u & ~below(n >= 6 ? n - 5 : 0));
+    const uint64_t stops = past | (u & ~ascii_u) | (escapes & ~u & simple_bad);
+    const size_t t = stops == 0 ? n : static_cast<size_t>(__builtin_ctzll(stops));
+    const uint64_t in = below(t);
+    const uint64_t simple = escapes & ~u & in;
+    const uint64_t unicode = ascii_u & in;
+    // X is zero but at those escapes, so the shift of 16-bit lanes moves no bit into the next
+    // byte.
+    const __m512i high = _mm512_maskz_mov_epi8(unicode, x);
+    const __m512i low = _mm512_mask_blend_epi8(y_digit, letter, digit);
+    const __m512i decoded_u = _mm512_or_si512(_mm512_slli_epi16(high, 4), low);
+    const __m512i values =
+        _mm512_mask_blend_epi8(unicode, _mm512_mask_blend_epi8(simple, v, decoded_s), decoded_u);
+    const uint64_t dropped = (simple << 1) | (unicode << 1) | (unicode << 2) | (unicode << 3) |
+                             (unicode << 4) | (unicode << 5);
+    const uint64_t keep = in & ~dropped;
+    const auto kept = static_cast<size_t>(__builtin_popcountll(keep));
+    _mm512_mask_storeu_epi8(out, below(kept), _mm512_maskz_compress_epi8(keep, values));
+    out += kept;
+    p += t;
+    // A block that stops at once: its escape is DecodeEscape's.
+    if (t == 0 && (p = DecodeEscape(p, out)) == nullptr) return nullptr;
+  }
+  return out;
+}
+#endif
 
 // Whether the n bytes at p hold a backslash. Reads up to 15 bytes past them.
 inline bool HasBackslash(const char* p, size_t n) {
@@ -249,6 +357,7 @@ class RunIndex {
     // a run takes at most kRunBytes (empty records take no bytes).
     quotes_.resize(RecordScanner::kRunBytes + 128);
     start_bits_.resize(RecordScanner::kRunBytes / 64 + 2);
+    records_before_.resize(RecordScanner::kRunBytes / 64 + 2);
     flags_.resize(RecordScanner::kRunBytes + 1);
   }
 
@@ -269,9 +378,18 @@ class RunIndex {
     // Where records start (and the run ends), a bit per byte.
     const size_t words = len_ / 64 + 2;
     std::memset(start_bits_.data(), 0, words * sizeof(uint64_t));
+    bool empty = false;
     for (size_t k = 0; k <= n; ++k) {
       const size_t at = Start(k);
       start_bits_[at / 64] |= uint64_t{1} << (at % 64);
+      empty |= k < n && starts[k + 1] == starts[k];
+    }
+    // Records started before each word of start_bits_ (RecordAt counts the rest in the word);
+    // a run with an empty record (two records that start at one byte) is searched instead.
+    counted_ = !empty;
+    for (size_t w = 0, before = 0; w < words; ++w) {
+      records_before_[w] = static_cast<uint16_t>(before);
+      before += static_cast<size_t>(__builtin_popcountll(start_bits_[w]));
     }
     count_ = 0;
     escaped_quote_carry_ = 0;
@@ -626,6 +744,11 @@ class RunIndex {
   // The record that holds byte p of the run (the last one asked, most often: escapes and
   // characters outside ASCII come a few to a record).
   size_t RecordAt(size_t p) {
+    if (counted_) {
+      const uint64_t upto = (uint64_t{2} << (p % 64)) - 1;  // bits 0..p%64
+      return records_before_[p / 64] +
+             static_cast<size_t>(__builtin_popcountll(start_bits_[p / 64] & upto)) - 1;
+    }
     if (p >= Start(last_at_) && p < Start(last_at_ + 1)) return last_at_;
     const uint32_t* s = std::upper_bound(starts_, starts_ + n_, static_cast<uint32_t>(first_ + p));
     last_at_ = static_cast<size_t>(s - starts_) - 1;
@@ -662,11 +785,13 @@ class RunIndex {
   }
 
   const bool avx512_;
-  std::string text_;                  // SetText
-  std::vector<uint16_t> quotes_;      // offsets from base_ of every record's quotes, in order
-  std::vector<uint64_t> start_bits_;  // a bit per byte of the run: where records start
-  std::vector<uint8_t> flags_;        // per record: Flag bits
-  const char* base_ = nullptr;        // the run's first byte
+  std::string text_;                      // SetText
+  std::vector<uint16_t> quotes_;          // offsets from base_ of every record's quotes, in order
+  std::vector<uint64_t> start_bits_;      // a bit per byte of the run: where records start
+  std::vector<uint16_t> records_before_;  // per word of start_bits_: records that start before it
+  bool counted_ = false;                  // records_before_ holds (no record of the run is empty)
+  std::vector<uint8_t> flags_;            // per record: Flag bits
+  const char* base_ = nullptr;            // the run's first byte
   const uint32_t* starts_ = nullptr;
   uint32_t first_ = 0;  // starts_[0]
   size_t n_ = 0;        // records
@@ -689,8 +814,8 @@ RecordScanner::~RecordScanner() = default;
 RecordScanner::RecordScanner(const std::vector<Field>& fields, bool allow_avx512)
     : fields_(fields) {
 #if defined(SLUICE_SCANNER_AVX512)
-  avx512_ =
-      allow_avx512 && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi2");
+  avx512_ = allow_avx512 && __builtin_cpu_supports("avx512bw") &&
+            __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512vbmi2");
 #else
   (void)allow_avx512;
 #endif
@@ -765,7 +890,11 @@ bool RecordScanner::ReadString(const char* body, const char* close, bool escaped
     unescaped_ = std::make_unique<char[]>(unescaped_cap_);
   }
   char* const at = unescaped_.get() + unescaped_size_;
+#if defined(SLUICE_SCANNER_AVX512)
+  char* const value_end = avx512_ ? Unescape512(body, close, at) : Unescape(body, close, at);
+#else
   char* const value_end = Unescape(body, close, at);
+#endif
   if (value_end == nullptr) return false;
   unescaped_size_ = static_cast<size_t>(value_end - unescaped_.get());
   out = Value::String(std::string_view(at, static_cast<size_t>(value_end - at)));

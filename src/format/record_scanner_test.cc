@@ -500,6 +500,70 @@ bool HoldsText(std::string_view rec, std::string_view text) {
   return lower.find(text) != std::string::npos;
 }
 
+TEST(RecordScannerTest, AgreesWithTheFullParserOnStringsDenseWithEscapes) {
+  // Decoding 64 bytes at a time: strings of up to 300 bytes made of escapes of every valid kind
+  // (ASCII ones such as \u0041 and \u005C, others of two to four bytes of UTF-8, simple ones and
+  // runs of backslashes) between runs of 0 to 9 plain bytes, so escapes fall at every place of a
+  // block and across blocks, many to a block.
+  const std::vector<std::string> pieces = {
+      R"(\u0063)", R"(\u0041)", R"(\u005C)",       R"(\u0022)", R"(\u007f)",
+      R"(\u0000)", R"(\u001F)", R"(\u0080)",       R"(\u00E9)", R"(\u07FF)",
+      R"(\u0800)", R"(\uFFFF)", R"(\ud83d\ude00)", R"(\n)",     R"(\t)",
+      R"(\")",     R"(\\)",     R"(\/)",           R"(\b)",     R"(\f)",
+      R"(\r)",     R"(\\\\)",   R"(\\\")",         "\xc3\xa9",  "\xf0\x9f\x92\xa5"};
+  const std::string head = R"({"timestamp": 1, "status": "s", "severity": "x", "source_ip": "i",)"
+                           R"( "user_id": "u", "content": ")";
+  std::mt19937 rng(11);
+  std::vector<std::string> recs(4, head + "plain\"}");
+  for (int r = 0; r < 3000; ++r) {
+    std::string content;
+    const size_t target = rng() % 300;
+    while (content.size() < target) {
+      content += std::string(rng() % 10, static_cast<char>('a' + rng() % 26));
+      content += pieces[rng() % pieces.size()];
+    }
+    recs.push_back(head + content + "\"}");
+  }
+  for (const char* separator : {"\n", ""}) ExpectSameInRuns(LabFields(), recs, separator);
+}
+
+TEST(RecordScannerTest, FlagsTheRightRecordsOfARunWithEmptyOnes) {
+  // Empty records (a Kafka message may be empty) start where the next one does: the index still
+  // flags escapes, bytes outside ASCII, control characters and the prefilter's text on the record
+  // that holds them.
+  const std::string plain = R"({"timestamp": 1, "status": "s", "severity": "x", "source_ip": "i",)"
+                            R"( "user_id": "u", "content": "plain"})";
+  const std::string text = R"({"timestamp": 1, "status": "s", "severity": "x", "source_ip": "i",)"
+                           R"( "user_id": "u", "content": "a CRASH"})";
+  const std::string escaped = R"({"timestamp": 1, "status": "s", "severity": "x",)"
+                              R"( "source_ip": "i", "user_id": "u", "content": "\u0063rash\n"})";
+  const std::string tab = R"({"timestamp": 1, "status": "s", "severity": "x", "source_ip": "i",)"
+                          "\t\"user_id\": \"u\", \"content\": \"\xc3\xa9\"}";
+  const std::string bad = R"({"timestamp": 1, "status": "s", "severity": "x", "source_ip": "i",)"
+                          R"( "user_id": "u", "content": "\x"})";
+  std::vector<std::string> recs = {plain, plain, plain, plain};
+  for (int r = 0; r < 40; ++r) {
+    for (const std::string* rec : {&text, &escaped, &tab, &bad, &plain}) {
+      for (int e = 0; e < r % 3; ++e) recs.emplace_back();
+      recs.push_back(*rec);
+    }
+  }
+  ExpectSameInRuns(LabFields(), recs, "");
+  const auto [bytes, starts] = Glue(recs, "", ' ');
+  for (bool avx512 : {true, false}) {
+    RecordScanner scanner(LabFields(), avx512);
+    scanner.SetText("crash");
+    for (size_t i = 0; i < recs.size();) {
+      const size_t n = scanner.IndexRun(bytes.data(), starts.data() + i, recs.size() - i);
+      ASSERT_GT(n, 0U);
+      for (size_t k = 0; k < n; ++k, ++i) {
+        EXPECT_EQ(scanner.MayHoldText(k), HoldsText(recs[i], "crash"))
+            << "avx512 " << avx512 << " record " << i << ": " << recs[i];
+      }
+    }
+  }
+}
+
 TEST(RecordScannerTest, FindsThePrefiltersTextInEveryRecordOfARun) {
   // Generated records (one in ten with escapes or text outside ASCII), edge cases and mutated
   // ones, and the text at every offset from a block's start, at a record's end, and split over
