@@ -378,19 +378,19 @@ class RunIndex {
     // Where records start (and the run ends), a bit per byte.
     const size_t words = len_ / 64 + 2;
     std::memset(start_bits_.data(), 0, words * sizeof(uint64_t));
-    bool empty = false;
     for (size_t k = 0; k <= n; ++k) {
       const size_t at = Start(k);
       start_bits_[at / 64] |= uint64_t{1} << (at % 64);
-      empty |= k < n && starts[k + 1] == starts[k];
     }
-    // Records started before each word of start_bits_ (RecordAt counts the rest in the word);
-    // a run with an empty record (two records that start at one byte) is searched instead.
-    counted_ = !empty;
-    for (size_t w = 0, before = 0; w < words; ++w) {
-      records_before_[w] = static_cast<uint16_t>(before);
-      before += static_cast<size_t>(__builtin_popcountll(start_bits_[w]));
+    // Records started before each word of start_bits_ (RecordAt counts the rest in the word).
+    // A run with an empty record (two records that start at one byte, one bit) is searched
+    // instead.
+    size_t bits = 0;
+    for (size_t w = 0; w < words; ++w) {
+      records_before_[w] = static_cast<uint16_t>(bits);
+      bits += static_cast<size_t>(__builtin_popcountll(start_bits_[w]));
     }
+    counted_ = bits == n + 1;
     count_ = 0;
     escaped_quote_carry_ = 0;
     escape_until_ = 0;
