@@ -121,21 +121,29 @@ char* Unescape(const char* p, const char* q, char* out) {
 }
 
 #if defined(SLUICE_SCANNER_AVX512)
-// The 64 bytes from p + k of the `left` bytes of a string at p, zeros past its end.
-SLUICE_SCANNER_AVX512 __attribute__((always_inline)) inline __m512i StringBytesAt(const char* p,
-                                                                                  size_t left,
-                                                                                  size_t k) {
-  const size_t n = left > k ? left - k : 0;
+// The 64 bytes from p + k of the `size` readable bytes at p, zeros past them.
+SLUICE_SCANNER_AVX512 __attribute__((always_inline)) inline __m512i BytesAt(const char* p,
+                                                                            size_t size, size_t k) {
+  const size_t n = size > k ? size - k : 0;
   return _mm512_maskz_loadu_epi8(n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1, p + k);
+}
+
+// simdjson's bit trick over a block's backslashes (less the first byte's, when the block before
+// escapes it): the backslashes that start an escape (an escape is a backslash that an odd run of
+// them ends with) and the bytes right after each run. `& backslashes` keeps the escapes' starts,
+// `^ (backslashes | the escaped first byte)` gives the bytes the escapes escape.
+inline uint64_t EscapeAndTerminal(uint64_t potential) {
+  constexpr uint64_t kOdd = 0xAAAAAAAAAAAAAAAAULL;
+  return (((potential << 1) | kOdd) - potential) ^ kOdd;
 }
 
 // What Unescape does, 64 bytes at a time with AVX-512 (BW, VBMI, VBMI2) and no branch per
 // escape: which backslashes start an escape is simdjson's bit trick, the escapes log lines hold
 // (a simple one such as \n, and \u0000 to \u007F: one byte each) are decoded for the whole block
 // from the bytes after each backslash, and one compress drops the rest of their bytes. A block
-// stops before an escape that runs past it (the next block starts there), and before a \u escape
-// of a character outside ASCII (two to four bytes of UTF-8) or an escape that is not valid, which
-// DecodeEscape takes. Reads and writes only the string's bytes and the value's (masked loads and
+// stops at the first escape that runs past its end, is a \u escape of a character outside ASCII
+// (two to four bytes of UTF-8) or is not valid: DecodeEscape takes that one, and the next block
+// starts after it. Reads and writes only the string's bytes and the value's (masked loads and
 // stores).
 SLUICE_SCANNER_AVX512 char* Unescape512(const char* p, const char* q, char* out) {
   // The low n bits.
@@ -154,13 +162,12 @@ SLUICE_SCANNER_AVX512 char* Unescape512(const char* p, const char* q, char* out)
     }
   };
   static constexpr SimpleTable kSimple;
-  constexpr uint64_t kOdd = 0xAAAAAAAAAAAAAAAAULL;
   const __m512i simple_low = _mm512_load_si512(kSimple.bytes);
   const __m512i simple_high = _mm512_load_si512(kSimple.bytes + 64);
   while (p < q) {
     const auto left = static_cast<size_t>(q - p);
     const size_t n = left < 64 ? left : 64;
-    const __m512i v = StringBytesAt(p, left, 0);
+    const __m512i v = BytesAt(p, left, 0);
     const uint64_t backslashes = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\\')) & below(n);
     if (backslashes == 0) {
       _mm512_mask_storeu_epi8(out, below(n), v);
@@ -170,10 +177,10 @@ SLUICE_SCANNER_AVX512 char* Unescape512(const char* p, const char* q, char* out)
     }
     // The block starts on a byte no escape escapes (the one before stopped after an escape, or
     // before one).
-    const uint64_t escapes = ((((backslashes << 1) | kOdd) - backslashes) ^ kOdd) & backslashes;
-    const __m512i v1 = StringBytesAt(p, left, 1);
-    const __m512i v4 = StringBytesAt(p, left, 4);
-    const __m512i v5 = StringBytesAt(p, left, 5);
+    const uint64_t escapes = EscapeAndTerminal(backslashes) & backslashes;
+    const __m512i v1 = BytesAt(p, left, 1);
+    const __m512i v4 = BytesAt(p, left, 4);
+    const __m512i v5 = BytesAt(p, left, 5);
     const uint64_t u = escapes & _mm512_cmpeq_epi8_mask(v1, _mm512_set1_epi8('u'));
     // \u00XY with X from 0 to 7 and Y a hex digit: X, and Y as a digit or as a letter.
     const __m512i x = _mm512_sub_epi8(v4, _mm512_set1_epi8('0'));
@@ -183,10 +190,10 @@ SLUICE_SCANNER_AVX512 char* Unescape512(const char* p, const char* q, char* out)
     const uint64_t y_digit = _mm512_cmplt_epu8_mask(digit, _mm512_set1_epi8(10));
     const uint64_t y_letter =
         _mm512_cmplt_epu8_mask(_mm512_sub_epi8(letter, _mm512_set1_epi8(10)), _mm512_set1_epi8(6));
-    const uint64_t ascii_u =
-        u & _mm512_cmpeq_epi8_mask(StringBytesAt(p, left, 2), _mm512_set1_epi8('0')) &
-        _mm512_cmpeq_epi8_mask(StringBytesAt(p, left, 3), _mm512_set1_epi8('0')) &
-        _mm512_cmplt_epu8_mask(x, _mm512_set1_epi8(8)) & (y_digit | y_letter);
+    const uint64_t ascii_u = u &
+                             _mm512_cmpeq_epi8_mask(BytesAt(p, left, 2), _mm512_set1_epi8('0')) &
+                             _mm512_cmpeq_epi8_mask(BytesAt(p, left, 3), _mm512_set1_epi8('0')) &
+                             _mm512_cmplt_epu8_mask(x, _mm512_set1_epi8(8)) & (y_digit | y_letter);
     // A simple escape's byte: zero, or after a byte outside ASCII, when it is not one.
     const __m512i decoded_s = _mm512_permutex2var_epi8(simple_low, v1, simple_high);
     const uint64_t simple_bad =
@@ -213,8 +220,8 @@ SLUICE_SCANNER_AVX512 char* Unescape512(const char* p, const char* q, char* out)
     _mm512_mask_storeu_epi8(out, below(kept), _mm512_maskz_compress_epi8(keep, values));
     out += kept;
     p += t;
-    // A block that stops at once: its escape is DecodeEscape's.
-    if (t == 0 && (p = DecodeEscape(p, out)) == nullptr) return nullptr;
+    // The escape the block stopped at is DecodeEscape's.
+    if (stops != 0 && (p = DecodeEscape(p, out)) == nullptr) return nullptr;
   }
   return out;
 }
@@ -668,9 +675,7 @@ class RunIndex {
   // several), not escapes.
   SLUICE_SCANNER_AVX512 __attribute__((noinline)) uint64_t Escapes512(uint64_t backslashes,
                                                                       size_t at) {
-    constexpr uint64_t kOdd = 0xAAAAAAAAAAAAAAAAULL;
-    const uint64_t potential = backslashes & ~next_escaped_;
-    const uint64_t escape_and_terminal = (((potential << 1) | kOdd) - potential) ^ kOdd;
+    const uint64_t escape_and_terminal = EscapeAndTerminal(backslashes & ~next_escaped_);
     const uint64_t escaped = escape_and_terminal ^ (backslashes | next_escaped_);
     const uint64_t escapes = escape_and_terminal & backslashes;
     next_escaped_ = escapes >> 63;
@@ -679,7 +684,7 @@ class RunIndex {
     // after the run is loaded (an escape in the run needs at most 5 bytes after it).
     const char* p = base_ + at;
     const size_t room = len_ + RecordScanner::kBlockPadding - at;
-    const __m512i a1 = After(p, room, 1);
+    const __m512i a1 = BytesAt(p, room, 1);
     const __m512i fold = _mm512_set1_epi8(0x20);
     uint64_t simple = 0;
     for (const char c : {'"', '\\', '/', 'b', 'f', 'n', 'r', 't'}) {
@@ -687,10 +692,10 @@ class RunIndex {
     }
     const uint64_t u = _mm512_cmpeq_epi8_mask(a1, _mm512_set1_epi8('u'));
     // The four bytes after \u, folded to lower case (| 0x20 leaves digits as they are).
-    const __m512i d2 = _mm512_or_si512(After(p, room, 2), fold);
-    const __m512i d3 = _mm512_or_si512(After(p, room, 3), fold);
-    const uint64_t hex = Hex(d2) & Hex(d3) & Hex(_mm512_or_si512(After(p, room, 4), fold)) &
-                         Hex(_mm512_or_si512(After(p, room, 5), fold));
+    const __m512i d2 = _mm512_or_si512(BytesAt(p, room, 2), fold);
+    const __m512i d3 = _mm512_or_si512(BytesAt(p, room, 3), fold);
+    const uint64_t hex = Hex(d2) & Hex(d3) & Hex(_mm512_or_si512(BytesAt(p, room, 4), fold)) &
+                         Hex(_mm512_or_si512(BytesAt(p, room, 5), fold));
     // \uD800 to \uDFFF (of the hex digits, those from '8' up are 8, 9 and a to f): halves of a
     // surrogate pair, checked one by one.
     const uint64_t surrogate = u & hex & _mm512_cmpeq_epi8_mask(d2, _mm512_set1_epi8('d')) &
@@ -708,11 +713,6 @@ class RunIndex {
     return escaped;
   }
 
-  // The 64 bytes from p + k, less those past the `room` readable from p (zeros).
-  SLUICE_SCANNER_AVX512 static __m512i After(const char* p, size_t room, size_t k) {
-    const uint64_t mask = room - k >= 64 ? ~uint64_t{0} : (uint64_t{1} << (room - k)) - 1;
-    return _mm512_maskz_loadu_epi8(mask, p + k);
-  }
   // Which bytes are hex digits, of bytes folded with | 0x20.
   SLUICE_SCANNER_AVX512 static uint64_t Hex(__m512i folded) {
     return _mm512_cmplt_epu8_mask(_mm512_sub_epi8(folded, _mm512_set1_epi8('0')),

@@ -548,6 +548,7 @@ TEST(RecordScannerTest, FlagsTheRightRecordsOfARunWithEmptyOnes) {
       recs.push_back(*rec);
     }
   }
+  recs.resize(recs.size() + 3);  // empty records last
   ExpectSameInRuns(LabFields(), recs, "");
   const auto [bytes, starts] = Glue(recs, "", ' ');
   for (bool avx512 : {true, false}) {
@@ -582,6 +583,12 @@ TEST(RecordScannerTest, FindsThePrefiltersTextInEveryRecordOfARun) {
   recs.push_back(R"({"content":"crash)");
   recs.push_back(R"({"content":"a cra)");
   recs.push_back(R"(sh"})");
+  // The text, an escape, a character outside ASCII and a control character on a record's first
+  // byte (with no separator, right after the record before).
+  recs.push_back("crash at the start");
+  recs.push_back("\xc3\xa9 at the start");
+  recs.push_back(R"(\u0063rash at the start)");
+  recs.push_back("\tcrash");
   for (const std::string& text :
        std::vector<std::string>{"crash", "c", "vulnerability", "user_10", "\xc3\xa9", long_text}) {
     size_t holding = 0;
