@@ -14,6 +14,11 @@ const absl::CivilDay kEpochDay(1970, 1, 1);
 // million); abseil's civil time does the rest.
 constexpr int64_t kMaxDays = int64_t{1'000'000'000};
 
+// Floor division and the modulo that goes with it, without negating or multiplying back: either
+// overflows near INT64_MIN.
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - (a % b < 0 ? 1 : 0); }
+int64_t FloorMod(int64_t a, int64_t b) { return (a % b + b) % b; }
+
 void Append2(std::string& out, int v) {
   out.push_back(static_cast<char>('0' + v / 10));
   out.push_back(static_cast<char>('0' + v % 10));
@@ -56,18 +61,15 @@ Result<TimeZone> TimeZone::Named(std::string_view name) {
 }
 
 CivilTime UtcCivilTime(int64_t epoch_ms) {
-  // Floor division without negating or multiplying back: either overflows near INT64_MIN.
-  auto floor_div = [](int64_t a, int64_t b) { return a / b - (a % b < 0 ? 1 : 0); };
-  auto floor_mod = [](int64_t a, int64_t b) { return (a % b + b) % b; };
   CivilTime c;
-  const int64_t secs = floor_div(epoch_ms, 1000);
-  c.millis = static_cast<int>(floor_mod(epoch_ms, 1000));
+  const int64_t secs = FloorDiv(epoch_ms, 1000);
+  c.millis = static_cast<int>(FloorMod(epoch_ms, 1000));
   unsigned month = 0;
   unsigned day = 0;
-  CivilFromDays(floor_div(secs, 86'400), c.year, month, day);
+  CivilFromDays(FloorDiv(secs, 86'400), c.year, month, day);
   c.month = static_cast<int>(month);
   c.day = static_cast<int>(day);
-  const auto of_day = static_cast<int>(floor_mod(secs, 86'400));
+  const auto of_day = static_cast<int>(FloorMod(secs, 86'400));
   c.hour = of_day / 3'600;
   c.minute = of_day / 60 % 60;
   c.second = of_day % 60;
@@ -81,16 +83,15 @@ void AppendTimestamp(std::string& out, int64_t epoch_ms, const TimeZone& tz) {
   if (tz.is_utc()) {
     c = UtcCivilTime(epoch_ms);
   } else {
-    // Floor division without negating: -INT64_MIN overflows.
-    const int64_t secs = epoch_ms / 1000 - (epoch_ms % 1000 < 0 ? 1 : 0);
-    const absl::CivilSecond t = absl::ToCivilSecond(absl::FromUnixSeconds(secs), tz.zone());
+    const absl::CivilSecond t =
+        absl::ToCivilSecond(absl::FromUnixSeconds(FloorDiv(epoch_ms, 1000)), tz.zone());
     c = {t.year(),
          t.month(),
          t.day(),
          t.hour(),
          t.minute(),
          t.second(),
-         static_cast<int>((epoch_ms % 1000 + 1000) % 1000)};
+         static_cast<int>(FloorMod(epoch_ms, 1000))};
   }
   char buf[24];
   auto [p, ec] = std::to_chars(buf, buf + sizeof buf, c.year);

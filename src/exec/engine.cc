@@ -555,7 +555,7 @@ Status Engine::Emit(bool final_emit) {
                     report_.checkpoint_ns;
   // The trigger ends here, sinks and checkpoint included: its interval, and the schedule's next
   // one when it ran over (TriggerSchedule).
-  report_.wall_ms = schedule_.TriggerEnded(t0, SteadyClock::now());
+  report_.wall_ms = schedule_.TriggerEnded(SteadyClock::now());
   report_.output = &out;
   if (on_trigger_) on_trigger_(report_);
   report_ = TriggerReport{};

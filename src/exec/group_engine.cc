@@ -368,8 +368,7 @@ Status GroupEngine::Run() {
     busy += trigger_end - trigger_work_start;
     // Available-now keeps the pace whatever a trigger's length: its end is only seen at a trigger.
     const int64_t trigger_wall_ms =
-        schedule.TriggerEnded(trigger_work_start, trigger_end,
-                              /*may_fall_behind=*/!options_.available_now);
+        schedule.TriggerEnded(trigger_end, /*may_fall_behind=*/!options_.available_now);
     Publish(trigger_wall_ms, std::chrono::duration_cast<std::chrono::nanoseconds>(busy).count());
     busy = SteadyClock::duration::zero();
     if (options_.available_now && assigned_once) {

@@ -33,13 +33,12 @@ class TriggerSchedule {
   bool behind() const { return behind_; }
 
   void TriggerStarted(Clock::time_point start) { from_ = start; }
-  // The trigger that started at `start` ended at `end`: returns the interval it reports, in ms.
+  // The trigger TriggerStarted began ended at `end`: returns the interval it reports, in ms.
   // `may_fall_behind` false keeps the pace from trigger starts whatever the trigger's length.
-  int64_t TriggerEnded(Clock::time_point start, Clock::time_point end,
-                       bool may_fall_behind = true) {
+  int64_t TriggerEnded(Clock::time_point end, bool may_fall_behind = true) {
     const auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(end - last_end_);
     last_end_ = end;
-    behind_ = may_fall_behind && interval_.count() > 0 && end - start > interval_;
+    behind_ = may_fall_behind && interval_.count() > 0 && end - from_ > interval_;
     if (behind_) from_ = end;
     return interval.count();
   }
@@ -53,7 +52,7 @@ class TriggerSchedule {
 
  private:
   std::chrono::milliseconds interval_;
-  Clock::time_point from_;      // the schedule counts from here
+  Clock::time_point from_;      // the schedule counts from here (the last trigger's start)
   Clock::time_point last_end_;  // the reported interval counts from here
   bool behind_ = false;
 };

@@ -19,6 +19,9 @@
 namespace sluice {
 namespace {
 
+// The low n bits (all 64 for n >= 64).
+constexpr uint64_t LowBits(size_t n) { return n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1; }
+
 // The byte at `end` is readable (the record's newline or padding), so the common case, no
 // whitespace at all, costs one test.
 inline const char* SkipWhitespace(const char* p, const char* end) {
@@ -125,7 +128,7 @@ char* Unescape(const char* p, const char* q, char* out) {
 SLUICE_SCANNER_AVX512 __attribute__((always_inline)) inline __m512i BytesAt(const char* p,
                                                                             size_t size, size_t k) {
   const size_t n = size > k ? size - k : 0;
-  return _mm512_maskz_loadu_epi8(n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1, p + k);
+  return _mm512_maskz_loadu_epi8(LowBits(n), p + k);
 }
 
 // simdjson's bit trick over a block's backslashes (less the first byte's, when the block before
@@ -146,8 +149,6 @@ inline uint64_t EscapeAndTerminal(uint64_t potential) {
 // starts after it. Reads and writes only the string's bytes and the value's (masked loads and
 // stores).
 SLUICE_SCANNER_AVX512 char* Unescape512(const char* p, const char* q, char* out) {
-  // The low n bits.
-  const auto below = [](size_t n) { return n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1; };
   // The byte each simple escape stands for, by the byte after its backslash (ASCII: 7 bits); zero
   // for the bytes that make no escape.
   struct SimpleTable {
@@ -168,9 +169,9 @@ SLUICE_SCANNER_AVX512 char* Unescape512(const char* p, const char* q, char* out)
     const auto left = static_cast<size_t>(q - p);
     const size_t n = left < 64 ? left : 64;
     const __m512i v = BytesAt(p, left, 0);
-    const uint64_t backslashes = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\\')) & below(n);
+    const uint64_t backslashes = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\\')) & LowBits(n);
     if (backslashes == 0) {
-      _mm512_mask_storeu_epi8(out, below(n), v);
+      _mm512_mask_storeu_epi8(out, LowBits(n), v);
       out += n;
       p += n;
       continue;
@@ -200,10 +201,10 @@ SLUICE_SCANNER_AVX512 char* Unescape512(const char* p, const char* q, char* out)
         _mm512_testn_epi8_mask(decoded_s, decoded_s) | _mm512_movepi8_mask(v1);
     // Where the block stops: at the first escape that runs past its n bytes (2 or 6 of them), is
     // a \u escape of another character, or is not valid.
-    const uint64_t past = (escapes & ~u & ~below(n - 1)) | (u & ~below(n >= 6 ? n - 5 : 0));
+    const uint64_t past = (escapes & ~u & ~LowBits(n - 1)) | (u & ~LowBits(n >= 6 ? n - 5 : 0));
     const uint64_t stops = past | (u & ~ascii_u) | (escapes & ~u & simple_bad);
     const size_t t = stops == 0 ? n : static_cast<size_t>(__builtin_ctzll(stops));
-    const uint64_t in = below(t);
+    const uint64_t in = LowBits(t);
     const uint64_t simple = escapes & ~u & in;
     const uint64_t unicode = ascii_u & in;
     // X is zero but at those escapes, so the shift of 16-bit lanes moves no bit into the next
@@ -217,7 +218,7 @@ SLUICE_SCANNER_AVX512 char* Unescape512(const char* p, const char* q, char* out)
                              (unicode << 4) | (unicode << 5);
     const uint64_t keep = in & ~dropped;
     const auto kept = static_cast<size_t>(__builtin_popcountll(keep));
-    _mm512_mask_storeu_epi8(out, below(kept), _mm512_maskz_compress_epi8(keep, values));
+    _mm512_mask_storeu_epi8(out, LowBits(kept), _mm512_maskz_compress_epi8(keep, values));
     out += kept;
     p += t;
     // The escape the block stopped at is DecodeEscape's.
@@ -506,7 +507,7 @@ class RunIndex {
   // text_.size() <= len_): a bit each.
   uint64_t TextRoom(size_t at) const {
     const size_t positions = std::min<size_t>(64, len_ - at - text_.size() + 1);
-    return positions == 64 ? ~uint64_t{0} : (uint64_t{1} << positions) - 1;
+    return LowBits(positions);
   }
 
   // Where the text may start in the block at `at` (at + text_.size() <= len_): its first and
@@ -616,7 +617,7 @@ class RunIndex {
   template <bool kAvx512>
   __attribute__((always_inline)) uint64_t Block(const Masks& m, size_t at) {
     const size_t left = len_ - at;
-    const uint64_t valid = left >= 64 ? ~uint64_t{0} : (uint64_t{1} << left) - 1;
+    const uint64_t valid = LowBits(left);
     uint64_t quotes = m.quote & valid;
 #if defined(SLUICE_SCANNER_AVX512)
     if constexpr (kAvx512) {
@@ -846,7 +847,7 @@ RecordScanner::RecordScanner(const std::vector<Field>& fields, bool allow_avx512
     keys_.push_back(k);
   }
   run_ = std::make_unique<RunIndex>(avx512_);
-  all_seen_ = fields_.size() == 64 ? ~uint64_t{0} : (uint64_t{1} << fields_.size()) - 1;
+  all_seen_ = LowBits(fields_.size());
 }
 
 RecordScanner::KeyHint RecordScanner::KeyHint::Of(const char* key, size_t len, int field) {
