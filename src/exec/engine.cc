@@ -49,10 +49,11 @@ Engine::Engine(const BoundQuery& query, EngineOptions options, Source& source, S
       schedule_(options_.trigger_ms) {
   const auto buckets = static_cast<size_t>(pool_.size());
   if (options_.state_partitions == 0) options_.state_partitions = 1;
-  if (!query_.aggregating) formatter_ = sink_.MakeRowFormatter(results_.names());
+  formatter_ = sink_.MakeRowFormatter(results_.names());
   for (int i = 0; i < pool_.size(); ++i) {
-    processors_.push_back(std::make_unique<BatchProcessor>(
-        query_, buckets, options_.state_partitions, formatter_.get()));
+    processors_.push_back(
+        std::make_unique<BatchProcessor>(query_, buckets, options_.state_partitions,
+                                         query_.aggregating ? nullptr : formatter_.get()));
   }
   if (query_.aggregating) {
     for (uint32_t i = 0; i < options_.state_partitions; ++i) {
@@ -504,10 +505,14 @@ Status Engine::Emit(bool final_emit) {
     const size_t chunks = rows.size() < kRowsPerProjectTask ? 1 : static_cast<size_t>(pool_.size());
     pool_.ParallelFor(chunks, [&](size_t t, int) {
       Arena arena;
-      results_.Project(rows, t * rows.size() / chunks, (t + 1) * rows.size() / chunks, projected,
-                       arena);
+      const size_t begin = t * rows.size() / chunks;
+      const size_t end = (t + 1) * rows.size() / chunks;
+      results_.Project(rows, begin, end, projected, arena);
+      // Freed here, by the pool, not by the driver at the end of the trigger.
+      for (size_t r = begin; r < end; ++r) AggregateRow().swap(rows[r]);
     });
     results_.Finish(projected, out);
+    if (formatter_) FormatOnPool(out);
   } else {
     results_.AppendProjected(std::move(pending_rows_), formatter_ ? &pending_formatted_ : nullptr,
                              out);
@@ -565,6 +570,29 @@ Status Engine::Emit(bool final_emit) {
     pending_formatted_.Clear();
   }
   return Status::Ok();
+}
+
+void Engine::FormatOnPool(OutputBatch& out) {
+  const size_t n = out.rows.size();
+  const size_t keep = std::min(n, options_.result_preview_rows);
+  const size_t chunks = n < kRowsPerProjectTask ? 1 : static_cast<size_t>(pool_.size());
+  std::vector<FormattedRows> parts(chunks);
+  pool_.ParallelFor(chunks, [&](size_t t, int) {
+    std::vector<Value> values;
+    for (size_t r = t * n / chunks; r < (t + 1) * n / chunks; ++r) {
+      values.clear();
+      for (const OwnedValue& v : out.rows[r]) values.push_back(v.view());
+      formatter_->Append(values.data(), parts[t].bytes);
+      parts[t].ends.push_back(parts[t].bytes.size());
+      if (r >= keep) std::vector<OwnedValue>().swap(out.rows[r]);
+    }
+  });
+  size_t bytes = 0;
+  for (const FormattedRows& part : parts) bytes += part.bytes.size();
+  out.formatted.bytes.reserve(bytes);
+  for (const FormattedRows& part : parts) out.formatted.Append(part);
+  out.rows.resize(keep);
+  out.preformatted = true;
 }
 
 std::vector<std::pair<const char*, Sink*>> Engine::Sinks() const {

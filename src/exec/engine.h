@@ -161,6 +161,10 @@ class Engine {
   // A projection's rows of one batch into the pending output: formatted rows are concatenated
   // and only the first few decoded (the preview); without a formatter every row is decoded.
   void TakeProjected(const ParsedBatch& pb);
+  // Formats an aggregation's output rows for the sink on the pool, so the driver only
+  // concatenates them (as for a projection's rows). The first result_preview_rows stay as
+  // values for the monitor's table; the others are freed by the task that formatted them.
+  void FormatOnPool(OutputBatch& out);
   // Rows are combined per batch in the parallel step when that gives the same result: the query
   // allows it, and no late row has to be written out one by one (a late sink, in a mode that
   // drops late rows).
@@ -182,7 +186,8 @@ class Engine {
   const Clock& clock_;
 
   ThreadPool pool_;
-  // The sink's formatter of projected rows (null: rows as values), shared by the processors.
+  // The sink's formatter of output rows (null: rows as values): a projection's processors run
+  // it on each row, and an aggregation's rows are formatted on the pool at each trigger.
   std::unique_ptr<RowFormatter> formatter_;
   std::vector<std::unique_ptr<BatchProcessor>> processors_;  // one per worker thread
   std::vector<std::unique_ptr<AggregateState>> states_;      // one per key group

@@ -605,26 +605,49 @@ JsonTextSink RunProjection(const BoundQuery& q, const std::vector<std::string>& 
   return sink;
 }
 
-TEST(EngineTest, AProjectionFormattedByTheWorkersWritesTheSameBytesForAnyThreadCount) {
-  const auto q = Projection();
-  std::vector<std::string> lines;
-  for (int i = 0; i < 500; ++i) {
-    lines.push_back(Rec(1'000'000 + i, "u" + std::to_string(i % 7)));
-    if (i % 50 == 0) lines.push_back("not json");
-    if (i % 70 == 0) lines.push_back(R"({"timestamp": 5, "user_id": "tab\there \u00e9\"q\""})");
-  }
+// Rows formatted by the worker threads (a projection's in the parallel step, an aggregation's
+// on the pool at each trigger) are the bytes the sink would write, for any thread count.
+void ExpectTheWorkersFormatAsTheSink(const BoundQuery& q, const std::vector<std::string>& lines,
+                                     size_t want_rows) {
   const JsonTextSink want = RunProjection(q, lines, 1, JsonTextSink::Formatting::kSink);
-  EXPECT_EQ(want.rows, 500u - 71u + 8u);  // every 7th user is u3, filtered out
+  EXPECT_EQ(want.rows, want_rows);
   for (int threads : {1, 2, 3}) {
     const JsonTextSink got = RunProjection(q, lines, threads, JsonTextSink::Formatting::kWorkers);
     EXPECT_EQ(got.text, want.text) << threads << " threads";
     EXPECT_EQ(got.rows, want.rows);
     EXPECT_GT(got.preview_rows, 0u);
   }
-  // The values kept beside the formatted rows stop at the preview's size per trigger.
+  // The values kept beside the formatted rows (JsonTextSink checks they are the first ones)
+  // stop at the preview's size per trigger.
   const JsonTextSink small = RunProjection(q, lines, 2, JsonTextSink::Formatting::kWorkers, 3);
   EXPECT_EQ(small.text, want.text);
   EXPECT_LT(small.preview_rows, small.rows);
+}
+
+TEST(EngineTest, AProjectionFormattedByTheWorkersWritesTheSameBytesForAnyThreadCount) {
+  std::vector<std::string> lines;
+  for (int i = 0; i < 500; ++i) {
+    lines.push_back(Rec(1'000'000 + i, "u" + std::to_string(i % 7)));
+    if (i % 50 == 0) lines.push_back("not json");
+    if (i % 70 == 0) lines.push_back(R"({"timestamp": 5, "user_id": "tab\there \u00e9\"q\""})");
+  }
+  // Every 7th user is u3, filtered out.
+  ExpectTheWorkersFormatAsTheSink(Projection(), lines, 500u - 71u + 8u);
+}
+
+TEST(EngineTest, AnAggregationsRowsFormattedOnThePoolAreTheBytesTheSinkWouldWrite) {
+  // Two windows of 2,500 groups each: the first closes during the run (the second's records
+  // pass the watermark), the second at the end. Some keys need escaping.
+  std::vector<std::string> lines;
+  for (int i = 0; i < 12'000; ++i) {
+    const std::string user = (i % 5 == 0 ? "q\\\"t\\\\u" : "u") + std::to_string(i % 2'500);
+    lines.push_back(Rec(1'000'000 + i / 6'000 * 10'000 + i % 6'000, user));
+  }
+  ExpectTheWorkersFormatAsTheSink(WindowedCount(), lines, 5'000);
+  auto ordered = WindowedCount();
+  ordered.order_by = {{2, true}, {1, false}};
+  ordered.limit = 2'500;
+  ExpectTheWorkersFormatAsTheSink(ordered, lines, 2'500);
 }
 
 TEST(EngineTest, AProjectionsLimitCountsFormattedRowsOverTheWholeRun) {

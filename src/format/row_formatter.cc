@@ -32,6 +32,12 @@ void FormattedRows::Append(std::string_view rows, const std::vector<uint32_t>& s
   if (!starts.empty()) ends.push_back(bytes.size());
 }
 
+void FormattedRows::Append(const FormattedRows& rows) {
+  const size_t base = bytes.size();
+  bytes.append(rows.bytes);
+  for (const size_t end : rows.ends) ends.push_back(base + end);
+}
+
 void FormattedRows::Truncate(size_t n) {
   if (n >= ends.size()) return;
   ends.resize(n);

@@ -1,5 +1,5 @@
-// RowFormatter: writes one output row in the bytes a sink writes for it, so that a projection's
-// rows are formatted by the worker threads and the driver only concatenates them. A sink makes
+// RowFormatter: writes one output row in the bytes a sink writes for it, so that output rows
+// are formatted by the worker threads and the driver only concatenates them. A sink makes
 // one per query (Sink::MakeRowFormatter); the engine shares it between its workers, which call
 // Append concurrently: a formatter is immutable after construction.
 //
@@ -50,6 +50,8 @@ struct FormattedRows {
   }
   // Appends rows written into `rows`, row j starting at rows[starts[j]].
   void Append(std::string_view rows, const std::vector<uint32_t>& starts);
+  // Appends the rows of `rows`.
+  void Append(const FormattedRows& rows);
   // Keeps the first n rows.
   void Truncate(size_t n);
   void Clear() {

@@ -80,8 +80,12 @@ std::unique_ptr<RowFormatter> JsonlSink::MakeRowFormatter(
 Status JsonlSink::Write(const OutputBatch& batch) {
   const std::string& lines = JsonLines(batch, tz_, buf_);
   if (mode_ == OutputMode::kComplete) {
-    // Complete mode is for aggregations only, whose rows are never preformatted: lines is buf_.
-    table_.swap(buf_);
+    // The batch is the whole table: kept to be written at the commit.
+    if (batch.preformatted) {
+      table_ = lines;
+    } else {
+      table_.swap(buf_);
+    }
     table_dirty_ = true;
     return Status::Ok();
   }

@@ -37,8 +37,9 @@ struct OutputBatch {
   // Per row, a key that is the same whenever the same result row is emitted again (window start
   // and group key values), so a consumer can deduplicate a replay. Empty without aggregation.
   std::vector<std::string> keys;
-  // A projection into a sink that made a RowFormatter: every row as the workers formatted it.
-  // `rows` then holds only the first few as values (for the monitor's result table).
+  // Rows for a sink that made a RowFormatter: every row as the worker threads formatted it (a
+  // projection's in the parallel step, an aggregation's at the trigger). `rows` then holds
+  // only the first few as values (for the monitor's result table).
   bool preformatted = false;
   FormattedRows formatted;
 
@@ -58,8 +59,8 @@ class Sink {
   [[nodiscard]] virtual Status Commit(int64_t /*epoch*/) { return Status::Ok(); }
   // Called once at the end of the run; flushes what was written.
   [[nodiscard]] virtual Status Close() { return Status::Ok(); }
-  // How this sink wants a projection's rows formatted (called once per query, before any
-  // Write): the engine's workers then run it and Write gets batches with `preformatted` set.
+  // How this sink wants output rows formatted (called once per query, before any Write): the
+  // engine's workers then run it and Write gets batches with `preformatted` set.
   // nullptr (the default): rows come as values. Late and dead-letter rows always come as values.
   virtual std::unique_ptr<RowFormatter> MakeRowFormatter(
       const std::vector<std::string>& /*column_names*/) const {
