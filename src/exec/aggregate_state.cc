@@ -56,28 +56,32 @@ GroupState& AggregateState::FindOrAddGroup(Groups& groups, std::string_view key)
 }
 
 void AggregateState::Emit(int64_t window_start, const std::string& key, const GroupState& g,
-                          const RowFilter& keep, AggregateRow& row,
+                          const RowFilter& keep, RowScratch& scratch,
                           std::vector<AggregateRow>& out) const {
-  row.clear();
-  row.reserve(static_cast<size_t>(query_.aggregate_row_width()));
+  std::vector<Value>& view = scratch.view;
+  view.clear();
   if (query_.window) {
-    row.emplace_back(Value::Timestamp(window_start));
-    row.emplace_back(Value::Timestamp(window_start + query_.window->size_ms));
+    view.push_back(Value::Timestamp(window_start));
+    view.push_back(Value::Timestamp(window_start + query_.window->size_ms));
   }
   const char* p = key.data();
-  for (size_t k = 0; k < query_.group_keys.size(); ++k) row.emplace_back(DecodeValue(p));
-  for (size_t a = 0; a < query_.aggregates.size(); ++a) {
-    row.push_back(functions_[a]->finalize(query_.aggregates[a], g.accs[a]));
+  for (size_t k = 0; k < query_.group_keys.size(); ++k) view.push_back(DecodeValue(p));
+  const size_t num_aggs = query_.aggregates.size();
+  scratch.finals.resize(num_aggs);
+  for (size_t a = 0; a < num_aggs; ++a) {
+    scratch.finals[a] = functions_[a]->finalize(query_.aggregates[a], g.accs[a]);
+    view.push_back(scratch.finals[a].view());
   }
-  if (keep && !keep(row)) return;
-  out.push_back(std::move(row));
-  row = AggregateRow();
+  if (keep && !keep(view.data())) return;
+  AggregateRow& row = out.emplace_back();
+  row.reserve(view.size());
+  for (const Value& v : view) row.emplace_back(v);
 }
 
 void AggregateState::TakeClosed(int64_t watermark, std::vector<AggregateRow>& out,
                                 const RowFilter& keep) {
   const int64_t size = query_.window ? query_.window->size_ms : 0;
-  AggregateRow row;
+  RowScratch scratch;
   while (!windows_.empty()) {
     auto it = windows_.begin();
     // kNoWindow never closes by watermark, only at the end of input (watermark = +inf).
@@ -86,7 +90,7 @@ void AggregateState::TakeClosed(int64_t watermark, std::vector<AggregateRow>& ou
     if (!closed) break;
     changed_ = true;
     for (const auto& [key, g] : it->second) {
-      Emit(it->first, key, g, keep, row, out);
+      Emit(it->first, key, g, keep, scratch, out);
       key_bytes_ -= static_cast<int64_t>(key.size());
     }
     rows_ -= static_cast<int64_t>(it->second.size());
@@ -98,11 +102,11 @@ void AggregateState::TakeClosed(int64_t watermark, std::vector<AggregateRow>& ou
 
 void AggregateState::TakeUpdated(int64_t watermark, std::vector<AggregateRow>& out,
                                  const RowFilter& keep) {
-  AggregateRow row;
+  RowScratch scratch;
   for (auto& [start, groups] : windows_) {
     for (auto& [key, g] : groups) {
       if (!g.dirty) continue;
-      Emit(start, key, g, keep, row, out);
+      Emit(start, key, g, keep, scratch, out);
       g.dirty = false;
       changed_ = true;
     }
@@ -121,9 +125,9 @@ void AggregateState::TakeUpdated(int64_t watermark, std::vector<AggregateRow>& o
 }
 
 void AggregateState::CollectAll(std::vector<AggregateRow>& out, const RowFilter& keep) const {
-  AggregateRow row;
+  RowScratch scratch;
   for (const auto& [start, groups] : windows_) {
-    for (const auto& [key, g] : groups) Emit(start, key, g, keep, row, out);
+    for (const auto& [key, g] : groups) Emit(start, key, g, keep, scratch, out);
   }
 }
 

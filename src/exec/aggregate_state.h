@@ -56,9 +56,9 @@ struct StateChanges {
 
 // A finished aggregate row: [window_start, window_end] + keys + aggregates (see query.h).
 using AggregateRow = std::vector<OwnedValue>;
-// Which finished rows a trigger emits (HAVING): the others are never appended, so a row is
-// made only once for every group and kept only when it passes. Empty: all.
-using RowFilter = std::function<bool(const AggregateRow&)>;
+// Which finished rows a trigger emits (HAVING), asked with a row's columns as values (valid
+// during the call only): a row is made only when it passes. Empty: all.
+using RowFilter = std::function<bool(const Value* row)>;
 
 class AggregateState {
  public:
@@ -113,10 +113,15 @@ class AggregateState {
 
  private:
   using Groups = absl::flat_hash_map<std::string, GroupState>;
-  // Makes the row of group `key` of the window at `window_start` in `row` (its memory reused)
-  // and appends it to `out` if `keep` keeps it (`row` is then left empty).
+  // Emit's space for a row's columns as values, reused from one group to the next.
+  struct RowScratch {
+    std::vector<Value> view;
+    std::vector<OwnedValue> finals;  // the aggregates' results, which `view` points into
+  };
+  // Appends the row of group `key` of the window at `window_start` to `out` if `keep` keeps it
+  // (the row is made only then).
   void Emit(int64_t window_start, const std::string& key, const GroupState& g,
-            const RowFilter& keep, AggregateRow& row, std::vector<AggregateRow>& out) const;
+            const RowFilter& keep, RowScratch& scratch, std::vector<AggregateRow>& out) const;
   // The groups of the window starting at `window_start`, created if it is new.
   Groups& WindowGroups(int64_t window_start);
   // The state of `key` in `groups`, created with initialized accumulators if it is new.

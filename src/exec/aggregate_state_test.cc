@@ -444,7 +444,7 @@ TEST(AggregateStateTest, TakeAppendsOnlyTheRowsItsFilterKeepsAndForgetsTheRestAl
       "SELECT window.start, s, count(*) AS n, min(s) FROM t GROUP BY window(ts, '10 seconds'), s");
   ASSERT_NE(q, nullptr);
   // Keeps the groups of an odd count: about half, and rows of every window.
-  const RowFilter odd = [](const AggregateRow& row) { return row[3].i % 2 == 1; };
+  const RowFilter odd = [](const Value* row) { return row[3].i % 2 == 1; };
   for (OutputMode mode : {OutputMode::kAppend, OutputMode::kUpdate, OutputMode::kComplete}) {
     SCOPED_TRACE(static_cast<int>(mode));
     AggregateState filtered(*q);
@@ -459,7 +459,9 @@ TEST(AggregateStateTest, TakeAppendsOnlyTheRowsItsFilterKeepsAndForgetsTheRestAl
       whole.Take(mode, watermark, all);
       std::vector<AggregateRow> expected;
       for (auto& row : all) {
-        if (odd(row)) expected.push_back(std::move(row));
+        std::vector<Value> view;
+        for (const OwnedValue& v : row) view.push_back(v.view());
+        if (odd(view.data())) expected.push_back(std::move(row));
       }
       EXPECT_EQ(Sorted(kept), Sorted(expected)) << watermark;
       EXPECT_EQ(filtered.rows(), whole.rows());

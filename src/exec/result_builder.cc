@@ -18,23 +18,12 @@ ResultBuilder::ResultBuilder(const BoundQuery& query)
   }
 }
 
-bool ResultBuilder::Keeps(const AggregateRow& row, Arena& arena, std::vector<Value>& view) const {
-  if (!query_.having) return true;
-  view.clear();
-  for (const auto& v : row) view.push_back(v.view());
-  arena.Reset();
-  return EvaluatePredicate(*query_.having, view.data(), arena);
-}
-
 RowFilter ResultBuilder::HavingFilter() const {
   if (!query_.having) return {};
-  struct Scratch {
-    Arena arena;
-    std::vector<Value> view;
-  };
-  auto scratch = std::make_shared<Scratch>();
-  return [this, scratch](const AggregateRow& row) {
-    return Keeps(row, scratch->arena, scratch->view);
+  auto arena = std::make_shared<Arena>();
+  return [this, arena](const Value* row) {
+    arena->Reset();
+    return EvaluatePredicate(*query_.having, row, *arena);
   };
 }
 

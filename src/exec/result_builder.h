@@ -22,9 +22,9 @@ class ResultBuilder {
   const std::vector<std::string>& names() const { return names_; }
   const std::vector<Type>& types() const { return types_; }
 
-  // HAVING as a filter for AggregateState::Take, which then makes a row only once for every
-  // group and keeps it only when HAVING does (empty without HAVING). Each filter has its own
-  // scratch space: tasks may each use one at once.
+  // HAVING as a filter for AggregateState::Take, which then makes a row only for the groups
+  // HAVING keeps (empty without HAVING). Each filter has its own scratch space: tasks may each
+  // use one at once.
   RowFilter HavingFilter() const;
   // Sorts rows HAVING kept in natural order (window start, then group keys). Const: tasks may
   // call it at once on their own rows.
@@ -60,8 +60,6 @@ class ResultBuilder {
   void set_emitted(int64_t n) { emitted_ = n; }
 
  private:
-  // Whether HAVING keeps `row` (true without one); `view` is scratch space (HavingFilter's).
-  bool Keeps(const AggregateRow& row, Arena& arena, std::vector<Value>& view) const;
   // Sorts rows in natural order.
   void SortNatural(std::vector<AggregateRow>& rows) const;
 

@@ -66,7 +66,11 @@ OwnedValue RandomValue(Type type, std::mt19937_64& rng) {
 // What an aggregate's take leaves to FromSorted: the rows HAVING keeps, in natural order.
 void KeepAndSort(const ResultBuilder& builder, std::vector<AggregateRow>& rows) {
   if (const RowFilter keep = builder.HavingFilter()) {
-    std::erase_if(rows, [&](const AggregateRow& r) { return !keep(r); });
+    std::erase_if(rows, [&](const AggregateRow& r) {
+      std::vector<Value> view;
+      for (const OwnedValue& v : r) view.push_back(v.view());
+      return !keep(view.data());
+    });
   }
   builder.SortKept(rows);
 }
