@@ -405,6 +405,7 @@ class RunIndex {
     next_escaped_ = 0;
     pair_low_at_ = SIZE_MAX;
     utf8_until_ = 0;
+    utf8_carry_at_ = SIZE_MAX;
     last_at_ = 0;
 #if defined(SLUICE_SCANNER_AVX512)
     if (avx512_) {
@@ -587,6 +588,7 @@ class RunIndex {
       m.high = _mm512_movepi8_mask(v);
       m.newline = _mm512_cmpeq_epi8_mask(v, newline);
       const uint64_t quotes = Block<true>(m, at);
+      if (const uint64_t high = m.high & LowBits(len_ - at); high != 0) Utf8Block512(v, high, at);
       // The quotes' places in the block, packed into the low bytes and widened to 16 bits: the
       // first 32 whatever their number (a branch on it would go either way at random).
       const __m512i packed = _mm512_maskz_compress_epi8(quotes, iota);
@@ -629,7 +631,10 @@ class RunIndex {
         if (((m.backslash & valid) | escaped_quote_carry_) != 0) {
       quotes &= ~Escapes(m.backslash & valid, at);
     }
-    if ((m.high & valid) != 0) CheckUtf8(m.high & valid, at);
+#if defined(SLUICE_SCANNER_AVX512)
+    if constexpr (!kAvx512)  // (Blocks512 checks UTF-8 itself, with the block's bytes)
+#endif
+      if ((m.high & valid) != 0) CheckUtf8(m.high & valid, at);
     // A newline is whitespace everywhere but in strings; the one that ends a record (its last
     // byte, before the next record starts) is not part of it.
     const uint64_t last_bytes = (start_bits_[at / 64] >> 1) | (start_bits_[at / 64 + 1] << 63);
@@ -750,6 +755,55 @@ class RunIndex {
     }
   }
 
+#if defined(SLUICE_SCANNER_AVX512)
+  // What CheckUtf8 does, for the block's bytes `v` at once (`high`: those outside ASCII, in the
+  // run): a lead byte needs its continuation bytes (read past the block where its sequence runs
+  // on, never past the run) and, after E0, ED, F0 and F4, a second byte in the range that rules
+  // out overlong forms, surrogates and code points above U+10FFFF; C0, C1 and F5 to FF are never
+  // UTF-8; a continuation byte needs a valid sequence that holds it. Each invalid byte flags its
+  // record kSlow, as CheckUtf8 flags the byte its check fails at.
+  SLUICE_SCANNER_AVX512 __attribute__((noinline)) void Utf8Block512(__m512i v, uint64_t high,
+                                                                    size_t at) {
+    const char* p = base_ + at;
+    const size_t left = len_ - at;  // the run's bytes from the block on
+    const uint64_t cont = InRange(v, 0x80, 0xBF) & high;
+    const uint64_t lead2 = InRange(v, 0xC2, 0xDF) & high;
+    const uint64_t lead3 = InRange(v, 0xE0, 0xEF) & high;
+    const uint64_t lead4 = InRange(v, 0xF0, 0xF4) & high;
+    // Whether the k-th byte after each byte is a continuation byte of the run (past the run, the
+    // masked loads read zeros).
+    const __m512i v1 = BytesAt(p, left, 1);
+    const uint64_t c1 = InRange(v1, 0x80, 0xBF);
+    const uint64_t c12 = c1 & InRange(BytesAt(p, left, 2), 0x80, 0xBF);
+    const uint64_t c123 = c12 & InRange(BytesAt(p, left, 3), 0x80, 0xBF);
+    const uint64_t below_90 = InRange(v1, 0x00, 0x8F);
+    const uint64_t below_a0 = InRange(v1, 0x00, 0x9F);
+    const uint64_t second_out_of_range =
+        (ByteIs(v, 0xE0) & below_a0) | (ByteIs(v, 0xED) & ~below_a0) |
+        (ByteIs(v, 0xF0) & below_90) | (ByteIs(v, 0xF4) & ~below_90);
+    const uint64_t ok2 = lead2 & c1;
+    const uint64_t ok3 = lead3 & c12 & ~second_out_of_range;
+    const uint64_t ok4 = lead4 & c123 & ~second_out_of_range;
+    const uint64_t ok = ok2 | ok3 | ok4;
+    // The continuation bytes the valid sequences hold, of this block and from the block before.
+    const uint64_t carried = utf8_carry_at_ == at ? utf8_carry_ : 0;
+    const uint64_t held = (ok << 1) | ((ok3 | ok4) << 2) | (ok4 << 3) | carried;
+    utf8_carry_ = (ok >> 63) | ((ok3 | ok4) >> 62) | (ok4 >> 61);
+    utf8_carry_at_ = at + 64;
+    const uint64_t invalid = (high & ~(cont | ok)) | (cont & ~held);
+    if (invalid != 0) Flag(invalid, at, kSlow);
+  }
+
+  // The bytes of x from lo to hi (unsigned), a bit each.
+  SLUICE_SCANNER_AVX512 static uint64_t InRange(__m512i x, uint8_t lo, uint8_t hi) {
+    return _mm512_cmplt_epu8_mask(_mm512_sub_epi8(x, _mm512_set1_epi8(static_cast<char>(lo))),
+                                  _mm512_set1_epi8(static_cast<char>(hi - lo + 1)));
+  }
+  SLUICE_SCANNER_AVX512 static uint64_t ByteIs(__m512i x, uint8_t c) {
+    return _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(static_cast<char>(c)));
+  }
+#endif
+
   __attribute__((noinline)) void Flag(uint64_t bits, size_t at, uint8_t flag) {
     for (; bits != 0; bits &= bits - 1) flags_[RecordAt(at + TrailingZeros(bits))] |= flag;
   }
@@ -819,7 +873,11 @@ class RunIndex {
   uint64_t next_escaped_ = 0;
   size_t pair_low_at_ = SIZE_MAX;
   size_t utf8_until_ = 0;  // the end of the last UTF-8 sequence checked
-  size_t last_at_ = 0;     // RecordAt's last answer
+  // The same for Utf8Block512: the continuation bytes of the block at utf8_carry_at_ that valid
+  // sequences of the block before it hold.
+  uint64_t utf8_carry_ = 0;
+  size_t utf8_carry_at_ = SIZE_MAX;
+  size_t last_at_ = 0;  // RecordAt's last answer
 };
 
 RecordScanner::~RecordScanner() = default;

@@ -444,6 +444,34 @@ TEST(RecordScannerTest, AgreesWithTheFullParserOnRunsOfRecords) {
   }
 }
 
+// Records of one layout, `head` + 0 to 69 bytes + each of `middles` + `"}`: those the full parser
+// takes are all read by the layout, with the AVX-512 and the AVX2 index (none was flagged for the
+// walk, and the index found the right quotes). Returns how many, less the four of plain text.
+size_t ExpectTheValidOnesReadByTheLayout(const std::string& head,
+                                         const std::vector<std::string>& middles) {
+  std::vector<std::string> valid(4, head + "plain\"}");
+  RecordParser full(LabFields(), RecordParser::Path::kFullOnly);
+  for (size_t pad = 0; pad < 70; ++pad) {
+    for (const std::string& m : middles) {
+      const std::string rec = head + std::string(pad, 'x') + m + "\"}";
+      if (ParseWith(full, LabFields().size(), rec).why.empty()) valid.push_back(rec);
+    }
+  }
+  const auto [bytes, starts] = Glue(valid, "", ' ');
+  for (bool avx512 : {true, false}) {
+    RecordScanner scanner(LabFields(), avx512);
+    std::vector<Value> row(LabFields().size());
+    for (size_t i = 0; i < valid.size();) {
+      const size_t n = scanner.IndexRun(bytes.data(), starts.data() + i, valid.size() - i);
+      EXPECT_GT(n, 0U);
+      if (n == 0) return 0;
+      for (size_t k = 0; k < n; ++k, ++i) EXPECT_TRUE(scanner.ScanIndexed(k, valid[i], row.data()));
+    }
+    EXPECT_EQ(scanner.laid_out_records(), valid.size() - 1) << "avx512 " << avx512;
+  }
+  return valid.size() - 4;
+}
+
 TEST(RecordScannerTest, AgreesWithTheFullParserOnEscapesAtEveryOffset) {
   // Every kind of escape, valid or not, at every offset from a block's start (and so across
   // blocks), in records of one layout read by it: which quotes escapes escape, which escapes
@@ -469,26 +497,61 @@ TEST(RecordScannerTest, AgreesWithTheFullParserOnEscapesAtEveryOffset) {
     ExpectSameInRuns(time_only, recs, separator);
   }
   // The valid ones are all read by the layout: the index found the right quotes.
-  std::vector<std::string> valid(4, head + "plain\"}");
-  RecordParser full(LabFields(), RecordParser::Path::kFullOnly);
+  EXPECT_GT(ExpectTheValidOnesReadByTheLayout(head, escapes), 70U * 10);
+}
+
+TEST(RecordScannerTest, AgreesWithTheFullParserOnUtf8AtEveryOffset) {
+  // Sequences of every length, valid or not, at every offset from a block's start (so they run
+  // across blocks), in a string the query reads and in one it only checks, and outside strings:
+  // the bounds of each lead's second byte (overlong forms, surrogates, above U+10FFFF), bytes
+  // never in UTF-8, stray and missing continuation bytes, and a sequence cut by the record's end.
+  const std::vector<std::string> sequences = {"\xc3\xa9",
+                                              "\xc2\x80",
+                                              "\xdf\xbf",
+                                              "\xe0\xa0\x80",
+                                              "\xe0\x9f\xbf",
+                                              "\xed\x9f\xbf",
+                                              "\xed\xa0\x80",
+                                              "\xee\x80\x80",
+                                              "\xef\xbf\xbf",
+                                              "\xf0\x90\x80\x80",
+                                              "\xf0\x8f\xbf\xbf",
+                                              "\xf4\x8f\xbf\xbf",
+                                              "\xf4\x90\x80\x80",
+                                              "\xf0\x9f\x92\xa5",
+                                              "\xc0\x80",
+                                              "\xc1\xbf",
+                                              "\xf5\x80\x80\x80",
+                                              "\xff",
+                                              "\x80",
+                                              "\xbf\xbf",
+                                              "\xc3",
+                                              "\xe2\x82",
+                                              "\xf0\x9f\x92",
+                                              "\xc3\xa9\xa9",
+                                              "\xe2\x82\xac\x80",
+                                              "\xc3\xc3\xa9",
+                                              "\xe2\x28\xa1",
+                                              "\xf0\x9f\x92\xa5\xf0\x9f"};
+  const std::string head = R"({"timestamp": 1, "status": "s", "severity": "x", "source_ip": "i",)"
+                           R"( "user_id": "u", "content": ")";
+  std::vector<std::string> recs(4, head + "plain\"}");
   for (size_t pad = 0; pad < 70; ++pad) {
-    for (const std::string& e : escapes) {
-      const std::string rec = head + std::string(pad, 'x') + e + "\"}";
-      if (ParseWith(full, LabFields().size(), rec).why.empty()) valid.push_back(rec);
+    for (const std::string& q : sequences) {
+      const std::string x(pad, 'x');
+      recs.push_back(head + x + q + "y\"}");
+      recs.push_back(head + x + q + "\"}");
+      recs.push_back(head + R"(c", "other": ")" + x + q + "\"}");  // a value only checked
+      recs.push_back(head + x + "\"}" + q);                        // after the record's end
     }
   }
-  ASSERT_GT(valid.size(), 4 + 70 * 10);
-  const auto [bytes, starts] = Glue(valid, "", ' ');
-  for (bool avx512 : {true, false}) {
-    RecordScanner scanner(LabFields(), avx512);
-    std::vector<Value> row(LabFields().size());
-    for (size_t i = 0; i < valid.size();) {
-      const size_t n = scanner.IndexRun(bytes.data(), starts.data() + i, valid.size() - i);
-      ASSERT_GT(n, 0U);
-      for (size_t k = 0; k < n; ++k, ++i) EXPECT_TRUE(scanner.ScanIndexed(k, valid[i], row.data()));
-    }
-    EXPECT_EQ(scanner.laid_out_records(), valid.size() - 1) << "avx512 " << avx512;
+  const std::vector<Field> time_only = {{"timestamp", Type::kInt64}};
+  for (const char* separator : {"\n", ""}) {
+    ExpectSameInRuns(LabFields(), recs, separator);
+    ExpectSameInRuns(time_only, recs, separator);
   }
+  // The valid ones are all read by the layout: no valid sequence flagged its record.
+  EXPECT_EQ(ExpectTheValidOnesReadByTheLayout(head, sequences), 70U * 10);  // ten are valid
 }
 
 // What the run index's search for the raw prefilter's text must answer for a record, byte by
