@@ -479,7 +479,9 @@ Status FileSource::Poll(std::vector<RawBatch>& out, size_t max_batches,
 
 bool FileSource::Finished() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return eof_ && queue_.empty();
+  // A read that failed is not finished: the next Poll reports the failure. (A Poll that found
+  // nothing just before the reader failed must not let the engine end the run as complete.)
+  return eof_ && queue_.empty() && error_.empty();
 }
 
 std::vector<PartitionInfo> FileSource::Partitions() const {

@@ -101,7 +101,8 @@ class Source {
   // first one. Returns an error only for failures the run cannot continue from.
   virtual Status Poll(std::vector<RawBatch>& out, size_t max_batches,
                       std::chrono::milliseconds timeout) = 0;
-  // True once a bounded input has been read to its end (never for a continuous source).
+  // True once a bounded input has been read to its end (never for a continuous source, nor
+  // for one whose read failed: its next Poll returns the failure).
   virtual bool Finished() const = 0;
   // True when the whole input is there to be read now (a regular file): a round of batches can
   // always be filled, so `--trigger 0` cuts triggers at fixed places (docs/semantics.md).
