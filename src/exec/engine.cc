@@ -577,6 +577,8 @@ void Engine::FormatOnPool(OutputBatch& out) {
   const size_t keep = std::min(n, options_.result_preview_rows);
   const size_t chunks = n < kRowsPerProjectTask ? 1 : static_cast<size_t>(pool_.size());
   std::vector<FormattedRows> parts(chunks);
+  // The buffer of the last trigger's rows (Emit keeps it, cleared, for the next trigger's).
+  out.formatted = std::move(pending_formatted_);
   pool_.ParallelFor(chunks, [&](size_t t, int) {
     std::vector<Value> values;
     for (size_t r = t * n / chunks; r < (t + 1) * n / chunks; ++r) {
