@@ -441,6 +441,7 @@ class RunIndex {
 
   const char* base() const { return base_; }
   uint8_t flags(size_t k) const { return flags_[k]; }
+  const uint8_t* flags_data() const { return flags_.data(); }  // sized once, in the constructor
   // Record k: bytes [Start(k), Start(k + 1)) of base(), less a trailing newline.
   size_t Start(size_t k) const { return starts_[k] - first_; }
   // The quotes of every record in order, as offsets from base(), then kSentinels.
@@ -905,6 +906,8 @@ RecordScanner::RecordScanner(const std::vector<Field>& fields, bool allow_avx512
     keys_.push_back(k);
   }
   run_ = std::make_unique<RunIndex>(avx512_);
+  run_flags_ = run_->flags_data();
+  static_assert(kMayHoldText == (RunIndex::kText | RunIndex::kEscaped));
   all_seen_ = LowBits(fields_.size());
 }
 
@@ -1046,11 +1049,6 @@ bool RecordScanner::Scan(std::string_view rec, size_t padding, Value* row) {
 
 void RecordScanner::SetText(std::string text) {
   if (run_) run_->SetText(std::move(text));
-}
-
-bool RecordScanner::MayHoldText(size_t k) const {
-  if (!run_) return true;  // (no run was indexed: IndexRun took none)
-  return (run_->flags(k) & (RunIndex::kText | RunIndex::kEscaped)) != 0;
 }
 
 bool RecordScanner::ScanIndexed(size_t k, std::string_view rec, Value* row) {

@@ -73,8 +73,11 @@ class RecordScanner {
   // indexes them: the raw prefilter's text (exec/raw_prefilter.h).
   void SetText(std::string text);
   // Whether record k of the last run holds the text, ignoring ASCII case, or a backslash (which
-  // may spell it with escapes). Only asked when a text is set.
-  bool MayHoldText(size_t k) const;
+  // may spell it with escapes). Only asked when a text is set. (Inline: it is asked of every
+  // record the batch loop reads.)
+  bool MayHoldText(size_t k) const {
+    return run_flags_ == nullptr || (run_flags_[k] & kMayHoldText) != 0;
+  }
 
  private:
   struct Key {
@@ -161,6 +164,10 @@ class RecordScanner {
   size_t laid_out_records_ = 0;
 
   std::unique_ptr<RunIndex> run_;
+  // The run index's flags per record (null without an index), and those MayHoldText asks for:
+  // RunIndex::kText | RunIndex::kEscaped.
+  const uint8_t* run_flags_ = nullptr;
+  static constexpr uint8_t kMayHoldText = 4 | 1;
   // Where the next record's quotes start, when the one before was read by the layout.
   size_t next_record_ = 0;
   size_t next_quote_ = 0;
