@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sluice {
 
@@ -89,5 +90,12 @@ struct OwnedValue {
     return v;
   }
 };
+
+// The values of `row` into `out` (cleared first), for what reads a row as values (the evaluator,
+// a RowFormatter); they point into `row`.
+inline void ViewRow(const std::vector<OwnedValue>& row, std::vector<Value>& out) {
+  out.clear();
+  for (const OwnedValue& v : row) out.push_back(v.view());
+}
 
 }  // namespace sluice

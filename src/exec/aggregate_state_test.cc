@@ -469,7 +469,7 @@ TEST(AggregateStateTest, TakeAppendsOnlyTheRowsItsFilterKeepsAndForgetsTheRestAl
       std::vector<AggregateRow> expected;
       for (auto& row : all) {
         std::vector<Value> view;
-        for (const OwnedValue& v : row) view.push_back(v.view());
+        ViewRow(row, view);
         if (keep(view.data())) expected.push_back(std::move(row));
       }
       EXPECT_EQ(Sorted(kept), Sorted(expected)) << watermark;

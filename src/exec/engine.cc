@@ -582,8 +582,7 @@ void Engine::FormatOnPool(OutputBatch& out) {
   pool_.ParallelFor(chunks, [&](size_t t, int) {
     std::vector<Value> values;
     for (size_t r = t * n / chunks; r < (t + 1) * n / chunks; ++r) {
-      values.clear();
-      for (const OwnedValue& v : out.rows[r]) values.push_back(v.view());
+      ViewRow(out.rows[r], values);
       formatter_->Append(values.data(), parts[t].bytes);
       parts[t].ends.push_back(parts[t].bytes.size());
       if (r >= keep) std::vector<OwnedValue>().swap(out.rows[r]);

@@ -126,8 +126,7 @@ void ResultBuilder::Project(const std::vector<AggregateRow>& rows, size_t begin,
                             Projected& projected, Arena& arena) const {
   std::vector<Value> view;
   for (size_t r = begin; r < end; ++r) {
-    view.clear();
-    for (const auto& v : rows[r]) view.push_back(v.view());
+    ViewRow(rows[r], view);
     arena.Reset();
     std::vector<OwnedValue>& o = projected.rows[r];
     o.reserve(query_.select.size());

@@ -68,7 +68,7 @@ void KeepAndSort(const ResultBuilder& builder, std::vector<AggregateRow>& rows) 
   if (const RowFilter keep = builder.HavingFilter()) {
     std::erase_if(rows, [&](const AggregateRow& r) {
       std::vector<Value> view;
-      for (const OwnedValue& v : r) view.push_back(v.view());
+      ViewRow(r, view);
       return !keep(view.data());
     });
   }

@@ -131,6 +131,16 @@ SLUICE_SCANNER_AVX512 __attribute__((always_inline)) inline __m512i BytesAt(cons
   return _mm512_maskz_loadu_epi8(LowBits(n), p + k);
 }
 
+// The bytes of x from lo to hi (unsigned), a bit each.
+SLUICE_SCANNER_AVX512 __attribute__((always_inline)) inline uint64_t InRange(__m512i x, uint8_t lo,
+                                                                             uint8_t hi) {
+  return _mm512_cmplt_epu8_mask(_mm512_sub_epi8(x, _mm512_set1_epi8(static_cast<char>(lo))),
+                                _mm512_set1_epi8(static_cast<char>(hi - lo + 1)));
+}
+SLUICE_SCANNER_AVX512 __attribute__((always_inline)) inline uint64_t ByteIs(__m512i x, uint8_t c) {
+  return _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(static_cast<char>(c)));
+}
+
 // simdjson's bit trick over a block's backslashes (less the first byte's, when the block before
 // escapes it): the backslashes that start an escape (an escape is a backslash that an odd run of
 // them ends with) and the bytes right after each run. `& backslashes` keeps the escapes' starts,
@@ -722,10 +732,7 @@ class RunIndex {
 
   // Which bytes are hex digits, of bytes folded with | 0x20.
   SLUICE_SCANNER_AVX512 static uint64_t Hex(__m512i folded) {
-    return _mm512_cmplt_epu8_mask(_mm512_sub_epi8(folded, _mm512_set1_epi8('0')),
-                                  _mm512_set1_epi8(10)) |
-           _mm512_cmplt_epu8_mask(_mm512_sub_epi8(folded, _mm512_set1_epi8('a')),
-                                  _mm512_set1_epi8(6));
+    return InRange(folded, '0', '9') | InRange(folded, 'a', 'f');
   }
 
   // Checks the \u escapes at `bits` that are halves of a surrogate pair: a high half must be
@@ -795,14 +802,6 @@ class RunIndex {
     if (invalid != 0) Flag(invalid, at, kSlow);
   }
 
-  // The bytes of x from lo to hi (unsigned), a bit each.
-  SLUICE_SCANNER_AVX512 static uint64_t InRange(__m512i x, uint8_t lo, uint8_t hi) {
-    return _mm512_cmplt_epu8_mask(_mm512_sub_epi8(x, _mm512_set1_epi8(static_cast<char>(lo))),
-                                  _mm512_set1_epi8(static_cast<char>(hi - lo + 1)));
-  }
-  SLUICE_SCANNER_AVX512 static uint64_t ByteIs(__m512i x, uint8_t c) {
-    return _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(static_cast<char>(c)));
-  }
 #endif
 
   __attribute__((noinline)) void Flag(uint64_t bits, size_t at, uint8_t flag) {
