@@ -208,6 +208,7 @@ int Run(RunFlags& f) {
   so.kafka = &f.kafka;
   so.available_now = pq.available_now;
   so.max_record_bytes = static_cast<size_t>(f.max_record_bytes);
+  so.file_by_lines = f.max_records_per_trigger > 0;
   so.checkpointed = store != nullptr;
   if (restored) {
     so.restoring = true;

@@ -10,6 +10,7 @@
 #include "exec/raw_prefilter.h"
 #include "exec/window_assigner.h"
 #include "format/row_codec.h"
+#include "source/line_cutter.h"
 
 namespace sluice {
 namespace {
@@ -73,21 +74,37 @@ bool BatchProcessor::CanCombine(const BoundQuery& query) {
   });
 }
 
-void BatchProcessor::Process(const RawBatch& batch, ParsedBatch& out, size_t preview_rows) {
+void BatchProcessor::Process(RawBatch& batch, ParsedBatch& out, size_t preview_rows) {
+  // A file batch on the byte grid: its lines are found here, on the worker, by the index as it
+  // indexes them (a run at a time, below), or first when the index cannot (no AVX-512, or a
+  // maximum record length below a run's).
+  const bool cutting =
+      batch.uncut != 0 && parser_.CutsRuns() && batch.max_record_bytes >= RecordScanner::kRunBytes;
+  if (!cutting) CutLines(batch);
   out.Reset(query_.aggregating ? num_buckets_ : 0);
   group_index_.clear();
   collided_.clear();
   has_last_ = false;
   const int time_slot = query_.event_time_slot;
-  const size_t n = batch.size();
-  records_processed_ += static_cast<int64_t>(n);
   size_t next_oversized = 0;  // index into batch.oversized (ascending)
   // Records are indexed a run at a time (RecordParser::IndexRun); run_end == run_begin + 1
   // with !indexed: a record too long for a run, parsed alone.
   size_t run_begin = 0;
   size_t run_end = 0;
   bool indexed = false;
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = 0; i < batch.size() || (cutting && batch.starts.back() < batch.uncut); ++i) {
+    if (i >= run_end) {
+      run_begin = i;
+      size_t taken = 0;
+      if (cutting) {
+        taken = parser_.CutRun(batch.bytes(), batch.starts.back(), batch.uncut, batch.starts);
+        if (taken == 0) CutNextLine(batch);  // a line longer than a run: parsed alone
+      } else {
+        taken = parser_.IndexRun(batch.bytes(), batch.starts.data() + i, batch.size() - i);
+      }
+      indexed = taken > 0;
+      run_end = i + std::max<size_t>(taken, 1);
+    }
     const std::string_view rec = batch.record(i);
     if (next_oversized < batch.oversized.size() && batch.oversized[next_oversized] == i) {
       ++next_oversized;
@@ -99,12 +116,6 @@ void BatchProcessor::Process(const RawBatch& batch, ParsedBatch& out, size_t pre
     ++out.input_records;
     // Bytes after the record up to the batch's padding are readable (next records, padding).
     const size_t padding = batch.padding_after(i);
-    if (i >= run_end) {
-      run_begin = i;
-      const size_t taken = parser_.IndexRun(batch.bytes(), batch.starts.data() + i, n - i);
-      indexed = taken > 0;
-      run_end = i + std::max<size_t>(taken, 1);
-    }
     const char* why = indexed ? parser_.ParseIndexed(i - run_begin, rec, padding, row_.data())
                               : parser_.Parse(rec, padding, row_.data());
     if (why != nullptr) {
@@ -152,6 +163,8 @@ void BatchProcessor::Process(const RawBatch& batch, ParsedBatch& out, size_t pre
     bucket.bytes.append(key_);
     bucket.bytes.append(args_);
   }
+  batch.uncut = 0;  // (cut now)
+  records_processed_ += static_cast<int64_t>(batch.size());
 }
 
 BatchProcessor::GroupRef BatchProcessor::NewGroup(ParsedBatch& out, int64_t start,

@@ -94,8 +94,8 @@ class BatchProcessor {
   // CanCombine; the late rows of a combined group are counted, not listed).
   void SetCombining(bool on) { combining_ = on; }
   // With a formatter, the first `preview_rows` rows of the batch are also encoded (what the
-  // trigger still lacks of its preview).
-  void Process(const RawBatch& batch, ParsedBatch& out, size_t preview_rows = 0);
+  // trigger still lacks of its preview). A batch left uncut (RawBatch::uncut) is cut first.
+  void Process(RawBatch& batch, ParsedBatch& out, size_t preview_rows = 0);
   // Records this processor has handled; written by its worker, read between parallel steps.
   int64_t records_processed() const { return records_processed_; }
 

@@ -214,15 +214,8 @@ Status Engine::Run() {
     }
     report_.poll_ns += NanosSince(t_poll);
     if (!batches.empty()) {
-      if (!replaying && options_.checkpoint != nullptr) {
-        // The offsets log: where this round's batches were cut, before anything of them runs.
-        std::vector<BatchCut> cuts;
-        cuts.reserve(batches.size());
-        for (const RawBatch& b : batches) cuts.push_back(b.cut());
-        SLUICE_RETURN_IF_ERROR(options_.checkpoint->PlanRound(next_batch_id_, cuts));
-      }
+      SLUICE_RETURN_IF_ERROR(ProcessRound(batches, /*plan=*/!replaying));
       for (const RawBatch& b : batches) read_since_trigger += static_cast<int64_t>(b.size());
-      SLUICE_RETURN_IF_ERROR(ProcessRound(batches));
       input_since_trigger = true;
     }
     if (!capped && !replaying && batches.empty() && source_.Finished()) {
@@ -291,7 +284,7 @@ Status Engine::CloseSinks() {
   return first;
 }
 
-Status Engine::ProcessRound(std::vector<RawBatch>& batches) {
+Status Engine::ProcessRound(std::vector<RawBatch>& batches, bool plan) {
   const auto t0 = SteadyClock::now();
   const size_t n = batches.size();
   if (parsed_.size() < n) parsed_.resize(n);
@@ -314,6 +307,10 @@ Status Engine::ProcessRound(std::vector<RawBatch>& batches) {
     watermark_before_[i] = tracker_.watermark();
     const PartitionId part = batches[i].partition;
     auto [pos, fresh] = positions_.try_emplace(part);
+    // A file batch on the byte grid was counted by its worker: it continues the one before it.
+    if (batches[i].first_offset.value < 0 && !fresh) {
+      batches[i].first_offset = pos->second.next_offset;
+    }
     const int64_t start = fresh ? batches[i].first_offset.value : pos->second.next_offset.value;
     PartitionProgress& progress =
         trigger_progress_.try_emplace(part, PartitionProgress{part, start, start, 0}).first->second;
@@ -325,6 +322,14 @@ Status Engine::ProcessRound(std::vector<RawBatch>& batches) {
     report_.input_rows += parsed_[i].input_records;
     counters_.malformed_records += static_cast<int64_t>(parsed_[i].malformed.size());
     counters_.filtered_records += parsed_[i].passed_filter;
+  }
+  if (plan && options_.checkpoint != nullptr) {
+    // The offsets log: where this round's batches were cut, before anything of them is written
+    // (a file batch's lines are counted only once its worker cut them).
+    std::vector<BatchCut> cuts;
+    cuts.reserve(n);
+    for (const RawBatch& b : batches) cuts.push_back(b.cut());
+    SLUICE_RETURN_IF_ERROR(options_.checkpoint->PlanRound(next_batch_id_, cuts));
   }
   const auto t_dead = SteadyClock::now();
   SLUICE_RETURN_IF_ERROR(WriteMalformed(batches));

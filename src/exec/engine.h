@@ -143,7 +143,8 @@ class Engine {
   std::vector<int64_t> WorkerRecords() const;
 
  private:
-  Status ProcessRound(std::vector<RawBatch>& batches);
+  // `plan`: the round's cuts go into the checkpoint's offsets log (not when it replays them).
+  Status ProcessRound(std::vector<RawBatch>& batches, bool plan);
   // Replay: the next planned round of the epoch being replayed, once all of it has arrived
   // (`batches` stays empty until then); an error if the source delivered other cuts.
   Status PollPlannedRound(std::vector<RawBatch>& batches, std::chrono::milliseconds timeout);

@@ -35,6 +35,12 @@ class RecordParser {
   // unless record 0 is too long for a run (or the path is kFullOnly): parse that one with Parse.
   // ParseIndexed(k, ...) then parses record k of the run, `rec` being its bytes.
   size_t IndexRun(const char* base, const uint32_t* starts, size_t count);
+  // IndexRun for lines no one has cut, which it finds (RecordScanner::CutRun); only when
+  // CutsRuns().
+  size_t CutRun(const char* base, size_t from, size_t end, std::vector<uint32_t>& starts) {
+    return scanner_.CutRun(base, from, end, starts);
+  }
+  bool CutsRuns() const { return path_ != Path::kFullOnly && scanner_.CutsRuns(); }
   [[nodiscard]] const char* ParseIndexed(size_t k, std::string_view rec, size_t padding,
                                          Value* row);
   // The raw prefilter (exec/raw_prefilter.h): IndexRun searches each record for `text`

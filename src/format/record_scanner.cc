@@ -376,7 +376,18 @@ class RunIndex {
     quotes_.resize(RecordScanner::kRunBytes + 128);
     start_bits_.resize(RecordScanner::kRunBytes / 64 + 2);
     records_before_.resize(RecordScanner::kRunBytes / 64 + 2);
-    flags_.resize(RecordScanner::kRunBytes + 1);
+    // (BuildCut clears a block's worth of flags and stores 16 line ends at a time.)
+    flags_.resize(RecordScanner::kRunBytes + 1 + 64);
+    cut_starts_.resize(RecordScanner::kRunBytes + 2 + 64);
+  }
+
+  // Whether BuildCut can index (it cuts lines with AVX-512).
+  bool cuts() const {
+#if defined(SLUICE_SCANNER_AVX512)
+    return avx512_;
+#else
+    return false;
+#endif
   }
 
   size_t Build(const char* base, const uint32_t* starts, size_t count) {
@@ -409,17 +420,10 @@ class RunIndex {
       bits += static_cast<size_t>(__builtin_popcountll(start_bits_[w]));
     }
     counted_ = bits == n + 1;
-    count_ = 0;
-    escaped_quote_carry_ = 0;
-    escape_until_ = 0;
-    next_escaped_ = 0;
-    pair_low_at_ = SIZE_MAX;
-    utf8_until_ = 0;
-    utf8_carry_at_ = SIZE_MAX;
-    last_at_ = 0;
+    StartBlocks();
 #if defined(SLUICE_SCANNER_AVX512)
     if (avx512_) {
-      Blocks512();
+      Blocks512<false>();
     } else {
       Blocks();
     }
@@ -432,6 +436,50 @@ class RunIndex {
     return n;
   }
 
+  // Indexes the lines of a batch no one has cut: those of base[from, from + window) that end in
+  // it (at a newline, or at the window's end when `to_end`: the batch's last line may have
+  // none), finding them in the same pass (cuts() only). Returns how many; their starts, and the
+  // end of the last, are cut_starts()[0..n], offsets from `base`. 0: no line ends in the window.
+  size_t BuildCut(const char* base, size_t from, size_t window, bool to_end) {
+#if defined(SLUICE_SCANNER_AVX512)
+    base_ = base + from;
+    first_ = static_cast<uint32_t>(from);
+    len_ = window;
+    cut_starts_[0] = first_;
+    starts_ = cut_starts_.data();
+    flags_[0] = 0;
+    start_bits_[0] = 1;  // record 0; the rest as the blocks find newlines
+    counted_ = true;     // a line holds its newline: no record is empty
+    StartBlocks();
+    size_t n = Blocks512<true>();
+    if (to_end && Start(n) < len_) cut_starts_[++n] = first_ + static_cast<uint32_t>(len_);
+    n_ = n;
+    std::fill_n(quotes_.data() + count_, kSentinels, UINT16_MAX);
+    return n;
+#else
+    (void)base;
+    (void)from;
+    (void)window;
+    (void)to_end;
+    return 0;
+#endif
+  }
+  const uint32_t* cut_starts() const { return cut_starts_.data(); }
+
+ private:
+  // The carries of the block loop, reset for each run.
+  void StartBlocks() {
+    count_ = 0;
+    escaped_quote_carry_ = 0;
+    escape_until_ = 0;
+    next_escaped_ = 0;
+    pair_low_at_ = SIZE_MAX;
+    utf8_until_ = 0;
+    utf8_carry_at_ = SIZE_MAX;
+    last_at_ = 0;
+  }
+
+ public:
   // The text each record is searched for (ASCII-lowercased; empty: none), ignoring ASCII case:
   // records that hold it are flagged kText.
   void SetText(std::string text) { text_ = std::move(text); }
@@ -567,8 +615,13 @@ class RunIndex {
 
 #if defined(SLUICE_SCANNER_AVX512)
   // The same with AVX-512 (BW, VBMI2): compares give bit masks directly, and one compress per
-  // block writes its quotes' places. Only called where the CPU has them.
-  SLUICE_SCANNER_AVX512 void Blocks512() {
+  // block writes its quotes' places. Only called where the CPU has them. kCut (BuildCut): the
+  // records are the lines, found block by block before the block is checked (which asks which
+  // record a byte is in): their starts, start_bits_ and records_before_ up to the block, and a
+  // sentinel start after the last (Start of a record not ended yet: past the block). Returns the
+  // lines ended in the run (kCut).
+  template <bool kCut>
+  SLUICE_SCANNER_AVX512 size_t Blocks512() {
     alignas(64) static constexpr uint8_t kIota[64] = {
         0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
         22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
@@ -589,6 +642,9 @@ class RunIndex {
     // through memory from one block to the next.
     size_t count = 0;
     uint16_t* const quotes_out = quotes_.data();
+    size_t lines = 0;    // kCut: lines ended so far
+    size_t started = 0;  // kCut: the set bits of start_bits_ before the block's word
+    uint32_t* const starts_out = cut_starts_.data();
     for (size_t at = 0; at < len_; at += 64) {
       Prefetch(at + kPrefetchAhead);
       const __m512i v = _mm512_loadu_si512(base_ + at);
@@ -598,6 +654,26 @@ class RunIndex {
       m.ctrl = _mm512_cmplt_epu8_mask(v, space);
       m.high = _mm512_movepi8_mask(v);
       m.newline = _mm512_cmpeq_epi8_mask(v, newline);
+      if constexpr (kCut) {
+        // A line ends at each newline, and the next record starts after it.
+        const uint64_t ends = m.newline & LowBits(len_ - at);
+        const size_t w = at / 64;
+        start_bits_[w] |= ends << 1;
+        start_bits_[w + 1] = ends >> 63;
+        records_before_[w] = static_cast<uint16_t>(started);
+        started += static_cast<size_t>(__builtin_popcountll(start_bits_[w]));
+        // The new records' flags cleared, and their starts: the first 16 whatever their number.
+        _mm512_storeu_si512(flags_.data() + lines + 1, _mm512_setzero_si512());
+        const __m512i packed = _mm512_maskz_compress_epi8(ends, iota);
+        const __m512i after = _mm512_set1_epi32(static_cast<int>(first_ + at + 1));
+        const __m512i offsets =
+            _mm512_maskz_cvtepu8_epi32(0xFFFF, _mm512_maskz_extracti32x4_epi32(0xF, packed, 0));
+        _mm512_storeu_si512(starts_out + lines + 1, _mm512_add_epi32(after, offsets));
+        const auto k = static_cast<size_t>(__builtin_popcountll(ends));
+        if (k > 16) MoreLineEnds(ends, at, lines);
+        lines += k;
+        starts_out[lines + 1] = UINT32_MAX;
+      }
       const uint64_t quotes = Block<true>(m, at);
       if (const uint64_t high = m.high & LowBits(len_ - at); high != 0) Utf8Block512(v, high, at);
       // The quotes' places in the block, packed into the low bytes and widened to 16 bits: the
@@ -621,6 +697,15 @@ class RunIndex {
       }
     }
     count_ = count;
+    return lines;
+  }
+
+  // The starts after the 16th line end of a block (BuildCut, a block of short lines).
+  __attribute__((noinline)) void MoreLineEnds(uint64_t ends, size_t at, size_t lines) {
+    for (size_t j = 1; ends != 0; ends &= ends - 1, ++j) {
+      if (j > 16)
+        cut_starts_[lines + j] = first_ + static_cast<uint32_t>(at + TrailingZeros(ends) + 1);
+    }
   }
 #endif
 
@@ -858,6 +943,7 @@ class RunIndex {
   std::vector<uint16_t> records_before_;  // per word of start_bits_: records that start before it
   bool counted_ = false;                  // records_before_ holds (no record of the run is empty)
   std::vector<uint8_t> flags_;            // per record: Flag bits
+  std::vector<uint32_t> cut_starts_;      // BuildCut: the starts of the lines it found
   const char* base_ = nullptr;            // the run's first byte
   const uint32_t* starts_ = nullptr;
   uint32_t first_ = 0;  // starts_[0]
@@ -1028,6 +1114,19 @@ const char* RecordScanner::ReadScalar(const char* p, const char* end, const Key&
     default:
       return nullptr;
   }
+}
+
+bool RecordScanner::CutsRuns() const { return enabled_ && run_->cuts(); }
+
+size_t RecordScanner::CutRun(const char* base, size_t from, size_t end,
+                             std::vector<uint32_t>& starts) {
+  next_record_ = 0;
+  next_quote_ = 0;
+  const size_t window = std::min(end - from, kRunBytes);
+  const size_t n = run_->BuildCut(base, from, window, from + window == end);
+  const uint32_t* cut = run_->cut_starts();
+  starts.insert(starts.end(), cut + 1, cut + 1 + n);
+  return n;
 }
 
 size_t RecordScanner::IndexRun(const char* base, const uint32_t* starts, size_t count) {

@@ -63,6 +63,14 @@ class RecordScanner {
   // (bytes, and records: empty ones take no bytes) and returns how many it took: 0 when record
   // 0 alone is longer (Scan it).
   size_t IndexRun(const char* base, const uint32_t* starts, size_t count);
+  // The same for lines no one has cut (a file batch on the byte grid, RawBatch::uncut): indexes
+  // the lines of base[from, end) that end within kRunBytes of `from` (the last may end at `end`
+  // without a newline), finding them in the same pass, and appends their ends to `starts` (so
+  // that record k of the run is base[starts[k], starts[k + 1]) of the starts before and
+  // those). Returns how many: 0 when the line at `from` is longer (Scan it). 64 bytes after
+  // `end` are readable. Only when CutsRuns() (the AVX-512 index).
+  size_t CutRun(const char* base, size_t from, size_t end, std::vector<uint32_t>& starts);
+  bool CutsRuns() const;
   // Scan for record k of the last run; `rec` holds its bytes (those in the run are read).
   [[nodiscard]] bool ScanIndexed(size_t k, std::string_view rec, Value* row);
 

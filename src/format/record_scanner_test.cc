@@ -681,6 +681,111 @@ TEST(RecordScannerTest, FindsThePrefiltersTextInEveryRecordOfARun) {
   }
 }
 
+// What each record of a run says: its outcome (Outcome: verdict, reason, field, row) and the
+// prefilter's answer, printed.
+std::string Said(RecordParser& parser, size_t k, std::string_view rec, size_t padding,
+                 size_t fields) {
+  std::vector<Value> row(fields);
+  const char* why = parser.ParseIndexed(k, rec, padding, row.data());
+  std::string out =
+      why == nullptr ? "ok" : std::string(why) + " " + std::to_string(parser.last_bad_field());
+  if (why == nullptr) {
+    for (const Value& v : row) out += " " + Show(v);
+  }
+  return out + (parser.MayHoldText(k) ? " text" : "");
+}
+
+// The lines of bytes[0, end) (a file batch left uncut: lines, then padding) read by CutRun, which
+// finds them as it indexes them, agree with the same lines cut first and read by IndexRun: the
+// same lines (a line longer than a run alone), outcomes, rows and prefilter answers.
+void ExpectCutRunsAsIndexRuns(const std::vector<Field>& fields, const std::string& bytes,
+                              size_t end, const std::string& text) {
+  std::vector<uint32_t> lines{0};
+  for (size_t p = 0; p < end; ++p) {
+    if (bytes[p] == '\n') lines.push_back(static_cast<uint32_t>(p + 1));
+  }
+  if (lines.back() != end) lines.push_back(static_cast<uint32_t>(end));
+  auto record = [&](const std::vector<uint32_t>& starts, size_t i) {
+    size_t len = starts[i + 1] - starts[i];
+    if (len > 0 && bytes[starts[i + 1] - 1] == '\n') --len;
+    return std::string_view(bytes.data() + starts[i], len);
+  };
+  RecordParser cut(fields, RecordParser::Path::kScanFirst);
+  RecordParser whole(fields, RecordParser::Path::kScanFirst);
+  ASSERT_TRUE(cut.CutsRuns()) << "this test needs the AVX-512 index";
+  cut.SetPrefilterText(text);
+  whole.SetPrefilterText(text);
+  std::vector<std::string> by_cut, by_whole;
+  std::vector<uint32_t> starts{0};
+  size_t runs = 0;
+  while (starts.back() < end) {
+    const size_t first = starts.size() - 1;
+    const size_t n = cut.CutRun(bytes.data(), starts.back(), end, starts);
+    ++runs;
+    if (n == 0) {  // a line longer than a run: the caller cuts it
+      const size_t from = starts.back();
+      EXPECT_GT(std::min(bytes.find('\n', from), end) - from, RecordScanner::kRunBytes);
+      starts.push_back(static_cast<uint32_t>(std::min(bytes.find('\n', from) + 1, end)));
+      by_cut.emplace_back("alone");
+      continue;
+    }
+    for (size_t k = 0; k < n; ++k) {
+      const size_t i = first + k;
+      by_cut.push_back(
+          Said(cut, k, record(starts, i), bytes.size() - starts[i + 1], fields.size()));
+    }
+  }
+  ASSERT_EQ(starts, lines);
+  for (size_t i = 0; i + 1 < lines.size();) {
+    const size_t n = whole.IndexRun(bytes.data(), lines.data() + i, lines.size() - 1 - i);
+    if (n == 0) {
+      by_whole.emplace_back("alone");
+      ++i;
+      continue;
+    }
+    for (size_t k = 0; k < n; ++k, ++i) {
+      by_whole.push_back(
+          Said(whole, k, record(lines, i), bytes.size() - lines[i + 1], fields.size()));
+    }
+  }
+  ASSERT_EQ(by_cut.size(), by_whole.size());
+  for (size_t i = 0; i < by_cut.size(); ++i) {
+    EXPECT_EQ(by_cut[i], by_whole[i]) << "line " << i << ": " << record(lines, i);
+  }
+  EXPECT_LT(runs, by_cut.size());  // runs of several lines
+}
+
+TEST(RecordScannerTest, LinesFoundByTheIndexReadAsLinesCutBeforeIt) {
+  // Generated, edge-case and mutated records (some holding raw newlines: two lines), blank lines
+  // and runs of them, lines longer than a run, the prefilter's text at every offset, escapes and
+  // UTF-8 across block edges, and batches ending with and without a last newline.
+  std::vector<std::string> recs = Generated(3000, 0.2);
+  for (const auto& more : {EdgeCases(), TokenLayoutCases(), MutatedCases(800)}) {
+    recs.insert(recs.end(), more.begin(), more.end());
+  }
+  for (size_t pad = 0; pad < 70; ++pad) {
+    recs.push_back(R"({"content":")" + std::string(pad, ' ') + "CrasH\u00e9Ã©" +
+                   std::string(pad % 7, '\\') + "\"}");
+    if (pad % 9 == 0) recs.insert(recs.end(), pad % 5 + 1, "");
+  }
+  recs.push_back(std::string(RecordScanner::kRunBytes + 10, ' ') + recs[0]);
+  recs.push_back(recs[0]);
+  recs.push_back(std::string(3 * RecordScanner::kRunBytes, 'x'));
+  recs.insert(recs.end(), 200, "");  // a run of blank lines: blocks of 64 newlines
+  recs.push_back(recs[1]);
+  std::string lines;
+  for (const std::string& r : recs) lines += r + "\n";
+  for (const char* text : {"crash", ""}) {
+    for (size_t cut : {size_t{0}, size_t{1}, size_t{77}}) {  // the last newline(s) dropped
+      SCOPED_TRACE("text '" + std::string(text) + "', cut " + std::to_string(cut));
+      const size_t end = lines.size() - cut;
+      const std::string bytes = lines.substr(0, end) + std::string(kPadding, '"');
+      ExpectCutRunsAsIndexRuns(LabFields(), bytes, end, text);
+      ExpectCutRunsAsIndexRuns(Fields(), bytes, end, text);
+    }
+  }
+}
+
 TEST(RecordScannerTest, EscapedValuesStayValidWhenTheLayoutFailsAfterReadingThem) {
   // The layout reads (and decodes) a record's escaped strings before it finds a key that is not
   // the layout's; the walk then reads them again. The values must stay where they point (ASan

@@ -13,9 +13,7 @@
 #include <memory>
 #include <mutex>
 
-#if defined(__AVX2__)
-#include <immintrin.h>
-#endif
+#include "source/line_cutter.h"
 
 namespace sluice {
 namespace {
@@ -117,78 +115,21 @@ class MappedPages {
   const char* end_;
 };
 
-// Cuts a mapped file into lines 64 bytes at a time: a bit mask of the newlines of each aligned
-// block, whose set bits become line ends directly (no search per line). Blocks are aligned to the
-// mapping's page-aligned base, so a load never crosses into a page past the file.
-class LineCutter {
- public:
-  LineCutter(const char* base, size_t size, size_t pos)
-      : base_(base), size_(size), block_(pos & ~size_t{63}) {
-    // A resume at the end of the file reads nothing: the block there may be past the mapping.
-    mask_ = pos < size ? Load(block_) & (~uint64_t{0} << (pos & 63)) : 0;
-  }
-
-  // Appends to `starts` the end of each line from where the last call stopped (one past its
-  // '\n', or the input's end for a last line without one), relative to `origin`, until `starts`
-  // holds `max_lines` lines, a line ends `max_bytes` or more after origin, or the input ends.
-  // `starts` must hold exactly {0}. Returns the input position after the last line.
-  size_t Cut(std::vector<uint32_t>& starts, size_t origin, size_t max_lines, size_t max_bytes) {
-    starts.resize(max_lines + 1);
-    uint32_t* out = starts.data() + 1;
-    uint32_t* const full = starts.data() + max_lines + 1;
-    size_t end = origin;
-    for (;;) {
-      while (mask_ != 0) {
-        end = block_ + static_cast<size_t>(__builtin_ctzll(mask_)) + 1;
-        mask_ &= mask_ - 1;
-        *out++ = static_cast<uint32_t>(end - origin);
-        if (out == full || end - origin >= max_bytes) {
-          starts.resize(static_cast<size_t>(out - starts.data()));
-          return end;
-        }
-      }
-      block_ += 64;
-      if (block_ >= size_) {
-        if (end < size_) *out++ = static_cast<uint32_t>(size_ - origin);  // no final newline
-        starts.resize(static_cast<size_t>(out - starts.data()));
-        return size_;
-      }
-      mask_ = Load(block_);
-    }
-  }
-
- private:
-  // The newlines of the aligned block at `block`, none at or past the input's end (the page
-  // beyond it may hold bytes written after the file was mapped).
-  uint64_t Load(size_t block) const {
-    const char* p = base_ + block;
-#if defined(__AVX2__)
-    const __m256i nl = _mm256_set1_epi8('\n');
-    const auto lo = static_cast<uint32_t>(_mm256_movemask_epi8(
-        _mm256_cmpeq_epi8(_mm256_load_si256(reinterpret_cast<const __m256i*>(p)), nl)));
-    const auto hi = static_cast<uint32_t>(_mm256_movemask_epi8(
-        _mm256_cmpeq_epi8(_mm256_load_si256(reinterpret_cast<const __m256i*>(p + 32)), nl)));
-    uint64_t mask = uint64_t{lo} | uint64_t{hi} << 32;
-#else
-    uint64_t mask = 0;
-    for (int i = 0; i < 64; ++i) mask |= uint64_t{p[i] == '\n'} << i;
-#endif
-    const size_t left = size_ - block;
-    if (left < 64) mask &= (uint64_t{1} << left) - 1;
-    return mask;
-  }
-
-  const char* base_;
-  size_t size_;
-  size_t block_;   // the aligned block mask_ belongs to
-  uint64_t mask_;  // its newlines not yet handed out
-};
+// Where the batch of the byte grid that starts at `begin` ends: after the last line that starts
+// in begin's cell [k * kFileBatchBytes, (k + 1) * kFileBatchBytes), that is one past the first
+// newline at or after the cell's last byte (or the input's end).
+size_t GridEnd(const char* base, size_t size, size_t begin) {
+  const size_t cell_end = (begin / kFileBatchBytes + 1) * kFileBatchBytes;
+  if (cell_end >= size) return size;
+  const void* nl = std::memchr(base + cell_end - 1, '\n', size - (cell_end - 1));
+  return nl == nullptr ? size : static_cast<size_t>(static_cast<const char*>(nl) - base) + 1;
+}
 
 }  // namespace
 
 Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path,
                                                      const PartitionPosition* start,
-                                                     size_t max_record_bytes) {
+                                                     size_t max_record_bytes, bool by_lines) {
   if (start != nullptr && path == "-") {
     return Status::InvalidArgument("standard input cannot be read again after a restart");
   }
@@ -207,6 +148,7 @@ Result<std::unique_ptr<FileSource>> FileSource::Open(const std::string& path,
   }
   auto src = std::unique_ptr<FileSource>(new FileSource(path, fd));
   src->max_record_bytes_ = max_record_bytes;
+  src->by_lines_ = by_lines;
   struct stat st {};
   if (start != nullptr) {
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -284,6 +226,11 @@ void FileSource::Finish(std::string error) {
   not_empty_.notify_all();
 }
 
+std::string FileSource::ShrankMessage() const {
+  return "the file '" + path_ + "' shrank while it was read (it had " + std::to_string(map_size_) +
+         " bytes when opened): it was truncated or replaced in place";
+}
+
 bool FileSource::MappingShrank() const {
   if (map_slot_ >= 0 && g_guarded[map_slot_].faulted.load(std::memory_order_acquire)) return true;
   struct stat st {};
@@ -294,29 +241,26 @@ void FileSource::MappedLoop() {
   const char* const base = map_base_;
   const size_t size = map_size_;
   size_t pos = start_byte_;
-  int64_t offset = start_offset_;
   if (pos == 0 && HasByteOrderMark(base, size)) pos = kByteOrderMark.size();
   LineCutter lines(base, size, pos);
+  int64_t offset = start_offset_;  // (-1 once the lines are left to the workers to count)
   while (pos < size) {
     RawBatch batch;
     batch.first_offset = Offset(offset);
     const size_t begin = pos;
-    pos = lines.Cut(batch.starts, begin, kMaxBatchRecords, kMaxBatchBytes);
-    // No line of the batch can be longer than the batch: most batches need no check.
-    if (pos - begin > max_record_bytes_) {
-      for (size_t i = 0; i < batch.size(); ++i) {
-        size_t len = batch.starts[i + 1] - batch.starts[i];
-        if (base[begin + batch.starts[i + 1] - 1] == '\n') --len;
-        if (len > max_record_bytes_) batch.oversized.push_back(static_cast<uint32_t>(i));
-      }
+    if (by_lines_) {
+      pos = lines.Cut(batch.starts, begin, kMaxBatchRecords, kMaxBatchBytes);
+      offset += static_cast<int64_t>(batch.size());
+    } else {
+      // The grid's cut: one newline search, at the end of begin's cell. The batch's own lines
+      // are left to the worker that parses it.
+      pos = GridEnd(base, size, begin);
     }
-    // Checked after the newline search has touched every page of the batch.
+    // Checked after the cut (the mapping's pages past the file read as zeros, see OnSigbus).
     if (MappingShrank()) {
-      Finish("the file '" + path_ + "' shrank while it was read (it had " + std::to_string(size) +
-             " bytes when opened): it was truncated or replaced in place");
+      Finish(ShrankMessage());
       return;
     }
-    offset += static_cast<int64_t>(batch.size());
     batch.end_byte = static_cast<int64_t>(pos);
     if (pos + kBatchPadding <= size) {
       // Borrow the mapping: the next lines serve as the parser's look-ahead padding. Once the
@@ -324,11 +268,22 @@ void FileSource::MappedLoop() {
       batch.external = std::make_shared<MappedPages>(mapping_, base + begin, base + pos);
       batch.ext_base = base + begin;
       batch.ext_size = size - begin;
+      if (!by_lines_) {
+        batch.uncut = pos - begin;
+        batch.max_record_bytes = max_record_bytes_;
+        offset = -1;
+      }
     } else {
-      // The end of the file has no bytes after it to pad with: copy the last lines.
+      // The end of the file has no bytes after it to pad with: copy the last lines, cut here.
       batch.data.assign(base + begin, pos - begin);
+      if (!by_lines_) {
+        const size_t skew = begin & 63;
+        LineCutter tail(base + (begin - skew), skew + (pos - begin), skew);
+        tail.CutAll(batch.starts, skew);
+      }
       batch.Seal();
     }
+    if (batch.uncut == 0) MarkOversized(batch, max_record_bytes_);
     if (!Push(std::move(batch))) return;
   }
   Finish();
@@ -358,19 +313,31 @@ void FileSource::ReadLoop() {
     batch.first_offset = Offset(offset);
     return true;
   };
-  auto batch_full = [&] {
-    return batch.size() == kMaxBatchRecords || batch.data.size() >= kMaxBatchBytes;
+  // On the byte grid: where the cell of the batch's first line ends (see GridEnd).
+  int64_t cell_end = 0;
+  auto first_line_at = [&](int64_t byte) {
+    if (batch.size() == 0) {
+      const auto cell = static_cast<int64_t>(kFileBatchBytes);
+      cell_end = (byte / cell + 1) * cell;
+    }
+  };
+  // The batch is complete once the next line is `next_byte`.
+  auto batch_full = [&](int64_t next_byte) {
+    if (batch.data.size() >= kMaxBatchBytes) return true;
+    return by_lines_ ? batch.size() == kMaxBatchRecords : next_byte >= cell_end;
   };
   // A line longer than the maximum is being discarded up to its newline; its first bytes become
   // a record marked oversized once its end (and so the next line's position) is known.
   bool skipping = false;
   std::string oversized_prefix;
+  int64_t oversized_at = 0;  // the line's first byte
   auto finish_oversized = [&] {
     skipping = false;
+    first_line_at(oversized_at);
     batch.oversized.push_back(static_cast<uint32_t>(batch.size()));
     batch.Add(oversized_prefix);
     ++offset;
-    return !batch_full() || push();
+    return !batch_full(consumed) || push();
   };
   bool at_eof = false;
   bool bom_checked = false;
@@ -405,8 +372,10 @@ void FileSource::ReadLoop() {
       const size_t begin = pos;
       const size_t base = batch.data.size();
       size_t lines = 0;
-      const size_t room = kMaxBatchRecords - batch.size();
-      while (lines < room && pos < len && base + (pos - begin) < kMaxBatchBytes) {
+      first_line_at(consumed);
+      const size_t room = by_lines_ ? kMaxBatchRecords - batch.size() : SIZE_MAX;
+      while (lines < room && pos < len && base + (pos - begin) < kMaxBatchBytes &&
+             (by_lines_ || consumed + static_cast<int64_t>(pos - begin) < cell_end)) {
         const void* nl = std::memchr(data + pos, '\n', len - pos);
         if (nl == nullptr && !at_eof) break;  // a partial line: wait for more bytes
         const size_t line_begin = pos;
@@ -422,7 +391,7 @@ void FileSource::ReadLoop() {
       batch.data.append(data + begin, pos - begin);
       consumed += static_cast<int64_t>(pos - begin);
       offset += static_cast<int64_t>(lines);
-      if (batch_full() && !push()) return;
+      if (batch_full(consumed) && !push()) return;
     }
     if (!skipping && pos == 0 && len == cap) {
       // One line fills the buffer. Grow it while the line may still be short enough to be a
@@ -438,6 +407,7 @@ void FileSource::ReadLoop() {
       }
       skipping = true;
       oversized_prefix.assign(data, kOversizedPrefix);
+      oversized_at = consumed;
       consumed += static_cast<int64_t>(len);
       pos = len;
     }
@@ -465,10 +435,18 @@ Status FileSource::Poll(std::vector<RawBatch>& out, size_t max_batches,
   }
   // Wait for a full round when the reader can deliver it soon: a short round leaves workers idle.
   not_empty_.wait_for(lock, timeout, [&] { return queue_.size() >= max_batches || eof_; });
+  // The workers read a batch's lines after the reader cut it: a file that shrank before they
+  // were all read fails the run, which must not end as complete.
+  if (error_.empty() && eof_ && queue_.empty() && mapping_ != nullptr && MappingShrank()) {
+    error_ = ShrankMessage();
+  }
   if (!error_.empty()) return Status::IOError(error_);
   size_t taken = 0;
   while (!queue_.empty() && taken < max_batches) {
-    next_offset_ = queue_.front().first_offset.value + static_cast<int64_t>(queue_.front().size());
+    const RawBatch& b = queue_.front();
+    if (b.first_offset.value >= 0 && b.uncut == 0) {
+      next_offset_ = b.first_offset.value + static_cast<int64_t>(b.size());
+    }
     out.push_back(std::move(queue_.front()));
     queue_.pop_front();
     ++taken;
@@ -481,7 +459,7 @@ bool FileSource::Finished() const {
   std::lock_guard<std::mutex> lock(mu_);
   // A read that failed is not finished: the next Poll reports the failure. (A Poll that found
   // nothing just before the reader failed must not let the engine end the run as complete.)
-  return eof_ && queue_.empty() && error_.empty();
+  return eof_ && queue_.empty() && error_.empty() && !(mapping_ != nullptr && MappingShrank());
 }
 
 std::vector<PartitionInfo> FileSource::Partitions() const {

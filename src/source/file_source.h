@@ -1,7 +1,9 @@
 // FileSource: a JSON-lines file, or standard input, as one ordered partition.
-// A reader thread cuts the input into batches of kMaxBatchRecords lines (so batch boundaries,
-// and with them lateness decisions, never depend on timing) and queues a few of them ahead,
-// overlapping I/O with processing. Poll is called from the engine's driver thread only.
+// A reader thread cuts the input into batches on the byte grid of kFileBatchBytes, or of
+// kMaxBatchRecords lines when asked (so batch boundaries, and with them lateness decisions, never
+// depend on timing) and queues a few of them ahead, overlapping I/O with processing. A mapped
+// file's batches on the grid are left uncut (RawBatch::uncut): the reader reads only the bytes
+// around each cut. Poll is called from the engine's driver thread only.
 #pragma once
 
 #include <condition_variable>
@@ -22,9 +24,12 @@ class FileSource : public Source {
   // (standard input, a pipe, or a file now shorter than the position). Lines longer than
   // `max_record_bytes` are records marked oversized (RawBatch::oversized), never split.
   // A regular file is read up to its size when opened; if it shrinks while read, Poll fails.
+  // `by_lines`: a batch every kMaxBatchRecords lines (--max-records-per-trigger counts lines)
+  // rather than the byte grid.
   static Result<std::unique_ptr<FileSource>> Open(const std::string& path,
                                                   const PartitionPosition* start = nullptr,
-                                                  size_t max_record_bytes = kDefaultMaxRecordBytes);
+                                                  size_t max_record_bytes = kDefaultMaxRecordBytes,
+                                                  bool by_lines = false);
   ~FileSource() override;
 
   Status Poll(std::vector<RawBatch>& out, size_t max_batches,
@@ -43,6 +48,7 @@ class FileSource : public Source {
   void Finish(std::string error = {});  // ends reading; a non-empty error is what Poll returns
   // The mapped file shrank since it was opened (a read of the lost pages was turned into zeros).
   bool MappingShrank() const;
+  std::string ShrankMessage() const;
 
   const std::string path_;
   const int fd_;
@@ -51,6 +57,7 @@ class FileSource : public Source {
   size_t map_size_ = 0;
   int map_slot_ = -1;  // the mapping's entry in the SIGBUS guard, or -1
   size_t max_record_bytes_ = kDefaultMaxRecordBytes;
+  bool by_lines_ = false;
   int64_t start_offset_ = 0;  // line number and byte offset reading starts at
   size_t start_byte_ = 0;
   std::thread reader_;
@@ -64,7 +71,7 @@ class FileSource : public Source {
   bool eof_ = false;
   bool stop_ = false;
   std::string error_;
-  int64_t next_offset_ = 0;  // lines handed to the engine so far
+  int64_t next_offset_ = 0;  // lines handed to the engine so far (as far as they are counted)
 };
 
 }  // namespace sluice

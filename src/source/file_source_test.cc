@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "source/line_cutter.h"
+
 namespace sluice {
 namespace {
 
@@ -38,9 +40,12 @@ std::ostream& operator<<(std::ostream& os, const SeenBatch& b) {
             << b.end_byte << ", end offset " << b.end.next_offset.value << "}";
 }
 
-// Polls until the source has nothing more; checks the per-record offsets along the way.
+// Polls until the source has nothing more; checks the per-record offsets along the way. A batch
+// left uncut is cut and numbered as the engine does (its worker cuts it, then it continues the
+// batch before it).
 std::vector<SeenBatch> ReadAll(FileSource& src) {
   std::vector<SeenBatch> seen;
+  int64_t next = -1;
   for (int polls = 0; !src.Finished(); ++polls) {
     if (polls > 10'000) {
       ADD_FAILURE() << "the source never finished";
@@ -49,7 +54,13 @@ std::vector<SeenBatch> ReadAll(FileSource& src) {
     std::vector<RawBatch> out;
     const Status st = src.Poll(out, 2, std::chrono::milliseconds(200));
     EXPECT_TRUE(st.ok()) << st.message();
-    for (const RawBatch& b : out) {
+    for (RawBatch& b : out) {
+      CutLines(b);
+      if (b.first_offset.value < 0) {
+        EXPECT_GE(next, 0) << "the first batch of a source is numbered";
+        b.first_offset = Offset(next);
+      }
+      next = b.end_position().next_offset.value;
       SeenBatch s;
       s.first_offset = b.first_offset.value;
       for (size_t i = 0; i < b.size(); ++i) {
@@ -104,8 +115,9 @@ class FileSourceTest : public ::testing::Test {
   }
 
   std::vector<SeenBatch> ReadPath(const std::string& path, const PartitionPosition* start = nullptr,
-                                  size_t max_record_bytes = kDefaultMaxRecordBytes) {
-    auto src = FileSource::Open(path, start, max_record_bytes);
+                                  size_t max_record_bytes = kDefaultMaxRecordBytes,
+                                  bool by_lines = false) {
+    auto src = FileSource::Open(path, start, max_record_bytes, by_lines);
     EXPECT_TRUE(src.ok()) << src.status().message();
     if (!src.ok()) return {};
     return ReadAll(**src);
@@ -117,7 +129,8 @@ class FileSourceTest : public ::testing::Test {
 TEST_F(FileSourceTest, ReadsEveryLineInBatchesThatKnowWhereTheyEnd) {
   const auto lines = Lines();
   const std::string content = Joined(lines);
-  const auto batches = ReadPath(Write("in.jsonl", content));
+  const auto batches = ReadPath(Write("in.jsonl", content), nullptr, kDefaultMaxRecordBytes,
+                                /*by_lines=*/true);
   ASSERT_EQ(batches.size(), 3u);
   std::vector<std::string> records;
   int64_t expected_first = 0;
@@ -137,6 +150,73 @@ TEST_F(FileSourceTest, ReadsEveryLineInBatchesThatKnowWhereTheyEnd) {
   for (size_t i = 0; i < kMaxBatchRecords; ++i) byte += lines[i].size() + 1;
   EXPECT_EQ(batches[0].end_byte, static_cast<int64_t>(byte));
   EXPECT_EQ(batches.back().end_byte, static_cast<int64_t>(content.size()));
+}
+
+// The byte grid: batch k holds the lines whose first byte lies in [k, k + 1) * kFileBatchBytes,
+// whatever their lengths (lines of up to 3 cells, some ending exactly at a cell's end, empty
+// cells skipped), from the file and from a pipe alike, and from a resume mid-file.
+TEST_F(FileSourceTest, BatchesHoldTheLinesThatStartInOneCellOfTheByteGrid) {
+  std::vector<std::string> lines;
+  size_t at = 0;
+  for (int i = 0; at < 9 * kFileBatchBytes; ++i) {
+    size_t len = static_cast<size_t>(i * 7919 % 3000);
+    if (i % 500 == 3) len = static_cast<size_t>(i % 3 + 1) * kFileBatchBytes + 17;  // long lines
+    const size_t cell_end = (at / kFileBatchBytes + 1) * kFileBatchBytes;
+    if (i % 97 == 0 && cell_end - at > 1 && cell_end - at < 4000) len = cell_end - at - 1;
+    lines.push_back(std::string(len, static_cast<char>('a' + i % 26)));
+    at += len + 1;
+  }
+  const std::string content = Joined(lines);
+  const std::string path = Write("grid.jsonl", content);
+  // The expected cut, from the lines' first bytes.
+  std::vector<std::vector<std::string>> want;
+  std::vector<size_t> want_end;
+  size_t first_byte = 0;
+  size_t cell = SIZE_MAX;
+  for (const std::string& l : lines) {
+    if (first_byte / kFileBatchBytes != cell) {
+      cell = first_byte / kFileBatchBytes;
+      want.emplace_back();
+      want_end.push_back(0);
+    }
+    want.back().push_back(l);
+    first_byte += l.size() + 1;
+    want_end.back() = first_byte;
+  }
+  ASSERT_GE(want.size(), 6u);
+  ASSERT_LT(want.size(), 10u);  // some cells start no line
+  auto check = [&](const std::vector<SeenBatch>& got, size_t from) {
+    ASSERT_EQ(got.size(), want.size() - from);
+    int64_t line = 0;
+    for (size_t k = 0; k < from; ++k) line += static_cast<int64_t>(want[k].size());
+    for (size_t k = 0; k < got.size(); ++k) {
+      EXPECT_EQ(got[k].records, want[from + k]) << "batch " << k;
+      EXPECT_EQ(got[k].end_byte, static_cast<int64_t>(want_end[from + k])) << "batch " << k;
+      EXPECT_EQ(got[k].first_offset, line) << "batch " << k;
+      line += static_cast<int64_t>(want[from + k].size());
+    }
+  };
+  check(ReadPath(path), 0);
+  {
+    SCOPED_TRACE("a pipe");
+    const std::string command = "cat '" + path + "'";
+    FILE* pipe = ::popen(command.c_str(), "r");
+    ASSERT_NE(pipe, nullptr);
+    const int saved = ::dup(0);
+    ::dup2(::fileno(pipe), 0);
+    const auto piped = ReadPath("-");
+    ::dup2(saved, 0);
+    ::close(saved);
+    ::pclose(pipe);
+    check(piped, 0);
+  }
+  {
+    SCOPED_TRACE("resumed after batch 2");
+    PartitionPosition at2;
+    at2.next_byte = static_cast<int64_t>(want_end[1]);
+    at2.next_offset = Offset(static_cast<int64_t>(want[0].size() + want[1].size()));
+    check(ReadPath(path, &at2), 2);
+  }
 }
 
 TEST_F(FileSourceTest, LinesOfEveryLengthAroundBlockEdgesAreCutWhereTheirNewlinesAre) {
@@ -163,7 +243,7 @@ TEST_F(FileSourceTest, ARoundLargerThanTheReadAheadIsDeliveredWhole) {
   // An engine of many threads asks for more batches per round than the reader's 16 of read-ahead;
   // the reader reads that far ahead, so the round comes whole rather than short at the timeout.
   const std::string path = Write("many.jsonl", std::string(40 * kMaxBatchRecords, '\n'));
-  auto src = FileSource::Open(path, nullptr, kDefaultMaxRecordBytes);
+  auto src = FileSource::Open(path, nullptr, kDefaultMaxRecordBytes, /*by_lines=*/true);
   ASSERT_TRUE(src.ok()) << src.status().message();
   std::vector<RawBatch> out;
   ASSERT_TRUE((*src)->Poll(out, 40, std::chrono::seconds(20)).ok());
@@ -176,18 +256,23 @@ TEST_F(FileSourceTest, ARoundLargerThanTheReadAheadIsDeliveredWhole) {
 
 TEST_F(FileSourceTest, ResumingAtABatchEndReadsExactlyTheRest) {
   const std::string path = Write("in.jsonl", Joined(Lines()));
-  const auto all = ReadPath(path);
-  ASSERT_EQ(all.size(), 3u);
-  for (size_t k = 0; k < all.size(); ++k) {
-    SCOPED_TRACE("resuming after batch " + std::to_string(k));
-    const PartitionPosition at = all[k].end;
-    auto src = FileSource::Open(path, &at);
-    ASSERT_TRUE(src.ok()) << src.status().message();
-    EXPECT_EQ((*src)->Partitions()[0].next_offset, at.next_offset);
-    const auto rest = ReadAll(**src);
-    const std::vector<SeenBatch> want(all.begin() + static_cast<std::ptrdiff_t>(k) + 1, all.end());
-    EXPECT_EQ(rest, want);
-    EXPECT_EQ((*src)->Partitions()[0].next_offset.value, all.back().end.next_offset.value);
+  for (const bool by_lines : {false, true}) {
+    const auto all = ReadPath(path, nullptr, kDefaultMaxRecordBytes, by_lines);
+    ASSERT_EQ(all.size(), by_lines ? 3u : 2u);
+    for (size_t k = 0; k < all.size(); ++k) {
+      SCOPED_TRACE("resuming after batch " + std::to_string(k) + (by_lines ? ", by lines" : ""));
+      const PartitionPosition at = all[k].end;
+      auto src = FileSource::Open(path, &at, kDefaultMaxRecordBytes, by_lines);
+      ASSERT_TRUE(src.ok()) << src.status().message();
+      EXPECT_EQ((*src)->Partitions()[0].next_offset, at.next_offset);
+      const auto rest = ReadAll(**src);
+      const std::vector<SeenBatch> want(all.begin() + static_cast<std::ptrdiff_t>(k) + 1,
+                                        all.end());
+      EXPECT_EQ(rest, want);
+      if (by_lines) {  // (batches on the grid are counted by the engine, not the source)
+        EXPECT_EQ((*src)->Partitions()[0].next_offset.value, all.back().end.next_offset.value);
+      }
+    }
   }
 }
 
@@ -409,12 +494,14 @@ TEST_F(FileSourceTest, AFileTruncatedWhileReadFailsWithAMessageNotSIGBUS) {
   ASSERT_TRUE((*src)->Poll(first, 1, std::chrono::milliseconds(2'000)).ok());
   ASSERT_EQ(first.size(), 1u);
   ASSERT_EQ(::truncate(path.c_str(), 0), 0);
+  CutLines(first[0]);  // (the worker's read of the batch, after the truncation: zeros)
   // Reading on fails with a message; the bytes of batches handed out earlier read as zeros.
   Status st;
   for (int polls = 0; polls < 1'000 && st.ok() && !(*src)->Finished(); ++polls) {
     std::vector<RawBatch> out;
     st = (*src)->Poll(out, 4, std::chrono::milliseconds(100));
-    for (const auto& b : out) {
+    for (auto& b : out) {
+      CutLines(b);
       size_t bytes = 0;
       for (size_t i = 0; i < b.size(); ++i) bytes += b.record(i).size();
       EXPECT_GT(bytes, 0u);

@@ -17,8 +17,15 @@
 namespace sluice {
 
 // Lateness is judged per batch, so batch boundaries must not depend on timing for a
-// deterministic input: file sources cut a batch every kMaxBatchRecords lines.
+// deterministic input. Sources other than files cut a batch every kMaxBatchRecords records (a
+// Kafka partition's, earlier when its input pauses, as the offsets log records); so does a file
+// source under --max-records-per-trigger, which counts lines.
 inline constexpr size_t kMaxBatchRecords = 10'000;
+// Otherwise a file source cuts on a grid of bytes: batch k holds the lines whose first byte lies
+// in [k * kFileBatchBytes, (k + 1) * kFileBatchBytes) of the file (counted from its first byte,
+// whatever position a run resumes at; an empty cell is no batch). A cut needs one newline search,
+// so the reader never reads the batch: the worker that parses it finds its lines.
+inline constexpr size_t kFileBatchBytes = 1 << 20;
 // Bytes kept readable after the last record of a batch (simdjson reads up to 64 bytes ahead).
 inline constexpr size_t kBatchPadding = 64;
 // The longest record a file source takes (--max-record-bytes): longer lines are malformed, never
@@ -52,6 +59,13 @@ struct RawBatch {
   // Records longer than the source's maximum, ascending: malformed. The batch holds only the
   // first kOversizedPrefix bytes of such a record when it was read through a pipe.
   std::vector<uint32_t> oversized;
+  // A file batch on the byte grid whose lines are not cut yet: its records are the lines of
+  // bytes()[0, uncut), which the worker finds (CutLines) before it reads them. Until then
+  // `starts` is {0}, and first_offset is unknown (-1) unless the batch is its source's first:
+  // the engine numbers it after the batch before it.
+  size_t uncut = 0;
+  size_t max_record_bytes =
+      kDefaultMaxRecordBytes;  // of an uncut batch: longer lines are oversized
 
   size_t size() const { return starts.size() - 1; }
   const char* bytes() const { return external ? ext_base : data.data(); }

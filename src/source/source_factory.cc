@@ -37,7 +37,8 @@ Result<std::unique_ptr<Source>> MakeSource(const std::string& spec, const Source
     beginning.next_byte = 0;
     // A checkpointed read of a file must be resumable, even before its first commit.
     if (options.checkpointed && start == nullptr) start = &beginning;
-    auto src = FileSource::Open(spec.substr(5), start, options.max_record_bytes);
+    auto src =
+        FileSource::Open(spec.substr(5), start, options.max_record_bytes, options.file_by_lines);
     if (!src.ok()) return src.status();
     return std::unique_ptr<Source>(std::move(src).value());
   }

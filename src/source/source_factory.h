@@ -19,6 +19,8 @@ struct SourceOptions {
   const KafkaClientOptions* kafka = nullptr;         // needed for kafka:// sources
   bool available_now = false;                        // read what is there now, then finish
   size_t max_record_bytes = kDefaultMaxRecordBytes;  // longer lines of a file are malformed
+  // A file is cut every kMaxBatchRecords lines, not on the byte grid (--max-records-per-trigger).
+  bool file_by_lines = false;
   // Resume from a checkpoint: where each partition continues (partitions not listed start at
   // the starting offsets), and what the source reported in RestoreValues().
   bool checkpointed = false;  // --checkpoint: the input must be readable again from a position

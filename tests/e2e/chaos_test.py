@@ -314,7 +314,9 @@ class Expected:
         if sc["query"] == "q1":
             rows, self.summary = ref.q1(parsed)
         else:
-            rows, self.summary = ref.q2(parsed, watermark_ms=sc["watermark_s"] * 1000)
+            # (--max-records-per-trigger: sluice cuts the file every 10,000 lines)
+            rows, self.summary = ref.q2(parsed, watermark_ms=sc["watermark_s"] * 1000,
+                                        batch_lines=ref.BATCH_LINES)
         self.rows = Counter(canonical(list(r.items())) for r in rows)
         self.table = {self.key(list(r.items())): r for r in rows}  # complete mode: key -> row
         # Malformed records for this query: line index (the file source's offset) -> text.

@@ -8,7 +8,10 @@ of the same spec.
 Spec
 ----
 Input. The file is split on b"\\n"; a final line without "\\n" is a line too. Lines are cut into
-batches of 10,000 (every line counts, blank and malformed ones included). A line that is empty or
+batches on a grid of bytes: batch k holds the lines whose first byte lies in
+[k * 1 MiB, (k + 1) * 1 MiB) of the file (every line counts, blank and malformed ones included;
+a cell where no line starts is no batch). With --max-records-per-trigger sluice cuts a batch
+every 10,000 lines instead (--batch-lines 10000 here). A line that is empty or
 holds only JSON whitespace (space, \\t, \\r) is blank: ignored, neither a record nor malformed.
 Every other line is an input record.
 
@@ -61,7 +64,8 @@ import re
 import sys
 from collections import Counter
 
-BATCH_LINES = 10_000
+BATCH_BYTES = 1 << 20  # the byte grid's cell
+BATCH_LINES = 10_000  # batches of lines (sluice's --max-records-per-trigger)
 WINDOW_MS = 10_000
 HAVING_MIN = 3  # HAVING count(*) > 2
 EVENT_TIME_MIN = -62_135_596_800_000  # 0001-01-01T00:00:00Z in ms since the epoch
@@ -132,6 +136,11 @@ class Parsed:
 
     def __init__(self, data):
         self.lines = split_lines(data)
+        self.first_bytes = []  # each line's first byte in the file
+        at = 0
+        for line in self.lines:
+            self.first_bytes.append(at)
+            at += len(line) + 1
         self.blank = [is_blank(l) for l in self.lines]
         self.objects = [None if b else parse_object(l) for l, b in zip(self.lines, self.blank)]
 
@@ -197,16 +206,29 @@ def q1(parsed):
     return rows, summary(parsed, malformed, 0, rows)
 
 
-def q2(parsed, watermark_ms=30_000, batch_lines=BATCH_LINES):
+def batches(parsed, batch_lines=None):
+    """The lines of each batch, as ranges: on the byte grid, or every batch_lines lines."""
+    n = len(parsed.lines)
+    if batch_lines:
+        return [range(first, min(first + batch_lines, n)) for first in range(0, n, batch_lines)]
+    out = []
+    first = 0
+    for i in range(1, n + 1):
+        if i == n or parsed.first_bytes[i] // BATCH_BYTES != parsed.first_bytes[first] // BATCH_BYTES:
+            out.append(range(first, i))
+            first = i
+    return out
+
+
+def q2(parsed, watermark_ms=30_000, batch_lines=None):
     """Crash monitoring per user in 10-second windows. Returns (rows, summary)."""
     counts = Counter()
     malformed = late = 0
     max_ts = None  # over non-malformed records of the batches before the current one
-    n = len(parsed.lines)
-    for first in range(0, n, batch_lines):
+    for batch in batches(parsed, batch_lines):
         watermark = None if max_ts is None else max_ts - watermark_ms  # None: -infinity
         batch_max = None
-        for i in range(first, min(first + batch_lines, n)):
+        for i in batch:
             if parsed.blank[i]:
                 continue
             obj = parsed.objects[i]
@@ -247,7 +269,7 @@ def projection(parsed):
     return rows, summary(parsed, malformed, 0, rows)
 
 
-def run(query, parsed, watermark_ms=30_000, batch_lines=BATCH_LINES):
+def run(query, parsed, watermark_ms=30_000, batch_lines=None):
     if query == "q1":
         return q1(parsed)
     if query == "projection":
@@ -265,7 +287,9 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--query", choices=("q1", "q2", "projection"), required=True)
     ap.add_argument("--watermark", default="30s", help="watermark delay (Q2), e.g. 30s")
-    ap.add_argument("--batch-lines", type=int, default=BATCH_LINES, help=argparse.SUPPRESS)
+    ap.add_argument("--batch-lines", type=int, default=None,
+                    help="batches of this many lines (sluice --max-records-per-trigger), not "
+                         "the byte grid")
     ap.add_argument("file")
     args = ap.parse_args(argv)
     rows, s = run(args.query, Parsed.from_file(args.file), parse_duration_ms(args.watermark),

@@ -135,17 +135,34 @@ def lateness_batches():
     return batch0, batch1, batch2
 
 
-def lateness_file():
+def lateness_file(by_lines):
+    """The three batches, each padded with blank lines to fill its batch: of lines, or the byte
+    grid's cell (a blank line of spaces up to the cell's last byte)."""
     batch0, batch1, batch2 = lateness_batches()
-    pad = lambda n: [b""] * n  # blank lines count for batching but are not records
-    return b"\n".join(batch0 + pad(ref.BATCH_LINES - len(batch0)) + batch1 +
-                      pad(ref.BATCH_LINES - len(batch1)) + batch2) + b"\n"
+    if by_lines:
+        pad = lambda b: [b""] * (ref.BATCH_LINES - len(b))  # blank lines count, not records
+    else:
+        pad = lambda b: [b" " * (ref.BATCH_BYTES - sum(len(l) + 1 for l in b) - 1)]
+    return b"\n".join(batch0 + pad(batch0) + batch1 + pad(batch1) + batch2) + b"\n"
 
 
 def lateness_across_batches():
+    for by_lines in (False, True):
+        lateness_in_batches(by_lines)
+    # One byte less of padding in batch 0 starts batch 1's first line on cell 0's last byte (it
+    # joins batch 0), and batch 2's first line on cell 1's (it joins batch 1).
+    shifted = ref.Parsed(lateness_file(False).replace(b"  \n", b" \n", 1))
+    check("late: grid shifted", [len(b) for b in ref.batches(shifted)], [3, 9, 1])
+
+
+def lateness_in_batches(by_lines):
     batch0, batch1, batch2 = lateness_batches()
-    parsed = ref.Parsed(lateness_file())
-    rows, s = ref.q2(parsed, watermark_ms=30_000)
+    parsed = ref.Parsed(lateness_file(by_lines))
+    lines = ref.BATCH_LINES if by_lines else None
+    check("late: batches", [len(b) for b in ref.batches(parsed, lines)],
+          [ref.BATCH_LINES, ref.BATCH_LINES, 2] if by_lines else [2, 9, 2])
+    q2 = lambda p, watermark_ms=30_000: ref.q2(p, watermark_ms, lines)
+    rows, s = q2(parsed, watermark_ms=30_000)
     check("late: count", s["late_records"], 3)
     check("late: malformed", s["malformed_records"], 1)
     check("late: input", s["input_records"], 11)
@@ -155,10 +172,10 @@ def lateness_across_batches():
     # 10 s: watermark 90 s before batch 1 (all five matching records late), 190 s before batch 2
     # (both late). 100 s: watermarks 0 s and 100 s, nothing late. Without the blank padding
     # everything is in batch 0, whose watermark is -infinity: nothing late.
-    check("late: 10 s delay", ref.q2(parsed, watermark_ms=10_000)[1]["late_records"], 7)
-    check("late: 100 s delay", ref.q2(parsed, watermark_ms=100_000)[1]["late_records"], 0)
+    check("late: 10 s delay", q2(parsed, watermark_ms=10_000)[1]["late_records"], 7)
+    check("late: 100 s delay", q2(parsed, watermark_ms=100_000)[1]["late_records"], 0)
     parsed_one_batch = ref.Parsed(b"\n".join(batch0 + batch1 + batch2))
-    check("late: one batch", ref.q2(parsed_one_batch)[1]["late_records"], 0)
+    check("late: one batch", q2(parsed_one_batch)[1]["late_records"], 0)
 
 
 def helpers():
