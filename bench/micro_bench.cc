@@ -162,7 +162,7 @@ BENCHMARK(BM_FilterQ2);
 // A whole batch through the parallel step (parse, validate, filter, key, bucket) for Q2 and Q1.
 void BM_ProcessBatch(benchmark::State& state, const char* sql) {
   const BoundQuery q = Compile(sql);
-  const std::vector<RawBatch>& batches = GeneratedBatches();
+  std::vector<RawBatch> batches = GeneratedBatches();  // (Process may cut a batch: a copy)
   BatchProcessor processor(q, 2, 128);
   ParsedBatch out;
   size_t next = 0;

@@ -271,7 +271,6 @@ void FileSource::MappedLoop() {
       if (!by_lines_) {
         batch.uncut = pos - begin;
         batch.max_record_bytes = max_record_bytes_;
-        offset = -1;
       }
     } else {
       // The end of the file has no bytes after it to pad with: copy the last lines, cut here.
@@ -283,6 +282,8 @@ void FileSource::MappedLoop() {
       }
       batch.Seal();
     }
+    // On the grid only a batch cut here (the source's first, copied) tells the next its line.
+    if (!by_lines_) offset = offset >= 0 && batch.uncut == 0 ? offset + batch.size() : -1;
     if (batch.uncut == 0) MarkOversized(batch, max_record_bytes_);
     if (!Push(std::move(batch))) return;
   }

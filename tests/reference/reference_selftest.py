@@ -135,7 +135,7 @@ def lateness_batches():
     return batch0, batch1, batch2
 
 
-def lateness_file(by_lines):
+def lateness_file(by_lines=False):
     """The three batches, each padded with blank lines to fill its batch: of lines, or the byte
     grid's cell (a blank line of spaces up to the cell's last byte)."""
     batch0, batch1, batch2 = lateness_batches()
