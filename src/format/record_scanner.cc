@@ -466,20 +466,6 @@ class RunIndex {
   }
   const uint32_t* cut_starts() const { return cut_starts_.data(); }
 
- private:
-  // The carries of the block loop, reset for each run.
-  void StartBlocks() {
-    count_ = 0;
-    escaped_quote_carry_ = 0;
-    escape_until_ = 0;
-    next_escaped_ = 0;
-    pair_low_at_ = SIZE_MAX;
-    utf8_until_ = 0;
-    utf8_carry_at_ = SIZE_MAX;
-    last_at_ = 0;
-  }
-
- public:
   // The text each record is searched for (ASCII-lowercased; empty: none), ignoring ASCII case:
   // records that hold it are flagged kText.
   void SetText(std::string text) { text_ = std::move(text); }
@@ -925,6 +911,18 @@ class RunIndex {
     for (size_t i = 0; i < 8; ++i) one(i);
     for (size_t i = 8; i < n; ++i) one(i);
     count_ += n;
+  }
+
+  // The carries of the block loop, reset for each run.
+  void StartBlocks() {
+    count_ = 0;
+    escaped_quote_carry_ = 0;
+    escape_until_ = 0;
+    next_escaped_ = 0;
+    pair_low_at_ = SIZE_MAX;
+    utf8_until_ = 0;
+    utf8_carry_at_ = SIZE_MAX;
+    last_at_ = 0;
   }
 
   // 64 for no bit (tzcnt's answer; __builtin_ctzll(0) is undefined).

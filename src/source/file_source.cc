@@ -274,12 +274,8 @@ void FileSource::MappedLoop() {
       }
     } else {
       // The end of the file has no bytes after it to pad with: copy the last lines, cut here.
+      if (!by_lines_) AppendLineEnds(base + begin, pos - begin, batch.starts);
       batch.data.assign(base + begin, pos - begin);
-      if (!by_lines_) {
-        const size_t skew = begin & 63;
-        LineCutter tail(base + (begin - skew), skew + (pos - begin), skew);
-        tail.CutAll(batch.starts, skew);
-      }
       batch.Seal();
     }
     // On the grid only a batch cut here (the source's first, copied) tells the next its line.

@@ -219,6 +219,19 @@ TEST_F(FileSourceTest, BatchesHoldTheLinesThatStartInOneCellOfTheByteGrid) {
   }
 }
 
+// A file whose first batch ends within the padding of its end: that batch is copied and cut by
+// the reader, and the batch after it still knows its first line.
+TEST_F(FileSourceTest, ABatchAfterACopiedFirstBatchKnowsItsLine) {
+  const std::vector<std::string> lines = {std::string(kFileBatchBytes + 20, 'a'), "b",
+                                          std::string(17, 'c')};
+  const auto got = ReadPath(Write("copied.jsonl", Joined(lines)));
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].records, std::vector<std::string>(lines.begin(), lines.begin() + 1));
+  EXPECT_EQ(got[1].records, std::vector<std::string>(lines.begin() + 1, lines.end()));
+  EXPECT_EQ(got[1].first_offset, 1);
+  EXPECT_EQ(got[1].end.next_offset.value, 3);
+}
+
 TEST_F(FileSourceTest, LinesOfEveryLengthAroundBlockEdgesAreCutWhereTheirNewlinesAre) {
   // The mapped reader finds newlines 64 bytes at a time: lines of 0 to 200 bytes put them at
   // every place in a block, runs of empty lines fill blocks with newlines, and files end at

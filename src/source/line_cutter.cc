@@ -4,17 +4,19 @@
 
 namespace sluice {
 
+void AppendLineEnds(const char* first, size_t n, std::vector<uint32_t>& starts) {
+  const size_t skew = reinterpret_cast<uintptr_t>(first) & 63;
+  LineCutter lines(first - skew, skew + n, skew);
+  lines.CutAll(starts, skew);
+}
+
 void CutLines(RawBatch& batch) {
   if (batch.uncut == 0) return;
-  // The cutter reads whole aligned blocks: those around the batch's first and last bytes lie
-  // in the mapping the batch borrows (it starts on a page boundary and ends kBatchPadding or
-  // more bytes after the batch).
-  const char* const first = batch.bytes();
-  const size_t skew = reinterpret_cast<uintptr_t>(first) & 63;
-  LineCutter lines(first - skew, skew + batch.uncut, skew);
+  // An uncut batch borrows a mapping, whose page-aligned base and padding after the batch make
+  // the aligned blocks around its bytes readable.
   batch.starts.assign(1, 0);
   batch.starts.reserve(batch.uncut / 128 + 2);
-  lines.CutAll(batch.starts, skew);
+  AppendLineEnds(batch.bytes(), batch.uncut, batch.starts);
   batch.uncut = 0;
   MarkOversized(batch, batch.max_record_bytes);
 }

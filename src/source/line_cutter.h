@@ -97,6 +97,11 @@ class LineCutter {
   uint64_t mask_;  // its newlines not yet handed out
 };
 
+// Appends to `starts` the end of each line of first[0, n) (one past its newline, or n for a last
+// line without one), relative to `first`; the 64-byte aligned blocks that hold first[0, n) must
+// be readable (a mapping's).
+void AppendLineEnds(const char* first, size_t n, std::vector<uint32_t>& starts);
+
 // Appends the next line of a batch left whole to its starts (the line at starts.back(); the
 // batch's lines after it stay uncut), marked oversized if it is longer than the batch's
 // max_record_bytes: the worker's cut of a line too long for the index's run.

@@ -64,8 +64,8 @@ struct RawBatch {
   // `starts` is {0}, and first_offset is unknown (-1) unless the batch is its source's first:
   // the engine numbers it after the batch before it.
   size_t uncut = 0;
-  size_t max_record_bytes =
-      kDefaultMaxRecordBytes;  // of an uncut batch: longer lines are oversized
+  // Of an uncut batch: its lines longer than this are oversized.
+  size_t max_record_bytes = kDefaultMaxRecordBytes;
 
   size_t size() const { return starts.size() - 1; }
   const char* bytes() const { return external ? ext_base : data.data(); }
